@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The espvti netdevice: a point-to-point, NOARP, multicast-capable L3
+ * interface with no hardware address. Until a tunnel has an outbound SA
+ * it has no carrier, and whatever is routed into it is dropped and
+ * counted.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/if_arp.h>
+#include <linux/ip.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <net/ip.h>
+#include <net/rtnetlink.h>
+
+#include "espvti.h"
+
+#define ESPVTI_DEFAULT_UNDERLAY_MTU 1500
+
+static netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	/* No outbound SA exists yet: nothing can leave. */
+	dev_core_stats_tx_dropped_inc(dev);
+	kfree_skb(skb);
+	return NETDEV_TX_OK;
+}
+
+static int espvti_dev_init(struct net_device *dev)
+{
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	if (!dev->tstats)
+		return -ENOMEM;
+	return 0;
+}
+
+static void espvti_dev_uninit(struct net_device *dev)
+{
+	free_percpu(dev->tstats);
+	dev->tstats = NULL;
+}
+
+static const struct net_device_ops espvti_netdev_ops = {
+	.ndo_init		= espvti_dev_init,
+	.ndo_uninit		= espvti_dev_uninit,
+	.ndo_start_xmit		= espvti_xmit,
+	.ndo_get_stats64	= dev_get_tstats64,
+};
+
+static void espvti_setup(struct net_device *dev)
+{
+	dev->netdev_ops = &espvti_netdev_ops;
+	dev->type = ARPHRD_NONE;
+	dev->flags = IFF_POINTOPOINT | IFF_NOARP | IFF_MULTICAST;
+	dev->priv_flags |= IFF_NO_QUEUE;
+	dev->hard_header_len = 0;
+	dev->addr_len = 0;
+	dev->features |= NETIF_F_LLTX;
+	dev->mtu = espvti_inner_mtu(&espvti_geom_worst, ESPVTI_DEFAULT_UNDERLAY_MTU);
+	dev->min_mtu = IPV4_MIN_MTU;
+	dev->max_mtu = espvti_inner_mtu(&espvti_geom_worst, IP_MAX_MTU);
+	dev->needs_free_netdev = true;
+	netif_keep_dst(dev);
+}
+
+static int espvti_newlink(struct net *src_net, struct net_device *dev,
+			  struct nlattr *tb[], struct nlattr *data[],
+			  struct netlink_ext_ack *extack)
+{
+	struct espvti_dev *edev = netdev_priv(dev);
+	struct espvti_net *en = espvti_pernet(dev_net(dev));
+	int err;
+
+	ASSERT_RTNL();
+	edev->dev = dev;
+	edev->id = ++en->next_id;
+
+	/* No carrier until the tunnel has an outbound SA. */
+	netif_carrier_off(dev);
+
+	err = register_netdevice(dev);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "espvti: cannot register the interface");
+		return err;
+	}
+	list_add_tail_rcu(&edev->list, &en->devs);
+	en->gen++;
+	netdev_dbg(dev, "created (id %u)\n", edev->id);
+	return 0;
+}
+
+static void espvti_dellink(struct net_device *dev, struct list_head *head)
+{
+	struct espvti_dev *edev = netdev_priv(dev);
+	struct espvti_net *en = espvti_pernet(dev_net(dev));
+
+	ASSERT_RTNL();
+	list_del_rcu(&edev->list);
+	en->gen++;
+	netdev_dbg(dev, "deleted (id %u)\n", edev->id);
+	unregister_netdevice_queue(dev, head);
+}
+
+struct rtnl_link_ops espvti_link_ops __read_mostly = {
+	.kind		= ESPVTI_LINK_KIND,
+	.priv_size	= sizeof(struct espvti_dev),
+	.setup		= espvti_setup,
+	.newlink	= espvti_newlink,
+	.dellink	= espvti_dellink,
+};
+
+/* Queue every espvti interface of @net for deletion; RTNL held. */
+void espvti_device_delete_net(struct net *net, struct list_head *kill)
+{
+	struct espvti_net *en = espvti_pernet(net);
+	struct espvti_dev *edev, *tmp;
+
+	list_for_each_entry_safe(edev, tmp, &en->devs, list)
+		espvti_dellink(edev->dev, kill);
+}
+
+int espvti_device_init(void)
+{
+	return rtnl_link_register(&espvti_link_ops);
+}
+
+void espvti_device_uninit(void)
+{
+	rtnl_link_unregister(&espvti_link_ops);
+}

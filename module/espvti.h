@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * espvti: route-based IPsec interfaces.
+ *
+ * The one header the module's files share, sectioned by the file that
+ * implements each part.
+ */
+#ifndef _ESPVTI_H
+#define _ESPVTI_H
+
+#include <linux/list.h>
+#include <linux/netdevice.h>
+#include <linux/types.h>
+#include <net/genetlink.h>
+#include <net/netns/generic.h>
+
+#include <linux/espvti.h>
+
+#define ESPVTI_VERSION "0.1.0"
+
+/*
+ * Pure logic that the KUnit suites (a separate module) test in place: it
+ * is exported, in its own symbol namespace, only when the kernel has KUnit.
+ */
+#if IS_ENABLED(CONFIG_KUNIT)
+#define ESPVTI_EXPORT_FOR_KUNIT(sym) EXPORT_SYMBOL_NS_GPL(sym, ESPVTI_KUNIT)
+#else
+#define ESPVTI_EXPORT_FOR_KUNIT(sym)
+#endif
+
+/* main.c: per-namespace state */
+struct espvti_net {
+	struct list_head devs;	/* espvti_dev.list; RTNL to write */
+	unsigned int gen;	/* bumped on every change of devs, for dumps */
+	u32 next_id;		/* the next interface id; RTNL */
+};
+
+extern unsigned int espvti_net_id;
+
+static inline struct espvti_net *espvti_pernet(const struct net *net)
+{
+	return net_generic(net, espvti_net_id);
+}
+
+/* device.c: the netdevice */
+struct espvti_dev {
+	struct net_device *dev;
+	struct list_head list;	/* in espvti_net.devs */
+	u32 id;			/* stable across renames, unique in the netns */
+};
+
+extern struct rtnl_link_ops espvti_link_ops;
+
+static inline bool netif_is_espvti(const struct net_device *dev)
+{
+	return dev->rtnl_link_ops == &espvti_link_ops;
+}
+
+int espvti_device_init(void);
+void espvti_device_uninit(void);
+void espvti_device_delete_net(struct net *net, struct list_head *kill);
+
+/* mtu.c: ESP size arithmetic */
+struct espvti_geom {
+	u16 outer_hdr;		/* 20 (IPv4) or 40 (IPv6) */
+	u16 encap_hdr;		/* 0, or 8 for ESP in UDP */
+	u16 iv;			/* IV bytes carried in each packet */
+	u16 icv;		/* ICV bytes */
+	u16 block;		/* cipher block size; ESP aligns to at least 4 */
+};
+
+unsigned int espvti_outer_len(const struct espvti_geom *g, unsigned int inner);
+unsigned int espvti_inner_mtu(const struct espvti_geom *g, unsigned int outer_mtu);
+extern const struct espvti_geom espvti_geom_worst;
+
+/* netlink.c: the generic netlink family */
+int espvti_genl_init(void);
+void espvti_genl_uninit(void);
+extern const struct nla_policy espvti_genl_policy[];
+
+#endif /* _ESPVTI_H */

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * espvti: route-based IPsec interfaces.
+ *
+ * Registration in order, unwinding in reverse; nothing else lives here.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/rtnetlink.h>
+#include <net/net_namespace.h>
+#include <net/rtnetlink.h>
+
+#include "espvti.h"
+
+unsigned int espvti_net_id __read_mostly;
+
+static int __net_init espvti_net_init(struct net *net)
+{
+	struct espvti_net *en = espvti_pernet(net);
+
+	INIT_LIST_HEAD(&en->devs);
+	return 0;
+}
+
+/* A dying namespace takes its espvti interfaces with it. */
+static void __net_exit espvti_net_exit_batch(struct list_head *net_list)
+{
+	struct net *net;
+	LIST_HEAD(kill);
+
+	rtnl_lock();
+	list_for_each_entry(net, net_list, exit_list)
+		espvti_device_delete_net(net, &kill);
+	unregister_netdevice_many(&kill);
+	rtnl_unlock();
+
+	list_for_each_entry(net, net_list, exit_list)
+		WARN_ON_ONCE(!list_empty(&espvti_pernet(net)->devs));
+}
+
+static struct pernet_operations espvti_net_ops = {
+	.init		= espvti_net_init,
+	.exit_batch	= espvti_net_exit_batch,
+	.id		= &espvti_net_id,
+	.size		= sizeof(struct espvti_net),
+};
+
+static int __init espvti_init(void)
+{
+	int err;
+
+	err = register_pernet_device(&espvti_net_ops);
+	if (err)
+		return err;
+	err = espvti_device_init();
+	if (err)
+		goto err_pernet;
+	err = espvti_genl_init();
+	if (err)
+		goto err_device;
+
+	pr_info("version " ESPVTI_VERSION " loaded\n");
+	return 0;
+
+err_device:
+	espvti_device_uninit();
+err_pernet:
+	unregister_pernet_device(&espvti_net_ops);
+	return err;
+}
+
+static void __exit espvti_exit(void)
+{
+	espvti_genl_uninit();
+	espvti_device_uninit();
+	unregister_pernet_device(&espvti_net_ops);
+	pr_info("unloaded\n");
+}
+
+module_init(espvti_init);
+module_exit(espvti_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Route-based IPsec (ESP) tunnel interfaces");
+MODULE_AUTHOR("The espvti developers");
+MODULE_VERSION(ESPVTI_VERSION);
+MODULE_ALIAS_RTNL_LINK(ESPVTI_LINK_KIND);
+MODULE_ALIAS_GENL_FAMILY(ESPVTI_GENL_NAME);

@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh --kernel stock|debug [--out DIR] [--timeout S] [--shell] [--] [CMD...]
+#
+# Boot a bench kernel under QEMU with the host's root shared read-only, run
+# CMD (a bash command line) in the repository inside the guest, and exit
+# with its status. DIR (default tests/build/vm-KERNEL) gets console.log and
+# whatever the guest writes to /tmp/out. The kernel log is checked: a
+# KASAN, lockdep or kmemleak report, an oops, a WARN or a panic fails the
+# run even when CMD succeeded.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+. "$here/lib.sh"
+
+kernel=stock out= timeout=1800 shell=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) kernel=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--shell) shell=1; shift ;;
+	--) shift; break ;;
+	*) break ;;
+	esac
+done
+cmd=${*:-true}
+out=${out:-$repo/tests/build/vm-$kernel}
+
+modroot=
+case "$kernel" in
+stock)
+	{ read -r kver; read -r modroot; read -r _; } < <("$here/stock-kernel.sh")
+	bzimage=$modroot/boot/vmlinuz-$kver
+	;;
+debug)
+	kdir=$("$here/debug-kernel.sh")
+	bzimage=$kdir/arch/x86/boot/bzImage
+	;;
+*) die "unknown kernel '$kernel' (stock or debug)" ;;
+esac
+
+rm -rf "$out"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+"$here/initramfs.sh" "$out/initramfs.cpio.gz" ${modroot:+"$modroot" "$kver"}
+{
+	printf 'ESPVTI_REPO=%q\n' "$repo"
+	printf 'ESPVTI_MODROOT=%q\n' "$modroot"
+	printf 'ESPVTI_KERNEL=%q\n' "$kernel"
+	printf 'ESPVTI_SHELL=%q\n' "$shell"
+	printf 'ESPVTI_CMD=%q\n' "$cmd"
+	printf 'export ESPVTI_REPO ESPVTI_MODROOT ESPVTI_KERNEL\n'
+	cat "$here/boot.sh.in"
+} > "$out/boot.sh"
+
+accel=(-accel tcg,thread=multi -cpu max)
+if [ -w /dev/kvm ]; then
+	accel=(-accel kvm -cpu host)
+fi
+append="console=ttyS0 panic=-1 oops=panic mitigations=off random.trust_cpu=on"
+append+=" loglevel=6 no_hash_pointers"
+qemu=(qemu-system-x86_64 -nodefaults -no-reboot -machine pc "${accel[@]}"
+	-smp 2 -m 2048 -kernel "$bzimage" -initrd "$out/initramfs.cpio.gz"
+	-append "$append"
+	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+	-virtfs "local,path=$out,mount_tag=out,security_model=none,multidevs=remap"
+	-device virtio-rng-pci -display none -monitor none)
+
+log "booting the $kernel kernel: $cmd"
+if [ "$shell" = 1 ]; then
+	"${qemu[@]}" -serial mon:stdio
+	exit 0
+fi
+set +e
+timeout "$timeout" "${qemu[@]}" -serial "file:$out/console.log" </dev/null
+qrc=$?
+set -e
+[ "$qrc" = 124 ] && log "the VM ran past ${timeout}s"
+
+if [ -f "$out/rc" ]; then
+	rc=$(cat "$out/rc")
+else
+	log "the guest did not finish; the end of its console:"
+	tail -n 40 "$out/console.log" >&2
+	exit 255
+fi
+if ! "$here/kernel-log-check.sh" "$out/dmesg.txt" > "$out/kernel-problems.txt"; then
+	log "the kernel log shows problems:"
+	head -n 40 "$out/kernel-problems.txt" >&2
+	[ "$rc" != 0 ] || rc=254
+fi
+exit "$rc"
