@@ -62,7 +62,7 @@ fi
 append="console=ttyS0 panic=-1 oops=panic mitigations=off random.trust_cpu=on"
 append+=" loglevel=6 no_hash_pointers"
 qemu=(qemu-system-x86_64 -nodefaults -no-reboot -machine pc "${accel[@]}"
-	-smp 2 -m 2048 -kernel "$bzimage" -initrd "$out/initramfs.cpio.gz"
+	-smp "${ESPVTI_SMP:-2,sockets=2,cores=1}" -m 2048 -kernel "$bzimage" -initrd "$out/initramfs.cpio.gz"
 	-append "$append"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$out,mount_tag=out,security_model=none,multidevs=remap"

@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: install what is missing, build the module against Debian's
+# headers (W=1, sparse) and the tool, then in each bench VM (the stock
+# Debian kernel and the debug kernel) load the module and run the KUnit
+# suites and the netns selftests. Ends with one line "N passed, M failed".
+#
+#   KERNELS="stock debug"   which VMs to run (default both)
+#   SELFTESTS="netns-basic.sh"  which selftests to run (default all)
+set -uo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo" || exit 1
+. tests/vm/lib.sh
+
+kernels=${KERNELS:-stock debug}
+read -r -a selftests <<< "${SELFTESTS:-}"
+mkdir -p tests/build
+results=tests/build/results.tap
+: > "$results"
+
+result() {	# result ok|not NAME
+	if [ "$1" = ok ]; then
+		echo "ok - $2" | tee -a "$results"
+	else
+		echo "not ok - $2" | tee -a "$results"
+	fi
+}
+
+# check NAME CMD...: one result from one command, its output in the log.
+check() {
+	local name=$1 logf
+	shift
+	logf=tests/build/$(echo "$name" | tr -c 'a-zA-Z0-9\n' '-').log
+	if "$@" > "$logf" 2>&1; then
+		result ok "$name"
+	else
+		result not "$name"
+		tail -n 30 "$logf" | sed 's/^/#   /'
+		return 1
+	fi
+}
+
+summary() {
+	local passed failed
+	passed=$(grep -c '^ok - ' "$results")
+	failed=$(grep -c '^not ok - ' "$results")
+	if [ "$failed" -gt 0 ]; then
+		echo "# failed:"
+		grep '^not ok - ' "$results" | sed 's/^/#   /'
+	fi
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+}
+trap summary EXIT
+
+tests/deps.sh || { result not "dependencies installed"; exit 1; }
+
+check "build: espvti tool, no warnings" \
+	bash -c 'make -s -C tools/espvti clean && make -C tools/espvti 2>&1 | tee /dev/stderr | (! grep -E "warning:|error:")' || exit 1
+
+# run_vm KERNEL KDIR: build the module for KDIR, boot KERNEL, run the tests.
+run_vm() {
+	local kernel=$1 kdir=$2 moddir rc
+	check "build: module against the $kernel kernel, W=1, no warnings" \
+		tests/build-module.sh "$kernel" "$kdir" || return
+	moddir=$repo/tests/build/mod-$kernel
+	log "running the tests in the $kernel kernel's VM"
+	tests/vm/run.sh --kernel "$kernel" -- \
+		tests/guest-tests.sh "$moddir" "${selftests[@]}" 2>&1 |
+		grep -E '^(ok|not ok|# FAIL|\[bench\])'
+	rc=${PIPESTATUS[0]}
+	sed "s/^\(\(not \)\?ok - \)/\1$kernel: /" "tests/build/vm-$kernel/results.tap" \
+		>> "$results" 2>/dev/null
+	case "$rc" in
+	0) result ok "$kernel: kernel log clean, guest finished" ;;
+	254) result not "$kernel: kernel log clean (see tests/build/vm-$kernel/kernel-problems.txt)" ;;
+	*) result not "$kernel: guest finished (exit $rc, see tests/build/vm-$kernel/console.log)" ;;
+	esac
+}
+
+for kernel in $kernels; do
+	case "$kernel" in
+	stock)
+		if check "stock kernel: fetch Debian's image matching linux-headers-amd64" \
+			tests/vm/stock-kernel.sh; then
+			headers=$(tests/vm/stock-kernel.sh | sed -n 3p)
+			check "build: module against $headers with sparse (C=2)" \
+				tests/sparse.sh "$headers"
+			run_vm stock "$headers"
+		fi
+		;;
+	debug)
+		log "building or reusing the debug kernel (cold: ~15 min)"
+		if check "debug kernel: build or reuse" tests/vm/debug-kernel.sh; then
+			run_vm debug "$(tests/vm/debug-kernel.sh)"
+		fi
+		;;
+	*) result not "unknown kernel '$kernel'" ;;
+	esac
+done

@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install what the build and the bench need and is missing (as root), and
+# say what is installed; without root, list what is missing and fail.
+set -euo pipefail
+
+packages=(
+	# build
+	build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio
+	rsync xz-utils pkg-config libmnl-dev sparse
+	linux-headers-amd64 linux-source-6.1
+	# the bench's VMs
+	qemu-system-x86 busybox-static file
+	# run in the guests from the shared root
+	iproute2 iputils-ping jq python3 tcpdump iperf3 procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$status" = installed ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "[deps] missing packages: ${missing[*]}" >&2
+	echo "[deps] as root: apt-get install ${missing[*]}" >&2
+	exit 1
+fi
+echo "[deps] installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,104 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# guest-tests.sh MODDIR [SELFTEST...]: runs inside a bench VM. Loads
+# espvti.ko from MODDIR, runs the KUnit suites (when the kernel has KUnit
+# and MODDIR has espvti_kunit.ko) and the netns selftests (all of
+# tests/selftests/*.sh, or those named), then unloads the module and asks
+# kmemleak for leaks. Results go to stdout and to /tmp/out/results.tap,
+# one "ok - NAME" or "not ok - NAME" line each.
+set -u
+repo=$(cd "$(dirname "$0")/.." && pwd)
+moddir=$1
+shift
+results=/tmp/out/results.tap
+: > "$results"
+
+export ESPVTI_KO=$moddir/espvti.ko
+export ESPVTI="$repo/tools/espvti/espvti"
+
+result() {	# result ok|not NAME
+	local line
+	if [ "$1" = ok ]; then line="ok - $2"; else line="not ok - $2"; fi
+	echo "$line" | tee -a "$results"
+}
+
+kmemleak=/sys/kernel/debug/kmemleak
+if [ -w "$kmemleak" ]; then
+	echo scan > "$kmemleak"
+	echo clear > "$kmemleak"
+fi
+
+if insmod "$ESPVTI_KO"; then
+	result ok "module: loads"
+else
+	result not "module: loads"
+fi
+
+# KUnit: every case of every espvti suite, as debugfs reports it.
+if [ -f "$moddir/espvti_kunit.ko" ] && [ -d /sys/kernel/debug/kunit ]; then
+	if insmod "$moddir/espvti_kunit.ko"; then
+		for suite in /sys/kernel/debug/kunit/espvti_*; do
+			name=${suite##*/}
+			cp "$suite/results" "/tmp/out/kunit-$name.ktap"
+			echo "# KUnit suite $name:"
+			sed 's/^/#   /' "$suite/results"
+			# Cases are the "ok N name" lines one level in; their
+			# parameters are one level deeper and not counted apart.
+			awk -v s="$name" '
+				/^    (not )?ok [0-9]+ / {
+					st = ($1 == "ok") ? "ok" : "not";
+					sub(/^    (not )?ok [0-9]+ /, "");
+					sub(/ #.*/, "");
+					print st, "kunit: " s "." $0
+				}' "$suite/results" |
+			while read -r st case; do
+				result "$st" "$case"
+			done
+		done
+		rmmod espvti_kunit || result not "kunit: module unloads"
+	else
+		result not "kunit: module loads"
+	fi
+fi
+
+if [ $# -gt 0 ]; then
+	selftests=("$@")
+else
+	selftests=("$repo"/tests/selftests/*.sh)
+fi
+for t in "${selftests[@]}"; do
+	case "$t" in */lib.sh) continue ;; esac
+	[ -f "$t" ] || t=$repo/tests/selftests/$t
+	echo "# selftest ${t##*/}"
+	bash "$t" 2>&1 | while IFS= read -r line; do
+		case "$line" in
+		"ok - "*) result ok "selftest: ${t##*/}: ${line#ok - }" ;;
+		"not ok - "*) result not "selftest: ${t##*/}: ${line#not ok - }" ;;
+		*) echo "$line" ;;
+		esac
+	done
+	[ "${PIPESTATUS[0]}" = 0 ] || result not "selftest: ${t##*/}: exits 0"
+done
+
+if grep -q '^espvti ' /proc/modules; then
+	if rmmod espvti; then
+		result ok "module: unloads"
+	else
+		result not "module: unloads"
+	fi
+fi
+
+if [ -w "$kmemleak" ]; then
+	# kmemleak reports objects unreferenced for 5 s, after two scans.
+	sleep 6
+	echo scan > "$kmemleak"
+	echo scan > "$kmemleak"
+	if [ -s "$kmemleak" ]; then
+		cat "$kmemleak"
+		result not "kmemleak: no leaks"
+	else
+		result ok "kmemleak: no leaks"
+	fi
+fi
+exit 0

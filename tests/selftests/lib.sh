@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared helpers of the netns selftests (sourced). Each selftest file
+# defines test_* functions and ends with `run_tests`; every function runs
+# in a subshell of its own, prints "ok - NAME" or "not ok - NAME", and
+# deletes the namespaces it made (ns_new registers them).
+ESPVTI_REPO=${ESPVTI_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+ESPVTI=${ESPVTI:-$ESPVTI_REPO/tools/espvti/espvti}
+ESPVTI_KO=${ESPVTI_KO:-$ESPVTI_REPO/espvti.ko}
+GENL="python3 $ESPVTI_REPO/tests/selftests/genl.py"
+
+# A failed expectation ends the test with its reason on stderr.
+fail() {
+	echo "# FAIL: $*" >&2
+	exit 1
+}
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+}
+
+# expect_match WHAT TEXT REGEX
+expect_match() {
+	printf '%s' "$2" | grep -Eq -- "$3" || fail "$1: '$2' does not match /$3/"
+}
+
+# expect_ok CMD...: the command succeeds.
+expect_ok() {
+	"$@" >/tmp/selftest.out 2>&1 || fail "'$*' failed: $(cat /tmp/selftest.out)"
+}
+
+# expect_fail CMD...: the command fails; its output is in $OUT.
+expect_fail() {
+	if OUT=$("$@" 2>&1); then
+		fail "'$*' succeeded: $OUT"
+	fi
+}
+
+module_load() {
+	grep -q '^espvti ' /proc/modules || insmod "$ESPVTI_KO" ||
+		fail "cannot load $ESPVTI_KO"
+}
+
+module_unload() {
+	if grep -q '^espvti ' /proc/modules; then
+		rmmod espvti || fail "rmmod espvti failed"
+	fi
+}
+
+NAMESPACES=()
+# ns_new NAME...: fresh namespaces, deleted when the test ends.
+ns_new() {
+	local ns
+	for ns in "$@"; do
+		ip netns del "$ns" 2>/dev/null
+		ip netns add "$ns" || fail "cannot create netns $ns"
+		ip -n "$ns" link set lo up
+		NAMESPACES+=("$ns")
+	done
+}
+
+ns_cleanup() {
+	local ns
+	for ns in "${NAMESPACES[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	NAMESPACES=()
+}
+
+# The interface names `espvti -j show` lists, sorted, on one line.
+shown() {
+	"$ESPVTI" "$@" -j show | jq -r '[.[].ifname] | sort | join(" ")'
+}
+
+run_tests() {
+	local t failed=0
+	module_load
+	for t in $(declare -F | awk '$3 ~ /^test_/ { print $3 }'); do
+		if (trap ns_cleanup EXIT; set -e; "$t"); then
+			echo "ok - ${t#test_}"
+		else
+			echo "not ok - ${t#test_}"
+			failed=1
+		fi
+	done
+	return "$failed"
+}

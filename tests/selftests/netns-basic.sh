@@ -1,0 +1,145 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The interface and its namespaces: create and delete, what GET and
+# `espvti show` list, teardown with a namespace and with the module, and
+# bad requests answered with an extack message.
+. "$(dirname "$0")/lib.sh"
+
+# The link is a point-to-point, NOARP, multicast L3 device with no
+# hardware address, and no carrier while it has no outbound SA.
+test_link_properties() {
+	ns_new evA
+	expect_ok ip -n evA link add vti0 type espvti
+	local d
+	d=$(ip -n evA -d link show vti0)
+	expect_match "flags" "$d" '<POINTOPOINT,MULTICAST,NOARP>'
+	expect_match "link type" "$d" 'link/none'
+	expect_match "kind" "$d" 'espvti'
+	expect_match "mtu" "$d" 'mtu 1406 '
+	expect_match "min/max mtu" "$d" 'minmtu 68 maxmtu 65438'
+	expect_ok ip -n evA link set vti0 up
+	d=$(ip -n evA link show vti0)
+	expect_match "no carrier" "$d" 'NO-CARRIER'
+	expect_match "oper state" "$d" 'state DOWN'
+	expect_ok ip -n evA link set vti0 mtu 1280
+	expect_fail ip -n evA link set vti0 mtu 67
+	expect_ok ip -n evA addr add 192.0.2.1/31 dev vti0
+	expect_ok ip -n evA link del vti0
+	expect_fail ip -n evA link show vti0
+	expect_eq "after delete" "$(shown -n evA)" ""
+}
+
+# GET lists exactly the espvti interfaces of the caller's namespace.
+test_show_lists_exactly() {
+	ns_new evA evB
+	ip -n evA link add vti0 type espvti
+	ip -n evA link add vti1 type espvti
+	ip -n evA link add dummy0 type dummy 2>/dev/null || true
+	ip -n evB link add vti0 type espvti
+	expect_eq "netns A" "$(shown -n evA)" "vti0 vti1"
+	expect_eq "netns B" "$(shown -n evB)" "vti0"
+	expect_eq "via ip netns exec" "$(ip netns exec evB "$ESPVTI" -j show | jq -r '.[0].ifname')" vti0
+
+	local j ifindex id
+	j=$("$ESPVTI" -n evA -j show vti1)
+	expect_eq "one entry" "$(echo "$j" | jq length)" 1
+	ifindex=$(ip -n evA -j link show vti1 | jq '.[0].ifindex')
+	expect_eq "ifindex" "$(echo "$j" | jq '.[0].ifindex')" "$ifindex"
+	expect_eq "mtu" "$(echo "$j" | jq '.[0].mtu')" 1406
+	expect_eq "carrier" "$(echo "$j" | jq '.[0].carrier')" false
+	id=$(echo "$j" | jq '.[0].id')
+
+	# The id survives a rename; GET by ifindex agrees with GET by name.
+	ip -n evA link set vti1 name tun9
+	expect_eq "renamed" "$(shown -n evA)" "tun9 vti0"
+	expect_eq "id after rename" "$("$ESPVTI" -n evA -j show tun9 | jq '.[0].id')" "$id"
+	expect_match "by ifindex" "$(ip netns exec evA $GENL dev_get ifindex="$ifindex")" "ifname=tun9"
+	expect_match "plain output" "$("$ESPVTI" -n evA show tun9)" "^tun9: id $id mtu 1406 carrier off"
+
+	ip -n evA link del vti0
+	expect_eq "after one delete" "$(shown -n evA)" "tun9"
+	expect_eq "B untouched" "$(shown -n evB)" "vti0"
+}
+
+# A dump larger than one netlink message is resumed without loss.
+test_dump_many() {
+	ns_new evA
+	local i
+	for i in $(seq 0 299); do
+		echo "link add vti$i type espvti"
+	done | ip -n evA -batch - || fail "cannot create 300 interfaces"
+	expect_eq "count" "$("$ESPVTI" -n evA -j show | jq length)" 300
+	expect_eq "distinct" "$("$ESPVTI" -n evA -j show | jq '[.[].id] | unique | length')" 300
+}
+
+# Interfaces die with their namespace; the module can then be unloaded
+# (which waits for namespace cleanup) with nothing left behind.
+test_netns_teardown() {
+	ns_new evA evC
+	ip -n evC link add vti0 type espvti
+	ip -n evC link add vti1 type espvti
+	ip -n evC link set vti0 up
+	ip -n evA link add vti0 type espvti
+	ip netns del evC
+	expect_eq "A untouched" "$(shown -n evA)" "vti0"
+	ip -n evA link del vti0
+	module_unload
+	module_load
+	expect_eq "nothing after reload" "$(shown -n evA)" ""
+}
+
+# Unloading the module with interfaces in several namespaces removes them.
+test_module_unload_with_interfaces() {
+	ns_new evA evB
+	ip -n evA link add vti0 type espvti
+	ip -n evA link set vti0 up
+	ip -n evA addr add 192.0.2.1/31 dev vti0
+	ip -n evB link add vti0 type espvti
+	ip -n evB link add vti7 type espvti
+	module_unload
+	expect_fail ip -n evA link show vti0
+	expect_fail ip -n evB link show vti7
+	module_load
+	expect_eq "none after reload" "$(shown -n evB)" ""
+}
+
+# Bad requests are refused with a clear extack message.
+test_bad_requests() {
+	ns_new evA
+	ip -n evA link add vti0 type espvti
+	ip -n evA link add dummy0 type dummy 2>/dev/null || true
+	local lo_idx
+	lo_idx=$(ip -n evA -j link show lo | jq '.[0].ifindex')
+
+	expect_fail "$ESPVTI" -n evA show nosuch
+	expect_match "unknown name" "$OUT" 'No such device: no such interface in this namespace'
+	expect_fail "$ESPVTI" -n evA show lo
+	expect_match "wrong kind" "$OUT" 'not an espvti interface'
+
+	local g="ip netns exec evA $GENL dev_get"
+	expect_fail $g
+	expect_match "missing attributes" "$OUT" '^error 22: an interface is needed'
+	expect_fail $g ifindex=9999
+	expect_match "unknown ifindex" "$OUT" '^error 19: no such interface'
+	expect_fail $g ifindex="$lo_idx"
+	expect_match "wrong kind by ifindex" "$OUT" '^error 95: not an espvti interface'
+	expect_fail $g ifindex=0
+	expect_match "ifindex 0" "$OUT" '^error 34: .+'
+	expect_fail $g ifindex="$lo_idx" ifname=vti0
+	expect_match "disagreeing" "$OUT" '^error 22: ifindex and ifname name different interfaces'
+	expect_fail $g ifname=bytes:vti0
+	expect_match "unterminated name" "$OUT" '^error 22: .+'
+	expect_fail $g ifname=vti0 mtu=1400
+	expect_match "read-only attribute" "$OUT" '^error 22: .+'
+	expect_fail $g ifname=vti0 99=u32:1
+	expect_match "unknown attribute" "$OUT" '^error 22: .+'
+	# The interface named in another namespace is not visible here.
+	ns_new evB
+	expect_fail ip netns exec evB $GENL dev_get ifname=vti0
+	expect_match "other namespace" "$OUT" '^error 19: '
+	# Nothing changed.
+	expect_eq "still there" "$(shown -n evA)" "vti0"
+}
+
+run_tests

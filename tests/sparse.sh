@@ -1,0 +1,17 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# sparse.sh KDIR: run sparse (C=2) over every file of the module; fails on
+# any report.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+. "$repo/tests/vm/lib.sh"
+
+kdir=$1
+dest=$repo/tests/build/sparse
+mkdir -p "$dest/tests"
+rsync -a --delete "$repo/Kbuild" "$repo/module" "$repo/uapi" "$dest/"
+rsync -a --delete "$repo/tests/kunit" "$dest/tests/"
+command -v sparse >/dev/null || die "sparse is not installed"
+make -C "$kdir" M="$dest" C=2 modules 2>&1 | tee "$dest/sparse.log"
+! grep -E 'warning:|error:' "$dest/sparse.log"
