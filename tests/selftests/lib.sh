@@ -77,7 +77,7 @@ run_tests() {
 	local t failed=0
 	module_load
 	for t in $(declare -F | awk '$3 ~ /^test_/ { print $3 }'); do
-		if (trap ns_cleanup EXIT; set -e; "$t"); then
+		if (trap 'rc=$?; ns_cleanup; exit $rc' EXIT; set -e; "$t"); then
 			echo "ok - ${t#test_}"
 		else
 			echo "not ok - ${t#test_}"
