@@ -53,7 +53,7 @@ NAMESPACES=()
 ns_new() {
 	local ns
 	for ns in "$@"; do
-		ip netns del "$ns" 2>/dev/null
+		ip netns del "$ns" 2>/dev/null || true
 		ip netns add "$ns" || fail "cannot create netns $ns"
 		ip -n "$ns" link set lo up
 		NAMESPACES+=("$ns")
@@ -63,7 +63,7 @@ ns_new() {
 ns_cleanup() {
 	local ns
 	for ns in "${NAMESPACES[@]}"; do
-		ip netns del "$ns" 2>/dev/null
+		ip netns del "$ns" 2>/dev/null || true
 	done
 	NAMESPACES=()
 }
