@@ -38,7 +38,9 @@ fi
 # KUnit: every case of every espvti suite, as debugfs reports it.
 if [ -f "$moddir/espvti_kunit.ko" ] && [ -d /sys/kernel/debug/kunit ]; then
 	if insmod "$moddir/espvti_kunit.ko"; then
-		for suite in /sys/kernel/debug/kunit/espvti_*; do
+		suites=$(ls -d /sys/kernel/debug/kunit/espvti_* 2>/dev/null)
+		[ -n "$suites" ] || result not "kunit: the espvti suites ran"
+		for suite in $suites; do
 			name=${suite##*/}
 			cp "$suite/results" "/tmp/out/kunit-$name.ktap"
 			echo "# KUnit suite $name:"
@@ -60,6 +62,8 @@ if [ -f "$moddir/espvti_kunit.ko" ] && [ -d /sys/kernel/debug/kunit ]; then
 	else
 		result not "kunit: module loads"
 	fi
+elif [ -d /sys/kernel/debug/kunit ]; then
+	result not "kunit: the kernel has KUnit but $moddir has no espvti_kunit.ko"
 fi
 
 if [ $# -gt 0 ]; then

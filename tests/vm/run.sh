@@ -60,7 +60,7 @@ if [ -w /dev/kvm ]; then
 	accel=(-accel kvm -cpu host)
 fi
 append="console=ttyS0 panic=-1 oops=panic mitigations=off random.trust_cpu=on"
-append+=" loglevel=6 no_hash_pointers"
+append+=" loglevel=6 no_hash_pointers kunit.enable=1"
 qemu=(qemu-system-x86_64 -nodefaults -no-reboot -machine pc "${accel[@]}"
 	-smp "${ESPVTI_SMP:-2,sockets=2,cores=1}" -m 2048 -kernel "$bzimage" -initrd "$out/initramfs.cpio.gz"
 	-append "$append"
