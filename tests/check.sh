@@ -7,7 +7,8 @@
 # suites and the netns selftests. Ends with one line "N passed, M failed".
 #
 #   KERNELS="stock debug"   which VMs to run (default both)
-#   SELFTESTS="netns-basic.sh"  which selftests to run (default all)
+#   SELFTESTS="netns-basic.sh"  which selftest files to run (default all)
+#   TESTS="link_properties"     which tests of those files (default all)
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo" || exit 1
@@ -67,7 +68,8 @@ run_vm() {
 	moddir=$repo/tests/build/mod-$kernel
 	log "running the tests in the $kernel kernel's VM"
 	tests/vm/run.sh --kernel "$kernel" -- \
-		tests/guest-tests.sh "$moddir" "${selftests[@]}" 2>&1 |
+		"TESTS=$(printf '%q' "${TESTS:-}")" tests/guest-tests.sh "$moddir" \
+		"${selftests[@]}" 2>&1 |
 		grep -E '^(ok|not ok|# FAIL|\[bench\])'
 	rc=${PIPESTATUS[0]}
 	sed "s/^\(\(not \)\?ok - \)/\1$kernel: /" "tests/build/vm-$kernel/results.tap" \

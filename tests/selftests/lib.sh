@@ -3,7 +3,8 @@
 # Shared helpers of the netns selftests (sourced). Each selftest file
 # defines test_* functions and ends with `run_tests`; every function runs
 # in a subshell of its own, prints "ok - NAME" or "not ok - NAME", and
-# deletes the namespaces it made (ns_new registers them).
+# deletes the namespaces it made (ns_new registers them). TESTS="a b"
+# runs only test_a and test_b.
 ESPVTI_REPO=${ESPVTI_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 ESPVTI=${ESPVTI:-$ESPVTI_REPO/tools/espvti/espvti}
 ESPVTI_KO=${ESPVTI_KO:-$ESPVTI_REPO/espvti.ko}
@@ -77,6 +78,10 @@ run_tests() {
 	local t failed=0
 	module_load
 	for t in $(declare -F | awk '$3 ~ /^test_/ { print $3 }'); do
+		# TESTS="a b": only the tests named (without test_).
+		if [ -n "${TESTS:-}" ] && [[ " $TESTS " != *" ${t#test_} "* ]]; then
+			continue
+		fi
 		if (trap 'rc=$?; ns_cleanup; exit $rc' EXIT; set -e; "$t"); then
 			echo "ok - ${t#test_}"
 		else
