@@ -5,6 +5,7 @@
 #   make                 the module (espvti.ko) and the tool (tools/espvti/espvti)
 #   make KDIR=...        against another kernel tree or headers
 #   make W=1 C=1         with extra warnings and sparse
+#   make style           checkpatch --strict over the C sources
 #   make check           the test bench: KUnit + netns selftests in VMs
 #   make demo            a two-site topology in the stock-kernel VM
 #   make vm-shell        a shell in the stock-kernel VM (VM=debug: debug kernel)
@@ -30,10 +31,13 @@ clean:
 check:
 	tests/check.sh
 
+style:
+	tests/style.sh
+
 demo:
 	tests/demo.sh
 
 vm-shell:
 	tests/vm/run.sh --kernel $(or $(VM),stock) --shell
 
-.PHONY: all module tool clean check demo vm-shell
+.PHONY: all module tool clean check style demo vm-shell

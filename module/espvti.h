@@ -23,9 +23,9 @@
  * is exported, in its own symbol namespace, only when the kernel has KUnit.
  */
 #if IS_ENABLED(CONFIG_KUNIT)
-#define ESPVTI_EXPORT_FOR_KUNIT(sym) EXPORT_SYMBOL_NS_GPL(sym, ESPVTI_KUNIT)
+#define EXPORT_SYMBOL_IF_ESPVTI_KUNIT(sym) EXPORT_SYMBOL_NS_GPL(sym, ESPVTI_KUNIT)
 #else
-#define ESPVTI_EXPORT_FOR_KUNIT(sym)
+#define EXPORT_SYMBOL_IF_ESPVTI_KUNIT(sym)
 #endif
 
 /* main.c: per-namespace state */

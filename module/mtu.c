@@ -33,7 +33,7 @@ unsigned int espvti_outer_len(const struct espvti_geom *g, unsigned int inner)
 {
 	return espvti_fixed(g) + ALIGN(inner + ESP_TRAILER_LEN, espvti_align(g));
 }
-ESPVTI_EXPORT_FOR_KUNIT(espvti_outer_len);
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_outer_len);
 
 /*
  * The largest inner packet whose ESP packet is at most @outer_mtu bytes,
@@ -50,7 +50,7 @@ unsigned int espvti_inner_mtu(const struct espvti_geom *g, unsigned int outer_mt
 		return 0;
 	return room - ESP_TRAILER_LEN;
 }
-ESPVTI_EXPORT_FOR_KUNIT(espvti_inner_mtu);
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_inner_mtu);
 
 /*
  * The largest overhead espvti can have: IPv6 outer header, ESP in UDP,
@@ -64,4 +64,4 @@ const struct espvti_geom espvti_geom_worst = {
 	.icv = 16,
 	.block = 16,
 };
-ESPVTI_EXPORT_FOR_KUNIT(espvti_geom_worst);
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_geom_worst);

@@ -21,7 +21,7 @@ const struct nla_policy espvti_genl_policy[ESPVTI_A_MAX + 1] = {
 	[ESPVTI_A_OPER_UP]	= { .type = NLA_REJECT },
 	[ESPVTI_A_CARRIER]	= { .type = NLA_REJECT },
 };
-ESPVTI_EXPORT_FOR_KUNIT(espvti_genl_policy);
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_genl_policy);
 
 static struct genl_family espvti_genl_family;
 

@@ -60,6 +60,8 @@ tests/deps.sh || { result not "dependencies installed"; exit 1; }
 check "build: espvti tool, no warnings" \
 	bash -c 'make -s -C tools/espvti clean && make -C tools/espvti 2>&1 | tee /dev/stderr | (! grep -E "warning:|error:")' || exit 1
 
+check "style: checkpatch --strict clean" tests/style.sh
+
 # run_vm KERNEL KDIR: build the module for KDIR, boot KERNEL, run the tests.
 run_vm() {
 	local kernel=$1 kdir=$2 moddir rc

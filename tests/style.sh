@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# style.sh: checkpatch --strict over every C source and header of the
+# project. checkpatch.pl comes from Debian's linux-source-6.1, extracted
+# once into the cache.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+. "$repo/tests/vm/lib.sh"
+
+tarball=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n 1)
+[ -n "$tarball" ] || die "linux-source-6.1 is not installed"
+srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+dir=$ESPVTI_CACHE/checkpatch-$srcver
+if [ ! -x "$dir/scripts/checkpatch.pl" ]; then
+	log "extracting checkpatch.pl from $tarball"
+	rm -rf "$dir.tmp"
+	mkdir -p "$dir.tmp"
+	tar -xf "$tarball" -C "$dir.tmp" --strip-components=1 --wildcards \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+	rm -rf "$dir"
+	mv "$dir.tmp" "$dir"
+fi
+
+cd "$repo"
+mapfile -t files < <(git ls-files '*.c' '*.h')
+"$dir/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
+	-f "${files[@]}" | tee /dev/stderr |
+	(! grep -E ': (ERROR|WARNING|CHECK):')
