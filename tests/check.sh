@@ -64,18 +64,21 @@ check "style: checkpatch --strict clean" tests/style.sh
 
 # run_vm KERNEL KDIR: build the module for KDIR, boot KERNEL, run the tests.
 run_vm() {
-	local kernel=$1 kdir=$2 moddir rc
+	local kernel=$1 kdir=$2 moddir rc vm
 	check "build: module against the $kernel kernel, W=1, no warnings" \
 		tests/build-module.sh "$kernel" "$kdir" || return
 	moddir=$repo/tests/build/mod-$kernel
 	log "running the tests in the $kernel kernel's VM"
 	tests/vm/run.sh --kernel "$kernel" -- \
 		"TESTS=$(printf '%q' "${TESTS:-}")" tests/guest-tests.sh "$moddir" \
-		"${selftests[@]}" 2>&1 |
-		grep -E '^(ok|not ok|# FAIL|\[bench\])'
-	rc=${PIPESTATUS[0]}
-	sed "s/^\(\(not \)\?ok - \)/\1$kernel: /" "tests/build/vm-$kernel/results.tap" \
-		>> "$results" 2>/dev/null
+		"${selftests[@]}" > "tests/build/vm-$kernel.log" 2>&1
+	rc=$?
+	vm=tests/build/vm-$kernel
+	sed "s/^\(\(not \)\?ok - \)/\1$kernel: /" "$vm/results.tap" 2>/dev/null |
+		tee -a "$results"
+	# Why tests failed: their messages, and what the kernel log shows.
+	grep -E '^# FAIL' "$vm/console.log" 2>/dev/null | sed 's/^/#   /'
+	sed 's/^/#   /' "tests/build/vm-$kernel.log" | grep -v '^#   \[bench\] booting'
 	case "$rc" in
 	0) result ok "$kernel: kernel log clean, guest finished" ;;
 	254) result not "$kernel: kernel log clean (see tests/build/vm-$kernel/kernel-problems.txt)" ;;
