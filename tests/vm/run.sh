@@ -45,7 +45,21 @@ rm -rf "$out"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 "$here/initramfs.sh" "$out/initramfs.cpio.gz" ${modroot:+"$modroot" "$kver"}
+# The guest puts tmpfs over /tmp, /run and /var: host folders it needs from
+# there (a clone in /tmp, a cache in /var) are shared and mounted apart.
+extra=() mounts=
+for p in "$repo" "$ESPVTI_CACHE"; do
+	case "$p/" in
+	/tmp/*|/run/*|/var/*)
+		[ -d "$p" ] || continue
+		tag=extra${#extra[@]}
+		extra+=(-virtfs "local,path=$p,mount_tag=$tag,security_model=none,readonly=on,multidevs=remap")
+		mounts+=" $tag:$p"
+		;;
+	esac
+done
 {
+	printf 'ESPVTI_MOUNTS=%q\n' "$mounts"
 	printf 'ESPVTI_REPO=%q\n' "$repo"
 	printf 'ESPVTI_MODROOT=%q\n' "$modroot"
 	printf 'ESPVTI_KERNEL=%q\n' "$kernel"
@@ -66,7 +80,7 @@ qemu=(qemu-system-x86_64 -nodefaults -no-reboot -machine pc "${accel[@]}"
 	-append "$append"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$out,mount_tag=out,security_model=none,multidevs=remap"
-	-device virtio-rng-pci -display none -monitor none)
+	"${extra[@]}" -device virtio-rng-pci -display none -monitor none)
 
 log "booting the $kernel kernel: $cmd"
 if [ "$shell" = 1 ]; then
