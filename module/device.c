@@ -67,13 +67,12 @@ static int espvti_newlink(struct net *src_net, struct net_device *dev,
 			  struct nlattr *tb[], struct nlattr *data[],
 			  struct netlink_ext_ack *extack)
 {
+	static atomic_t next_id = ATOMIC_INIT(0);
 	struct espvti_dev *edev = netdev_priv(dev);
-	struct espvti_net *en = espvti_pernet(dev_net(dev));
 	int err;
 
-	ASSERT_RTNL();
 	edev->dev = dev;
-	edev->id = ++en->next_id;
+	edev->id = atomic_inc_return(&next_id);
 
 	/* No carrier until the tunnel has an outbound SA. */
 	netif_carrier_off(dev);
@@ -83,21 +82,13 @@ static int espvti_newlink(struct net *src_net, struct net_device *dev,
 		NL_SET_ERR_MSG(extack, "espvti: cannot register the interface");
 		return err;
 	}
-	list_add_tail_rcu(&edev->list, &en->devs);
-	en->gen++;
 	netdev_dbg(dev, "created (id %u)\n", edev->id);
 	return 0;
 }
 
 static void espvti_dellink(struct net_device *dev, struct list_head *head)
 {
-	struct espvti_dev *edev = netdev_priv(dev);
-	struct espvti_net *en = espvti_pernet(dev_net(dev));
-
-	ASSERT_RTNL();
-	list_del_rcu(&edev->list);
-	en->gen++;
-	netdev_dbg(dev, "deleted (id %u)\n", edev->id);
+	netdev_dbg(dev, "deleted (id %u)\n", ((struct espvti_dev *)netdev_priv(dev))->id);
 	unregister_netdevice_queue(dev, head);
 }
 
@@ -112,19 +103,60 @@ struct rtnl_link_ops espvti_link_ops __read_mostly = {
 /* Queue every espvti interface of @net for deletion; RTNL held. */
 void espvti_device_delete_net(struct net *net, struct list_head *kill)
 {
-	struct espvti_net *en = espvti_pernet(net);
-	struct espvti_dev *edev, *tmp;
+	struct espvti_dev *edev;
 
-	list_for_each_entry_safe(edev, tmp, &en->devs, list)
+	list_for_each_entry(edev, &espvti_pernet(net)->devs, list)
 		espvti_dellink(edev->dev, kill);
 }
 
+/*
+ * An interface is on the list of the namespace it is registered in: it
+ * joins on NETDEV_REGISTER and leaves on NETDEV_UNREGISTER, both of which
+ * a move to another namespace (ip link set DEV netns NS) also sends.
+ */
+static int espvti_netdev_event(struct notifier_block *nb, unsigned long event,
+			       void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct espvti_dev *edev = netdev_priv(dev);
+	struct espvti_net *en;
+
+	if (!netif_is_espvti(dev))
+		return NOTIFY_DONE;
+	ASSERT_RTNL();
+	en = espvti_pernet(dev_net(dev));
+	switch (event) {
+	case NETDEV_REGISTER:
+		list_add_tail(&edev->list, &en->devs);
+		en->gen++;
+		break;
+	case NETDEV_UNREGISTER:
+		list_del(&edev->list);
+		en->gen++;
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block espvti_netdev_notifier = {
+	.notifier_call = espvti_netdev_event,
+};
+
 int espvti_device_init(void)
 {
-	return rtnl_link_register(&espvti_link_ops);
+	int err;
+
+	err = register_netdevice_notifier(&espvti_netdev_notifier);
+	if (err)
+		return err;
+	err = rtnl_link_register(&espvti_link_ops);
+	if (err)
+		unregister_netdevice_notifier(&espvti_netdev_notifier);
+	return err;
 }
 
 void espvti_device_uninit(void)
 {
 	rtnl_link_unregister(&espvti_link_ops);
+	unregister_netdevice_notifier(&espvti_netdev_notifier);
 }

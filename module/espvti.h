@@ -30,9 +30,8 @@
 
 /* main.c: per-namespace state */
 struct espvti_net {
-	struct list_head devs;	/* espvti_dev.list; RTNL to write */
+	struct list_head devs;	/* espvti_dev.list; RTNL */
 	unsigned int gen;	/* bumped on every change of devs, for dumps */
-	u32 next_id;		/* the next interface id; RTNL */
 };
 
 extern unsigned int espvti_net_id;
@@ -46,7 +45,7 @@ static inline struct espvti_net *espvti_pernet(const struct net *net)
 struct espvti_dev {
 	struct net_device *dev;
 	struct list_head list;	/* in espvti_net.devs */
-	u32 id;			/* stable across renames, unique in the netns */
+	u32 id;			/* unique, stable across renames and moves */
 };
 
 extern struct rtnl_link_ops espvti_link_ops;

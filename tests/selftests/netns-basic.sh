@@ -73,6 +73,26 @@ test_dump_many() {
 	expect_eq "distinct" "$("$ESPVTI" -n evA -j show | jq '[.[].id] | unique | length')" 300
 }
 
+# An interface moved to another namespace is listed there, keeps its id,
+# and dies with that namespace.
+test_move_namespace() {
+	ns_new evA evB
+	ip -n evA link add vti0 type espvti
+	ip -n evA link add vti1 type espvti
+	local id
+	id=$("$ESPVTI" -n evA -j show vti0 | jq '.[0].id')
+	expect_ok ip -n evA link set vti0 netns evB
+	expect_eq "left A" "$(shown -n evA)" "vti1"
+	expect_eq "joined B" "$(shown -n evB)" "vti0"
+	expect_eq "id after move" "$("$ESPVTI" -n evB -j show vti0 | jq '.[0].id')" "$id"
+	expect_ok ip -n evB link set vti0 netns evA name vti2
+	expect_eq "back in A" "$(shown -n evA)" "vti1 vti2"
+	expect_eq "B empty" "$(shown -n evB)" ""
+	ip -n evA link set vti1 netns evB
+	ip netns del evB
+	expect_eq "A keeps its own" "$(shown -n evA)" "vti2"
+}
+
 # Interfaces die with their namespace; the module can then be unloaded
 # (which waits for namespace cleanup) with nothing left behind.
 test_netns_teardown() {
