@@ -72,6 +72,30 @@ unsigned int espvti_outer_len(const struct espvti_geom *g, unsigned int inner);
 unsigned int espvti_inner_mtu(const struct espvti_geom *g, unsigned int outer_mtu);
 extern const struct espvti_geom espvti_geom_worst;
 
+/* replay.c: sequence numbers and the anti-replay window */
+#define ESPVTI_REPLAY_MAX_WINDOW 65536
+
+enum espvti_replay_verdict {
+	ESPVTI_REPLAY_OK,
+	ESPVTI_REPLAY_ZERO,	/* sequence number 0 is never valid */
+	ESPVTI_REPLAY_TOO_OLD,	/* left of the window */
+	ESPVTI_REPLAY_REPLAYED,	/* seen already */
+};
+
+struct espvti_replay {
+	u64 top;		/* the highest number accepted; 0: none yet */
+	u32 window;		/* packets; 0: anti-replay off */
+	u32 mask;		/* blocks in bitmap - 1; a power of 2 - 1 */
+	u64 bitmap[];		/* bit n of block b: number 64 b + n seen */
+};
+
+size_t espvti_replay_size(u32 window);
+void espvti_replay_init(struct espvti_replay *r, u32 window);
+u64 espvti_replay_seq(const struct espvti_replay *r, u32 lo, bool esn);
+enum espvti_replay_verdict espvti_replay_check(const struct espvti_replay *r, u64 seq);
+enum espvti_replay_verdict espvti_replay_advance(struct espvti_replay *r, u64 seq);
+u64 espvti_seq_next(u64 *last, bool esn);
+
 /* netlink.c: the generic netlink family */
 int espvti_genl_init(void);
 void espvti_genl_uninit(void);
