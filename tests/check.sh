@@ -79,6 +79,12 @@ run_vm() {
 	# Why tests failed: their messages, and what the kernel log shows.
 	grep -E '^# FAIL' "$vm/console.log" 2>/dev/null | sed 's/^/#   /'
 	sed 's/^/#   /' "tests/build/vm-$kernel.log" | grep -v '^#   \[bench\] booting'
+	# The kernel's own KTAP parser over the whole KUnit stream.
+	if [ -f "$vm/kunit.ktap" ] && [ -f "$kdir/tools/testing/kunit/kunit.py" ]; then
+		check "$kernel: kunit.py parse: every KUnit test passed" \
+			bash -c "python3 '$kdir/tools/testing/kunit/kunit.py' parse '$repo/$vm/kunit.ktap' |
+				tee /dev/stderr | grep -E 'Testing complete. Ran [1-9][0-9]* tests: passed: [0-9]+\$'"
+	fi
 	case "$rc" in
 	0) result ok "$kernel: kernel log clean, guest finished" ;;
 	254) result not "$kernel: kernel log clean (see tests/build/vm-$kernel/kernel-problems.txt)" ;;

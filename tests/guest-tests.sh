@@ -37,9 +37,16 @@ fi
 
 # KUnit: every case of every espvti suite, as debugfs reports it.
 if [ -f "$moddir/espvti_kunit.ko" ] && [ -d /sys/kernel/debug/kunit ]; then
+	before=$(dmesg | wc -l)
 	if insmod "$moddir/espvti_kunit.ko"; then
 		suites=$(ls -d /sys/kernel/debug/kunit/espvti_* 2>/dev/null)
 		[ -n "$suites" ] || result not "kunit: the espvti suites ran"
+		# The whole KTAP stream as the kernel logged it, for kunit.py parse.
+		{
+			printf 'KTAP version 1\n1..%d\n' "$(echo "$suites" | wc -w)"
+			dmesg | tail -n +"$((before + 1))" | sed 's/^\[[^]]*\] //' |
+				sed -n '/^    KTAP version 1$/,$p'
+		} > /tmp/out/kunit.ktap
 		for suite in $suites; do
 			name=${suite##*/}
 			cp "$suite/results" "/tmp/out/kunit-$name.ktap"
