@@ -11,9 +11,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 
 name=$1 kdir=$2
 dest=$repo/tests/build/mod-$name
-mkdir -p "$dest/tests"
-rsync -a --delete "$repo/Kbuild" "$repo/module" "$repo/uapi" "$dest/"
-rsync -a --delete "$repo/tests/kunit" "$dest/tests/"
+copy_module_sources "$dest"
 if ! make -C "$kdir" M="$dest" W=1 modules > "$dest/build.log" 2>&1; then
 	cat "$dest/build.log" >&2
 	die "the module does not build against $kdir"

@@ -9,9 +9,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 
 kdir=$1
 dest=$repo/tests/build/sparse
-mkdir -p "$dest/tests"
-rsync -a --delete "$repo/Kbuild" "$repo/module" "$repo/uapi" "$dest/"
-rsync -a --delete "$repo/tests/kunit" "$dest/tests/"
+copy_module_sources "$dest"
 command -v sparse >/dev/null || die "sparse is not installed"
 make -C "$kdir" M="$dest" C=2 modules 2>&1 | tee "$dest/sparse.log"
 ! grep -E 'warning:|error:' "$dest/sparse.log"

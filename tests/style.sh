@@ -8,9 +8,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/tests/vm/lib.sh"
 
-tarball=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n 1)
-[ -n "$tarball" ] || die "linux-source-6.1 is not installed"
-srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+linux_source
 dir=$ESPVTI_CACHE/checkpatch-$srcver
 if [ ! -x "$dir/scripts/checkpatch.pl" ]; then
 	log "extracting checkpatch.pl from $tarball"

@@ -11,9 +11,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-tarball=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n 1)
-[ -n "$tarball" ] || die "linux-source-6.1 is not installed (apt-get install linux-source-6.1)"
-srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+linux_source
 hash=$(cat "$here/config/kernel.config" "$here/config/debug.config" | sha256sum | cut -c1-12)
 dir="$ESPVTI_CACHE/debug-kernel-$srcver-$hash"
 
