@@ -88,7 +88,9 @@ static int espvti_newlink(struct net *src_net, struct net_device *dev,
 
 static void espvti_dellink(struct net_device *dev, struct list_head *head)
 {
-	netdev_dbg(dev, "deleted (id %u)\n", ((struct espvti_dev *)netdev_priv(dev))->id);
+	struct espvti_dev *edev = netdev_priv(dev);
+
+	netdev_dbg(dev, "deleted (id %u)\n", edev->id);
 	unregister_netdevice_queue(dev, head);
 }
 

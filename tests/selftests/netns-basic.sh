@@ -22,6 +22,21 @@ test_link_properties() {
 	d=$(ip -n evA link show vti0)
 	expect_match "no carrier" "$d" 'NO-CARRIER'
 	expect_match "oper state" "$d" 'state DOWN'
+	# With no carrier nothing leaves, and what is sent is counted as
+	# dropped: here packets that bypass the qdisc (PACKET_QDISC_BYPASS),
+	# refused with ENOBUFS.
+	expect_ok ip netns exec evA python3 -c "
+import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
+s.setsockopt(263, 20, 1)  # SOL_PACKET, PACKET_QDISC_BYPASS
+for _ in range(3):
+    try:
+        s.sendto(bytes([0x45]) + bytes(19), ('vti0', 0x0800))
+    except OSError as e:
+        assert e.errno == 105, e
+"
+	expect_eq "tx_dropped" "$(ip -n evA -s -j link show vti0 | jq '.[0].stats64.tx.dropped')" 3
+	expect_eq "tx_packets" "$(ip -n evA -s -j link show vti0 | jq '.[0].stats64.tx.packets')" 0
 	expect_ok ip -n evA link set vti0 mtu 1280
 	expect_fail ip -n evA link set vti0 mtu 67
 	expect_ok ip -n evA addr add 192.0.2.1/31 dev vti0
