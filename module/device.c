@@ -1,43 +1,317 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The espvti netdevice: a point-to-point, NOARP, multicast-capable L3
- * interface with no hardware address. Until a tunnel has an outbound SA
- * it has no carrier, and whatever is routed into it is dropped and
- * counted.
+ * interface with no hardware address. It has carrier only while the tunnel
+ * has an outer address pair and a current outbound SA; whatever is routed
+ * into it otherwise is dropped and counted.
+ *
+ * Transmit: the inner packet must match a selector of the interface (else
+ * "no policy"); GSO packets are segmented; each packet is routed in the
+ * underlay (the outer route is cached per CPU), checked against the path
+ * MTU (ICMP "fragmentation needed" / "packet too big" to the sender), and
+ * handed to esp.c with the outer header's parameters.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/if_arp.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
+#include <net/icmp.h>
+#include <net/inet_ecn.h>
 #include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
+#include <net/route.h>
 #include <net/rtnetlink.h>
 
 #include "espvti.h"
 
 #define ESPVTI_DEFAULT_UNDERLAY_MTU 1500
 
+#define ESPVTI_FEATURES (NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA | \
+			 NETIF_F_GSO_SOFTWARE)
+
+void espvti_count(struct espvti_dev *edev, struct espvti_sa *sa, enum espvti_stat why)
+{
+	espvti_stats_inc(edev->stats, why);
+	if (sa)
+		espvti_stats_inc(sa->stats, why);
+}
+
+void espvti_tx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buff *skb,
+		    enum espvti_stat why)
+{
+	espvti_count(edev, sa, why);
+	dev_core_stats_tx_dropped_inc(edev->dev);
+	kfree_skb(skb);
+}
+
+void espvti_rx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buff *skb,
+		    enum espvti_stat why)
+{
+	espvti_count(edev, sa, why);
+	dev_core_stats_rx_dropped_inc(edev->dev);
+	kfree_skb(skb);
+}
+
+/* The outer route to the peer, from the per-CPU cache when it is valid. */
+static struct dst_entry *espvti_route(struct espvti_dev *edev, const struct espvti_peer *peer,
+				      union espvti_addr *saddr)
+{
+	struct dst_entry *dst;
+
+	if (peer->family == AF_INET) {
+		struct flowi4 fl4 = {
+			.daddr = peer->remote.v4,
+			.saddr = peer->local.v4,
+			.flowi4_proto = IPPROTO_ESP,
+		};
+		struct rtable *rt;
+
+		rt = dst_cache_get_ip4(&edev->dst_cache, &saddr->v4);
+		if (rt)
+			return &rt->dst;
+		rt = ip_route_output_key(edev->net, &fl4);
+		if (IS_ERR(rt))
+			return NULL;
+		saddr->v4 = fl4.saddr;
+		dst_cache_set_ip4(&edev->dst_cache, &rt->dst, fl4.saddr);
+		return &rt->dst;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	{
+		struct flowi6 fl6 = {
+			.daddr = peer->remote.v6,
+			.saddr = peer->local.v6,
+			.flowi6_proto = IPPROTO_ESP,
+		};
+
+		dst = dst_cache_get_ip6(&edev->dst_cache, &saddr->v6);
+		if (dst)
+			return dst;
+		if (ip6_dst_lookup(edev->net, NULL, &dst, &fl6))
+			return NULL;
+		saddr->v6 = fl6.saddr;
+		dst_cache_set_ip6(&edev->dst_cache, dst, &fl6.saddr);
+		return dst;
+	}
+#else
+	return NULL;
+#endif
+}
+
+static void espvti_xmit_one(struct espvti_dev *edev, struct espvti_sa *sa,
+			    const struct espvti_peer *peer, struct sk_buff *skb)
+{
+	struct net_device *dev = edev->dev;
+	struct espvti_tx_params p = { .family = peer->family };
+	unsigned int max_inner;
+	struct espvti_geom g;
+	enum espvti_stat why;
+
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) {
+		why = ESPVTI_STAT_TX_MALFORMED;
+		goto drop;
+	}
+	p.daddr = peer->remote;
+	p.dst = espvti_route(edev, peer, &p.saddr);
+	if (!p.dst) {
+		why = ESPVTI_STAT_TX_NO_ROUTE;
+		goto drop;
+	}
+	if (p.dst->dev == dev) {
+		why = ESPVTI_STAT_TX_LOOP;
+		goto drop_dst;
+	}
+
+	espvti_sa_geom(sa, peer->family, &g);
+	max_inner = espvti_inner_mtu(&g, dst_mtu(p.dst));
+	if (skb->protocol == htons(ETH_P_IP)) {
+		const struct iphdr *iph = ip_hdr(skb);
+
+		p.proto = IPPROTO_IPIP;
+		p.tos = iph->tos;
+		p.df = iph->frag_off & htons(IP_DF);
+		if (skb->len > max_inner && p.df) {
+			skb_dst_update_pmtu_no_confirm(skb, max_inner);
+			icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
+				      htonl(max_inner));
+			why = ESPVTI_STAT_TX_TOO_BIG;
+			goto drop_dst;
+		}
+	} else {
+		p.proto = IPPROTO_IPV6;
+		p.tos = ipv6_get_dsfield(ipv6_hdr(skb));
+		p.df = true;
+		if (skb->len > max_inner) {
+			/* Below the IPv6 minimum MTU the outer packet fragments. */
+			if (skb->len > IPV6_MIN_MTU) {
+				max_inner = max_t(unsigned int, max_inner, IPV6_MIN_MTU);
+				skb_dst_update_pmtu_no_confirm(skb, max_inner);
+				icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0, max_inner);
+				why = ESPVTI_STAT_TX_TOO_BIG;
+				goto drop_dst;
+			}
+			p.df = false;
+		}
+	}
+	p.ttl = peer->family == AF_INET ? ip4_dst_hoplimit(p.dst) : ip6_dst_hoplimit(p.dst);
+
+	if (!refcount_inc_not_zero(&sa->ref)) {
+		why = ESPVTI_STAT_TX_NO_SA;
+		goto drop_dst;
+	}
+	espvti_esp_output(sa, skb, &p);
+	return;
+
+drop_dst:
+	dst_release(p.dst);
+drop:
+	espvti_tx_drop(edev, sa, skb, why);
+}
+
 static netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev)
 {
-	/* No outbound SA exists yet: nothing can leave. */
-	dev_core_stats_tx_dropped_inc(dev);
-	kfree_skb(skb);
+	struct espvti_dev *edev = netdev_priv(dev);
+	const struct espvti_peer *peer;
+	struct sk_buff *segs, *next;
+	struct espvti_flow fl;
+	struct espvti_sa *sa;
+	enum espvti_stat why;
+
+	why = ESPVTI_STAT_TX_MALFORMED;
+	if (skb->protocol == htons(ETH_P_IP)) {
+		if (!pskb_network_may_pull(skb, sizeof(struct iphdr)) ||
+		    ip_hdr(skb)->version != 4)
+			goto drop;
+	} else if (skb->protocol == htons(ETH_P_IPV6)) {
+		if (!pskb_network_may_pull(skb, sizeof(struct ipv6hdr)) ||
+		    ipv6_hdr(skb)->version != 6)
+			goto drop;
+	} else {
+		goto drop;
+	}
+	if (espvti_flow_parse(skb, &fl))
+		goto drop;
+	why = ESPVTI_STAT_TX_NO_POLICY;
+	if (!espvti_spd_match(rcu_dereference_bh(edev->spd), &fl))
+		goto drop;
+	why = ESPVTI_STAT_TX_NO_SA;
+	sa = rcu_dereference_bh(edev->sa_out);
+	peer = rcu_dereference_bh(edev->peer);
+	if (!sa || !peer)
+		goto drop;
+
+	if (skb_is_gso(skb)) {
+		segs = skb_gso_segment(skb, 0);
+		if (IS_ERR_OR_NULL(segs)) {
+			why = ESPVTI_STAT_TX_MALFORMED;
+			goto drop;
+		}
+		consume_skb(skb);
+		skb = segs;
+	}
+	skb_list_walk_safe(skb, skb, next) {
+		skb_mark_not_on_list(skb);
+		espvti_xmit_one(edev, sa, peer, skb);
+	}
 	return NETDEV_TX_OK;
+
+drop:
+	espvti_tx_drop(edev, NULL, skb, why);
+	return NETDEV_TX_OK;
+}
+
+/* The default SPD: everything, IPv4 and IPv6. */
+static struct espvti_spd *espvti_spd_default(void)
+{
+	struct espvti_spd *spd = kzalloc(struct_size(spd, sel, 2), GFP_KERNEL);
+
+	if (!spd)
+		return NULL;
+	spd->n = 2;
+	espvti_sel_any(&spd->sel[0], AF_INET);
+	espvti_sel_any(&spd->sel[1], AF_INET6);
+	return spd;
 }
 
 static int espvti_dev_init(struct net_device *dev)
 {
+	struct espvti_dev *edev = netdev_priv(dev);
+	int err;
+
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
 	if (!dev->tstats)
 		return -ENOMEM;
+	edev->stats = espvti_stats_alloc();
+	if (!edev->stats)
+		goto err_tstats;
+	err = dst_cache_init(&edev->dst_cache, GFP_KERNEL);
+	if (err)
+		goto err_stats;
+	err = gro_cells_init(&edev->gro_cells, dev);
+	if (err)
+		goto err_dst_cache;
+	RCU_INIT_POINTER(edev->spd, espvti_spd_default());
+	if (!rcu_access_pointer(edev->spd))
+		goto err_gro_cells;
+	return 0;
+
+err_gro_cells:
+	gro_cells_destroy(&edev->gro_cells);
+err_dst_cache:
+	dst_cache_destroy(&edev->dst_cache);
+err_stats:
+	free_percpu(edev->stats);
+err_tstats:
+	free_percpu(dev->tstats);
+	return -ENOMEM;
+}
+
+/*
+ * Unregistering: the SAs go (packets in flight keep theirs, and with them
+ * the netdevice, until they finish); the rest goes with the netdevice.
+ */
+static void espvti_dev_uninit(struct net_device *dev)
+{
+	struct espvti_dev *edev = netdev_priv(dev);
+
+	espvti_sa_flush(edev);
+	list_del_rcu(&edev->tunnel_list);
+}
+
+static void espvti_dev_free(struct net_device *dev)
+{
+	struct espvti_dev *edev = netdev_priv(dev);
+
+	gro_cells_destroy(&edev->gro_cells);
+	dst_cache_destroy(&edev->dst_cache);
+	free_percpu(edev->stats);
+	free_percpu(dev->tstats);
+	/* No reader is left: the netdevice outlived an RCU grace period. */
+	kfree(rcu_access_pointer(edev->peer));
+	kfree(rcu_access_pointer(edev->spd));
+}
+
+static int espvti_change_mtu(struct net_device *dev, int new_mtu)
+{
+	struct espvti_dev *edev = netdev_priv(dev);
+
+	if (!edev->mtu_auto)
+		edev->mtu_user = true;
+	dev->mtu = new_mtu;
 	return 0;
 }
 
-static void espvti_dev_uninit(struct net_device *dev)
+static struct net *espvti_get_link_net(const struct net_device *dev)
 {
-	free_percpu(dev->tstats);
-	dev->tstats = NULL;
+	struct espvti_dev *edev = netdev_priv(dev);
+
+	return edev->net;
 }
 
 static const struct net_device_ops espvti_netdev_ops = {
@@ -45,6 +319,7 @@ static const struct net_device_ops espvti_netdev_ops = {
 	.ndo_uninit		= espvti_dev_uninit,
 	.ndo_start_xmit		= espvti_xmit,
 	.ndo_get_stats64	= dev_get_tstats64,
+	.ndo_change_mtu		= espvti_change_mtu,
 };
 
 static void espvti_setup(struct net_device *dev)
@@ -55,11 +330,17 @@ static void espvti_setup(struct net_device *dev)
 	dev->priv_flags |= IFF_NO_QUEUE;
 	dev->hard_header_len = 0;
 	dev->addr_len = 0;
-	dev->features |= NETIF_F_LLTX;
+	dev->needed_headroom = LL_MAX_HEADER + sizeof(struct ipv6hdr) + 8 +
+			       sizeof(struct ip_esp_hdr) + 16 + sizeof(__be32);
+	dev->needed_tailroom = 16 + 2 + 16;
+	dev->features |= NETIF_F_LLTX | ESPVTI_FEATURES;
+	dev->hw_features |= ESPVTI_FEATURES;
+	dev->hw_enc_features |= ESPVTI_FEATURES;
 	dev->mtu = espvti_inner_mtu(&espvti_geom_worst, ESPVTI_DEFAULT_UNDERLAY_MTU);
 	dev->min_mtu = IPV4_MIN_MTU;
 	dev->max_mtu = espvti_inner_mtu(&espvti_geom_worst, IP_MAX_MTU);
 	dev->needs_free_netdev = true;
+	dev->priv_destructor = espvti_dev_free;
 	netif_keep_dst(dev);
 }
 
@@ -73,6 +354,9 @@ static int espvti_newlink(struct net *src_net, struct net_device *dev,
 
 	edev->dev = dev;
 	edev->id = atomic_inc_return(&next_id);
+	edev->net = src_net;
+	INIT_LIST_HEAD(&edev->sa_in);
+	INIT_LIST_HEAD(&edev->tunnel_list);
 
 	/* No carrier until the tunnel has an outbound SA. */
 	netif_carrier_off(dev);
@@ -82,6 +366,7 @@ static int espvti_newlink(struct net *src_net, struct net_device *dev,
 		NL_SET_ERR_MSG(extack, "espvti: cannot register the interface");
 		return err;
 	}
+	list_add_tail_rcu(&edev->tunnel_list, &espvti_pernet(src_net)->tunnels);
 	netdev_dbg(dev, "created (id %u)\n", edev->id);
 	return 0;
 }
@@ -100,15 +385,78 @@ struct rtnl_link_ops espvti_link_ops __read_mostly = {
 	.setup		= espvti_setup,
 	.newlink	= espvti_newlink,
 	.dellink	= espvti_dellink,
+	.get_link_net	= espvti_get_link_net,
 };
 
-/* Queue every espvti interface of @net for deletion; RTNL held. */
+/*
+ * Queue for deletion every espvti interface that lives in @net or sends
+ * through it; RTNL held.
+ */
 void espvti_device_delete_net(struct net *net, struct list_head *kill)
 {
+	struct espvti_net *en = espvti_pernet(net);
 	struct espvti_dev *edev;
 
-	list_for_each_entry(edev, &espvti_pernet(net)->devs, list)
+	list_for_each_entry(edev, &en->devs, list)
 		espvti_dellink(edev->dev, kill);
+	list_for_each_entry(edev, &en->tunnels, tunnel_list)
+		if (!net_eq(dev_net(edev->dev), net))
+			espvti_dellink(edev->dev, kill);
+}
+
+/* The MTU of the underlay path to the peer, or Ethernet's. */
+static unsigned int espvti_underlay_mtu(struct espvti_dev *edev, const struct espvti_peer *peer)
+{
+	union espvti_addr saddr;
+	struct dst_entry *dst;
+	unsigned int mtu = ESPVTI_DEFAULT_UNDERLAY_MTU;
+
+	local_bh_disable();
+	dst = espvti_route(edev, peer, &saddr);
+	local_bh_enable();
+	if (dst) {
+		if (dst->dev != edev->dev)
+			mtu = dst_mtu(dst);
+		dst_release(dst);
+	}
+	return mtu;
+}
+
+/*
+ * After the tunnel's addresses or SAs changed (RTNL held): carrier while
+ * there is somewhere to send and an SA to send with, and, unless the user
+ * set one, the MTU that the current SA leaves of the underlay's. A rekey
+ * keeps both, so the link never flaps.
+ */
+void espvti_dev_update(struct espvti_dev *edev)
+{
+	struct net_device *dev = edev->dev;
+	const struct espvti_peer *peer;
+	struct espvti_sa *sa;
+	struct espvti_geom g;
+	unsigned int mtu;
+
+	ASSERT_RTNL();
+	dst_cache_reset(&edev->dst_cache);
+	if (dev->reg_state != NETREG_REGISTERED)
+		return;
+	sa = rtnl_dereference(edev->sa_out);
+	peer = rtnl_dereference(edev->peer);
+	if (!sa || !peer) {
+		netif_carrier_off(dev);
+		return;
+	}
+	if (!edev->mtu_user) {
+		espvti_sa_geom(sa, peer->family, &g);
+		mtu = espvti_inner_mtu(&g, espvti_underlay_mtu(edev, peer));
+		mtu = clamp_t(unsigned int, mtu, dev->min_mtu, dev->max_mtu);
+		if (mtu != dev->mtu) {
+			edev->mtu_auto = true;
+			dev_set_mtu(dev, mtu);
+			edev->mtu_auto = false;
+		}
+	}
+	netif_carrier_on(dev);
 }
 
 /*

@@ -8,15 +8,23 @@
 #ifndef _ESPVTI_H
 #define _ESPVTI_H
 
+#include <linux/in6.h>
 #include <linux/list.h>
 #include <linux/netdevice.h>
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/u64_stats_sync.h>
+#include <net/dst_cache.h>
 #include <net/genetlink.h>
+#include <net/gro_cells.h>
 #include <net/netns/generic.h>
 
 #include <linux/espvti.h>
 
 #define ESPVTI_VERSION "0.1.0"
+
+struct espvti_sa;
 
 /*
  * Pure logic that the KUnit suites (a separate module) test in place: it
@@ -30,8 +38,14 @@
 
 /* main.c: per-namespace state */
 struct espvti_net {
-	struct list_head devs;	/* espvti_dev.list; RTNL */
+	struct list_head devs;	/* espvti_dev.list: interfaces here; RTNL */
 	unsigned int gen;	/* bumped on every change of devs, for dumps */
+	/*
+	 * Tunnels whose underlay is this namespace (espvti_dev.tunnel_list;
+	 * changed under RTNL, read under RCU), and their inbound SAs by SPI.
+	 */
+	struct list_head tunnels;
+	struct rhashtable sa_in;
 };
 
 extern unsigned int espvti_net_id;
@@ -41,11 +55,83 @@ static inline struct espvti_net *espvti_pernet(const struct net *net)
 	return net_generic(net, espvti_net_id);
 }
 
+union espvti_addr {
+	__be32 v4;
+	struct in6_addr v6;
+};
+
+/* stats.c: counters, per CPU, per interface and per SA */
+struct espvti_stats {
+	u64_stats_t c[__ESPVTI_STAT_MAX];
+	struct u64_stats_sync syncp;
+};
+
+struct espvti_stats __percpu *espvti_stats_alloc(void);
+void espvti_stats_inc(struct espvti_stats __percpu *st, enum espvti_stat i);
+void espvti_stats_add(struct espvti_stats __percpu *st, enum espvti_stat i, u64 n);
+void espvti_stats_sum(struct espvti_stats __percpu *st, u64 *sum);
+int espvti_stats_put(struct sk_buff *skb, int attr, struct espvti_stats __percpu *st);
+
+/* sel.c: selectors, the interface's SPD */
+struct espvti_sel {
+	u16 family;		/* AF_INET or AF_INET6 */
+	u8 proto;		/* 0: any */
+	u8 src_plen, dst_plen;
+	union espvti_addr src, dst;
+	u16 sport_min, sport_max, dport_min, dport_max;
+};
+
+/* What the selectors look at in a packet. */
+struct espvti_flow {
+	u16 family;
+	u8 proto;
+	bool ports;		/* sport and dport are known */
+	union espvti_addr src, dst;
+	u16 sport, dport;	/* ICMP: type and code */
+};
+
+struct espvti_spd {
+	struct rcu_head rcu;
+	unsigned int n;
+	struct espvti_sel sel[];
+};
+
+bool espvti_sel_match(const struct espvti_sel *sel, const struct espvti_flow *fl);
+bool espvti_spd_match(const struct espvti_spd *spd, const struct espvti_flow *fl);
+int espvti_flow_parse(struct sk_buff *skb, struct espvti_flow *fl);
+bool espvti_sel_valid(const struct espvti_sel *sel);
+void espvti_sel_any(struct espvti_sel *sel, u16 family);
+
+/* The tunnel's outer addresses; replaced whole, read under RCU. */
+struct espvti_peer {
+	struct rcu_head rcu;
+	u16 family;		/* AF_INET or AF_INET6 */
+	union espvti_addr local, remote;
+};
+
 /* device.c: the netdevice */
 struct espvti_dev {
 	struct net_device *dev;
 	struct list_head list;	/* in espvti_net.devs */
 	u32 id;			/* unique, stable across renames and moves */
+	/*
+	 * The underlay: the namespace the interface was created from, where
+	 * its ESP is sent and received. No reference: the interface is
+	 * deleted when that namespace goes away.
+	 */
+	struct net *net;
+	struct list_head tunnel_list;	/* in espvti_net.tunnels of net */
+	struct espvti_peer __rcu *peer;
+	struct espvti_sa __rcu *sa_out;	/* the current outbound SA */
+	struct list_head sa_in;		/* espvti_sa.list; RTNL */
+	unsigned int sa_gen;		/* bumped on SA changes, for dumps */
+	struct espvti_spd __rcu *spd;
+	unsigned int sel_gen;
+	bool mtu_user;			/* the MTU was set by hand */
+	bool mtu_auto;			/* espvti itself is setting it */
+	struct espvti_stats __percpu *stats;
+	struct gro_cells gro_cells;
+	struct dst_cache dst_cache;
 };
 
 extern struct rtnl_link_ops espvti_link_ops;
@@ -58,6 +144,12 @@ static inline bool netif_is_espvti(const struct net_device *dev)
 int espvti_device_init(void);
 void espvti_device_uninit(void);
 void espvti_device_delete_net(struct net *net, struct list_head *kill);
+void espvti_dev_update(struct espvti_dev *edev);
+void espvti_count(struct espvti_dev *edev, struct espvti_sa *sa, enum espvti_stat why);
+void espvti_tx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buff *skb,
+		    enum espvti_stat why);
+void espvti_rx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buff *skb,
+		    enum espvti_stat why);
 
 /* mtu.c: ESP size arithmetic */
 struct espvti_geom {
@@ -96,9 +188,66 @@ enum espvti_replay_verdict espvti_replay_check(const struct espvti_replay *r, u6
 enum espvti_replay_verdict espvti_replay_advance(struct espvti_replay *r, u64 seq);
 u64 espvti_seq_next(u64 *last, bool esn);
 
+/* sa.c: security associations */
+struct espvti_sa {
+	struct rhash_head node;		/* inbound: in espvti_net.sa_in */
+	struct list_head list;		/* inbound: in espvti_dev.sa_in */
+	struct rcu_head rcu;
+	refcount_t ref;
+	struct espvti_dev *edev;	/* holds a reference on edev->dev */
+	netdevice_tracker dev_tracker;
+	__be32 spi;
+	u8 dir;				/* enum espvti_sa_dir */
+	u8 alg;				/* enum espvti_alg */
+	u8 iv_len, icv_len, block;
+	bool esn;
+	struct crypto_aead *aead;
+	struct espvti_stats __percpu *stats;
+	spinlock_t lock;		/* seq_out, replay */
+	u64 seq_out;			/* outbound: the last number used */
+	struct espvti_replay replay;	/* inbound; must be last */
+};
+
+struct espvti_sa_cfg {
+	__be32 spi;
+	u8 dir, alg, icv_len;
+	bool esn;
+	u32 window;
+	u64 seq;
+	const u8 *key, *auth_key;
+	unsigned int key_len, auth_key_len;
+};
+
+extern const struct rhashtable_params espvti_sa_params;
+struct espvti_sa *espvti_sa_create(struct espvti_dev *edev, const struct espvti_sa_cfg *cfg,
+				   struct netlink_ext_ack *extack);
+void espvti_sa_put(struct espvti_sa *sa);
+int espvti_sa_insert(struct espvti_dev *edev, struct espvti_sa *sa, struct netlink_ext_ack *extack);
+int espvti_sa_delete(struct espvti_dev *edev, u8 dir, __be32 spi);
+void espvti_sa_flush(struct espvti_dev *edev);
+const char *espvti_alg_name(u8 alg);
+void espvti_sa_geom(const struct espvti_sa *sa, u16 family, struct espvti_geom *g);
+
+/* esp.c: ESP (RFC 4303) tunnel mode through the crypto API */
+struct espvti_tx_params {
+	struct dst_entry *dst;		/* the outer route, one reference */
+	union espvti_addr saddr, daddr;
+	u16 family;
+	u8 tos, ttl;
+	bool df;
+	u8 proto;			/* of the inner packet: IPIP or IPV6 */
+};
+
+void espvti_esp_output(struct espvti_sa *sa, struct sk_buff *skb,
+		       const struct espvti_tx_params *p);
+int espvti_esp_init(void);
+void espvti_esp_uninit(void);
+
 /* netlink.c: the generic netlink family */
 int espvti_genl_init(void);
 void espvti_genl_uninit(void);
 extern const struct nla_policy espvti_genl_policy[];
+extern const struct nla_policy espvti_sa_policy[];
+extern const struct nla_policy espvti_sel_policy[];
 
 #endif /* _ESPVTI_H */

@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/rhashtable.h>
 #include <linux/rtnetlink.h>
 #include <net/net_namespace.h>
 #include <net/rtnetlink.h>
@@ -20,7 +21,8 @@ static int __net_init espvti_net_init(struct net *net)
 	struct espvti_net *en = espvti_pernet(net);
 
 	INIT_LIST_HEAD(&en->devs);
-	return 0;
+	INIT_LIST_HEAD(&en->tunnels);
+	return rhashtable_init(&en->sa_in, &espvti_sa_params);
 }
 
 /* A dying namespace takes its espvti interfaces with it. */
@@ -35,8 +37,14 @@ static void __net_exit espvti_net_exit_batch(struct list_head *net_list)
 	unregister_netdevice_many(&kill);
 	rtnl_unlock();
 
-	list_for_each_entry(net, net_list, exit_list)
-		WARN_ON_ONCE(!list_empty(&espvti_pernet(net)->devs));
+	list_for_each_entry(net, net_list, exit_list) {
+		struct espvti_net *en = espvti_pernet(net);
+
+		WARN_ON_ONCE(!list_empty(&en->devs));
+		WARN_ON_ONCE(!list_empty(&en->tunnels));
+		WARN_ON_ONCE(atomic_read(&en->sa_in.nelems));
+		rhashtable_destroy(&en->sa_in);
+	}
 }
 
 static struct pernet_operations espvti_net_ops = {
@@ -56,13 +64,18 @@ static int __init espvti_init(void)
 	err = espvti_device_init();
 	if (err)
 		goto err_pernet;
-	err = espvti_genl_init();
+	err = espvti_esp_init();
 	if (err)
 		goto err_device;
+	err = espvti_genl_init();
+	if (err)
+		goto err_esp;
 
 	pr_info("version " ESPVTI_VERSION " loaded\n");
 	return 0;
 
+err_esp:
+	espvti_esp_uninit();
 err_device:
 	espvti_device_uninit();
 err_pernet:
@@ -73,8 +86,10 @@ err_pernet:
 static void __exit espvti_exit(void)
 {
 	espvti_genl_uninit();
+	espvti_esp_uninit();
 	espvti_device_uninit();
 	unregister_pernet_device(&espvti_net_ops);
+	rcu_barrier();	/* SAs are freed by RCU callbacks, in this module */
 	pr_info("unloaded\n");
 }
 

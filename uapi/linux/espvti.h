@@ -4,6 +4,11 @@
  *
  * Family "espvti". Every request is answered in the caller's network
  * namespace: an interface is named by ESPVTI_A_IFINDEX or ESPVTI_A_IFNAME.
+ * Requests that change anything need CAP_NET_ADMIN.
+ *
+ * Byte order: SPIs and numbers are host order; addresses are network order
+ * (4 bytes for IPv4, 16 for IPv6). Keys are write-only: no reply ever
+ * carries one.
  */
 #ifndef _UAPI_LINUX_ESPVTI_H
 #define _UAPI_LINUX_ESPVTI_H
@@ -21,6 +26,21 @@ enum espvti_cmd {
 	 * as a dump, every espvti interface of the caller's namespace.
 	 */
 	ESPVTI_CMD_DEV_GET,
+	/* DEV_SET: the tunnel's outer addresses, ESPVTI_A_LOCAL/REMOTE. */
+	ESPVTI_CMD_DEV_SET,
+	/* SA_ADD: ESPVTI_A_SA. An outbound SA becomes the current one. */
+	ESPVTI_CMD_SA_ADD,
+	/* SA_DEL: ESPVTI_A_SA with ESPVTI_SA_A_DIR and ESPVTI_SA_A_SPI. */
+	ESPVTI_CMD_SA_DEL,
+	/* SA_GET: dump, the SAs of one interface (no keys). */
+	ESPVTI_CMD_SA_GET,
+	/* SA_FLUSH: every SA of one interface. */
+	ESPVTI_CMD_SA_FLUSH,
+	/* SEL_ADD, SEL_DEL: ESPVTI_A_SEL; SEL_GET: dump; SEL_FLUSH. */
+	ESPVTI_CMD_SEL_ADD,
+	ESPVTI_CMD_SEL_DEL,
+	ESPVTI_CMD_SEL_GET,
+	ESPVTI_CMD_SEL_FLUSH,
 
 	__ESPVTI_CMD_MAX,
 	ESPVTI_CMD_MAX = __ESPVTI_CMD_MAX - 1,
@@ -34,9 +54,107 @@ enum espvti_attr {
 	ESPVTI_A_MTU,		/* u32 */
 	ESPVTI_A_OPER_UP,	/* u8: 1 when the interface is up and has carrier */
 	ESPVTI_A_CARRIER,	/* u8: 1 when the tunnel can carry traffic */
+	ESPVTI_A_LOCAL,		/* binary, 4 or 16: outer source address */
+	ESPVTI_A_REMOTE,	/* binary, 4 or 16: outer destination (the peer) */
+	ESPVTI_A_LINK_NETNSID,	/* s32: the underlay namespace, when elsewhere */
+	ESPVTI_A_STATS,		/* nest of u64, indexed by enum espvti_stat */
+	ESPVTI_A_SA,		/* nest, enum espvti_sa_attr */
+	ESPVTI_A_SEL,		/* nest, enum espvti_sel_attr */
 
 	__ESPVTI_A_MAX,
 	ESPVTI_A_MAX = __ESPVTI_A_MAX - 1,
+};
+
+enum espvti_sa_dir {
+	ESPVTI_SA_DIR_IN = 1,
+	ESPVTI_SA_DIR_OUT = 2,
+};
+
+enum espvti_alg {
+	ESPVTI_ALG_UNSPEC,
+	/* rfc4106(gcm(aes)): KEY is the AES key (16 or 32) + a 4-byte salt */
+	ESPVTI_ALG_AES_GCM,
+	/* rfc7539esp(chacha20,poly1305): KEY is 32 bytes + a 4-byte salt */
+	ESPVTI_ALG_CHACHA20_POLY1305,
+	/* authenc(hmac(sha256),cbc(aes)): KEY (16, 24 or 32), AUTH_KEY (32) */
+	ESPVTI_ALG_AES_CBC_HMAC_SHA256,
+	/* rfc4543(gcm(aes)), authentication only: KEY (16 or 32) + 4-byte salt */
+	ESPVTI_ALG_AES_GMAC,
+
+	__ESPVTI_ALG_MAX,
+	ESPVTI_ALG_MAX = __ESPVTI_ALG_MAX - 1,
+};
+
+enum espvti_sa_attr {
+	ESPVTI_SA_A_UNSPEC,
+	ESPVTI_SA_A_DIR,		/* u8, enum espvti_sa_dir */
+	ESPVTI_SA_A_SPI,		/* u32, not 0 */
+	ESPVTI_SA_A_ALG,		/* u8, enum espvti_alg */
+	ESPVTI_SA_A_KEY,		/* binary, write-only */
+	ESPVTI_SA_A_AUTH_KEY,		/* binary, write-only */
+	ESPVTI_SA_A_ICV_LEN,		/* u8: 8, 12 or 16 (AES-GCM); 16 */
+	ESPVTI_SA_A_ESN,		/* u8: 1 for 64-bit sequence numbers */
+	ESPVTI_SA_A_REPLAY_WINDOW,	/* u32: packets, 0 (off) .. 65536 */
+	ESPVTI_SA_A_SEQ,		/* u64: outbound, the last number used */
+	ESPVTI_SA_A_CURRENT,		/* u8, in replies: the current outbound SA */
+	ESPVTI_SA_A_STATS,		/* nest of u64, indexed by enum espvti_stat */
+
+	__ESPVTI_SA_A_MAX,
+	ESPVTI_SA_A_MAX = __ESPVTI_SA_A_MAX - 1,
+};
+
+/*
+ * A selector: traffic the tunnel carries. Absent fields match anything;
+ * SRC and DST (with their prefix lengths) must be of one family.
+ */
+enum espvti_sel_attr {
+	ESPVTI_SEL_A_UNSPEC,
+	ESPVTI_SEL_A_FAMILY,		/* u16: AF_INET or AF_INET6 */
+	ESPVTI_SEL_A_SRC,		/* binary, 4 or 16 */
+	ESPVTI_SEL_A_SRC_PREFIX,	/* u8 */
+	ESPVTI_SEL_A_DST,		/* binary, 4 or 16 */
+	ESPVTI_SEL_A_DST_PREFIX,	/* u8 */
+	ESPVTI_SEL_A_PROTO,		/* u8: IP protocol; 0 any */
+	ESPVTI_SEL_A_SPORT_MIN,		/* u16 */
+	ESPVTI_SEL_A_SPORT_MAX,		/* u16 */
+	ESPVTI_SEL_A_DPORT_MIN,		/* u16 */
+	ESPVTI_SEL_A_DPORT_MAX,		/* u16 */
+
+	__ESPVTI_SEL_A_MAX,
+	ESPVTI_SEL_A_MAX = __ESPVTI_SEL_A_MAX - 1,
+};
+
+/*
+ * Counters, per interface and per SA. In ESPVTI_A_STATS and
+ * ESPVTI_SA_A_STATS, attribute type N + 1 carries counter N.
+ */
+enum espvti_stat {
+	ESPVTI_STAT_TX_PACKETS,		/* encrypted and sent */
+	ESPVTI_STAT_TX_BYTES,		/* inner bytes of those */
+	ESPVTI_STAT_RX_PACKETS,		/* authenticated, decrypted, delivered */
+	ESPVTI_STAT_RX_BYTES,		/* inner bytes of those */
+	ESPVTI_STAT_RX_DUMMY,		/* next header 59: discarded */
+	ESPVTI_STAT_TX_NO_SA,		/* no current outbound SA */
+	ESPVTI_STAT_TX_NO_POLICY,	/* matched no selector */
+	ESPVTI_STAT_TX_SEQ_OVERFLOW,	/* the SA used every sequence number */
+	ESPVTI_STAT_TX_TOO_BIG,		/* larger than the path allows */
+	ESPVTI_STAT_TX_NO_ROUTE,	/* no route to the peer */
+	ESPVTI_STAT_TX_LOOP,		/* routed into itself */
+	ESPVTI_STAT_TX_CRYPTO_ERROR,
+	ESPVTI_STAT_TX_MALFORMED,	/* not IPv4 or IPv6, or no room */
+	ESPVTI_STAT_RX_UNKNOWN_SPI,	/* from the peer, for no known SA */
+	ESPVTI_STAT_RX_AUTH_FAILED,	/* the ICV did not verify */
+	ESPVTI_STAT_RX_REPLAY,		/* seen already */
+	ESPVTI_STAT_RX_OUTSIDE_WINDOW,	/* left of the window, or 0 */
+	ESPVTI_STAT_RX_BAD_TRAILER,	/* bad padding or pad length */
+	ESPVTI_STAT_RX_SELECTOR_MISMATCH, /* inner packet outside the selectors */
+	ESPVTI_STAT_RX_CRYPTO_ERROR,
+	ESPVTI_STAT_RX_MALFORMED,	/* truncated, misaligned, bad inner packet */
+	ESPVTI_STAT_RX_NOT_UP,		/* the interface was down */
+	ESPVTI_STAT_TX_UNDERLAY_ERROR,	/* the underlay refused the ESP packet */
+
+	__ESPVTI_STAT_MAX,
+	ESPVTI_STAT_MAX = __ESPVTI_STAT_MAX - 1,
 };
 
 #endif /* _UAPI_LINUX_ESPVTI_H */

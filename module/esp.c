@@ -1,0 +1,730 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ESP tunnel mode (RFC 4303) through the kernel's crypto API.
+ *
+ * Out: the inner packet gets its trailer (padding 1, 2, 3..., pad length,
+ * next header) and room for the ICV, then the ESP header and IV in front;
+ * it is encrypted in place, and an outer IPv4 or IPv6 header is pushed.
+ * In: an ESP packet for one of our SPIs is checked against the replay
+ * window, decrypted in place, checked again and recorded in the window
+ * (only now that it is authentic), its trailer verified and removed, and
+ * the inner packet is handed to the interface through GRO.
+ *
+ * Both directions cope with asynchronous crypto: a request that returns
+ * -EINPROGRESS finishes in its completion callback, which holds the only
+ * state the packet needs (its temporary block and a reference on the SA).
+ *
+ * The AEAD transforms are used bare (not through seqiv/echainiv): the
+ * associated data handed to them is the ESP header and the IV, as on the
+ * wire, and with ESN the high half of the sequence number sits between
+ * SPI and low half for the duration of the request (RFC 4106 section 5,
+ * RFC 4303 section 2.2.1; authencesn moves it where HMAC wants it).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <crypto/aead.h>
+#include <linux/icmp.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/random.h>
+#include <linux/rhashtable.h>
+#include <linux/scatterlist.h>
+#include <linux/skbuff.h>
+#include <net/esp.h>
+#include <net/inet_ecn.h>
+#include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
+#include <net/route.h>
+#include <net/xfrm.h>
+
+#include "espvti.h"
+
+#define ESPVTI_MAX_IV 16
+
+/* Per packet, for the time its crypto request runs. */
+struct espvti_esp_tmp {
+	struct espvti_sa *sa;		/* one reference */
+	unsigned int inner_len;
+	union {
+		struct espvti_tx_params tx;
+		struct {
+			u64 seq;
+			u8 outer_tos;
+		} rx;
+	};
+	/* then: the IV, the aead_request, the scatterlist */
+};
+
+struct espvti_skb_cb {
+	struct espvti_esp_tmp *tmp;
+};
+
+#define ESPVTI_SKB_CB(skb) ((struct espvti_skb_cb *)&((skb)->cb[0]))
+
+static u8 *espvti_tmp_iv(struct crypto_aead *aead, struct espvti_esp_tmp *tmp)
+{
+	return PTR_ALIGN((u8 *)(tmp + 1), crypto_aead_alignmask(aead) + 1);
+}
+
+static struct aead_request *espvti_tmp_req(struct crypto_aead *aead, u8 *iv)
+{
+	return (void *)PTR_ALIGN(iv + ESPVTI_MAX_IV, crypto_tfm_ctx_alignment());
+}
+
+static struct scatterlist *espvti_tmp_sg(struct crypto_aead *aead, struct aead_request *req)
+{
+	return (void *)ALIGN((unsigned long)(req + 1) + crypto_aead_reqsize(aead),
+			     __alignof__(struct scatterlist));
+}
+
+static struct espvti_esp_tmp *espvti_tmp_alloc(struct crypto_aead *aead, int nfrags)
+{
+	size_t len = sizeof(struct espvti_esp_tmp);
+
+	len += crypto_aead_alignmask(aead) + ESPVTI_MAX_IV;
+	len = ALIGN(len, crypto_tfm_ctx_alignment());
+	len += sizeof(struct aead_request) + crypto_aead_reqsize(aead);
+	len = ALIGN(len, __alignof__(struct scatterlist));
+	len += sizeof(struct scatterlist) * nfrags;
+	return kmalloc(len, GFP_ATOMIC);
+}
+
+static void espvti_count_ok(struct espvti_sa *sa, enum espvti_stat pkts, unsigned int len)
+{
+	espvti_stats_inc(sa->edev->stats, pkts);
+	espvti_stats_add(sa->edev->stats, pkts + 1, len);
+	espvti_stats_inc(sa->stats, pkts);
+	espvti_stats_add(sa->stats, pkts + 1, len);
+}
+
+/* Push the outer header and send; consumes @skb and p->dst. */
+static void espvti_xmit_outer(struct espvti_sa *sa, struct sk_buff *skb,
+			      const struct espvti_tx_params *p, unsigned int inner_len)
+{
+	struct espvti_dev *edev = sa->edev;
+	struct net_device *dev = edev->dev;
+	struct net *net = edev->net;
+	int err;
+
+	skb_scrub_packet(skb, !net_eq(net, dev_net(dev)));
+	skb_dst_set(skb, p->dst);
+	skb->ip_summed = CHECKSUM_NONE;
+	skb->dev = dev;
+
+	if (p->family == AF_INET) {
+		struct iphdr *iph;
+
+		memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+		iph = skb_push(skb, sizeof(*iph));
+		skb_reset_network_header(skb);
+		iph->version = 4;
+		iph->ihl = sizeof(*iph) >> 2;
+		iph->tos = p->tos;
+		iph->frag_off = p->df ? htons(IP_DF) : 0;
+		iph->ttl = p->ttl;
+		iph->protocol = IPPROTO_ESP;
+		iph->saddr = p->saddr.v4;
+		iph->daddr = p->daddr.v4;
+		skb->protocol = htons(ETH_P_IP);
+		ip_select_ident(net, skb, NULL);
+		err = ip_local_out(net, NULL, skb);
+	} else {
+		struct ipv6hdr *ip6h;
+
+		memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+		ip6h = skb_push(skb, sizeof(*ip6h));
+		skb_reset_network_header(skb);
+		ip6_flow_hdr(ip6h, p->tos, 0);
+		ip6h->nexthdr = IPPROTO_ESP;
+		ip6h->hop_limit = p->ttl;
+		ip6h->saddr = p->saddr.v6;
+		ip6h->daddr = p->daddr.v6;
+		skb->protocol = htons(ETH_P_IPV6);
+		skb->ignore_df = !p->df;
+		err = ip6_local_out(net, NULL, skb);
+	}
+
+	if (likely(!net_xmit_eval(err))) {
+		dev_sw_netstats_tx_add(dev, 1, inner_len);
+		espvti_count_ok(sa, ESPVTI_STAT_TX_PACKETS, inner_len);
+	} else {
+		espvti_count(edev, sa, ESPVTI_STAT_TX_UNDERLAY_ERROR);
+		dev_core_stats_tx_dropped_inc(dev);
+	}
+}
+
+static void espvti_output_finish(struct sk_buff *skb, int err)
+{
+	struct espvti_esp_tmp *tmp = ESPVTI_SKB_CB(skb)->tmp;
+	struct espvti_sa *sa = tmp->sa;
+	struct espvti_tx_params p = tmp->tx;
+	unsigned int inner_len = tmp->inner_len;
+
+	kfree(tmp);
+	if (sa->esn) {
+		/* Put the SPI back where the high half of the number was. */
+		__be32 *aad = (__be32 *)skb->data;
+
+		aad[1] = sa->spi;
+		__skb_pull(skb, sizeof(__be32));
+	}
+	if (unlikely(err)) {
+		dst_release(p.dst);
+		espvti_tx_drop(sa->edev, sa, skb, ESPVTI_STAT_TX_CRYPTO_ERROR);
+	} else {
+		espvti_xmit_outer(sa, skb, &p, inner_len);
+	}
+	espvti_sa_put(sa);
+}
+
+static void espvti_output_done(struct crypto_async_request *base, int err)
+{
+	struct sk_buff *skb = base->data;
+
+	local_bh_disable();
+	espvti_output_finish(skb, err);
+	local_bh_enable();
+}
+
+/*
+ * Encrypt the inner packet @skb with @sa and send it as @p says. Consumes
+ * @skb, a reference on @sa and p->dst, whatever happens.
+ */
+void espvti_esp_output(struct espvti_sa *sa, struct sk_buff *skb,
+		       const struct espvti_tx_params *p)
+{
+	struct espvti_dev *edev = sa->edev;
+	struct crypto_aead *aead = sa->aead;
+	unsigned int hdr = sizeof(struct ip_esp_hdr) + sa->iv_len;
+	unsigned int inner_len = skb->len, clen, padlen, tailen, assoclen, i;
+	enum espvti_stat why = ESPVTI_STAT_TX_CRYPTO_ERROR;
+	struct espvti_esp_tmp *tmp;
+	struct ip_esp_hdr *esph;
+	struct aead_request *req;
+	struct scatterlist *sg;
+	struct sk_buff *trailer;
+	int nfrags, err;
+	u8 *tail, *iv;
+	u64 seq;
+
+	clen = ALIGN(inner_len + 2, sa->block);
+	padlen = clen - inner_len - 2;
+	tailen = padlen + 2 + sa->icv_len;
+
+	spin_lock_bh(&sa->lock);
+	seq = espvti_seq_next(&sa->seq_out, sa->esn);
+	spin_unlock_bh(&sa->lock);
+	if (unlikely(!seq)) {
+		why = ESPVTI_STAT_TX_SEQ_OVERFLOW;
+		goto drop;
+	}
+
+	if (skb_cow_head(skb, hdr + sizeof(__be32) + sizeof(struct ipv6hdr) +
+			 LL_RESERVED_SPACE(p->dst->dev))) {
+		why = ESPVTI_STAT_TX_MALFORMED;
+		goto drop;
+	}
+	nfrags = skb_cow_data(skb, tailen, &trailer);
+	if (nfrags < 0) {
+		why = ESPVTI_STAT_TX_MALFORMED;
+		goto drop;
+	}
+	tail = pskb_put(skb, trailer, tailen);
+	for (i = 0; i < padlen; i++)
+		tail[i] = i + 1;
+	tail[padlen] = padlen;
+	tail[padlen + 1] = p->proto;
+
+	tmp = espvti_tmp_alloc(aead, nfrags);
+	if (!tmp)
+		goto drop;
+	tmp->sa = sa;
+	tmp->inner_len = inner_len;
+	tmp->tx = *p;
+	iv = espvti_tmp_iv(aead, tmp);
+	req = espvti_tmp_req(aead, iv);
+	sg = espvti_tmp_sg(aead, req);
+
+	esph = skb_push(skb, hdr);
+	esph->spi = sa->spi;
+	esph->seq_no = htonl(lower_32_bits(seq));
+	if (sa->iv_len == sizeof(u64)) {
+		/* Counter modes: the IV is the sequence number, never reused. */
+		put_unaligned_be64(seq, iv);
+	} else {
+		get_random_bytes(iv, sa->iv_len);
+	}
+	memcpy(esph + 1, iv, sa->iv_len);
+	assoclen = hdr;
+	if (sa->esn) {
+		__be32 *aad = skb_push(skb, sizeof(__be32));
+
+		aad[0] = sa->spi;
+		aad[1] = htonl(upper_32_bits(seq));
+		assoclen += sizeof(__be32);
+	}
+
+	sg_init_table(sg, nfrags);
+	err = skb_to_sgvec(skb, sg, 0, skb->len);
+	ESPVTI_SKB_CB(skb)->tmp = tmp;
+	if (unlikely(err < 0)) {
+		espvti_output_finish(skb, err);
+		return;
+	}
+	aead_request_set_tfm(req, aead);
+	aead_request_set_callback(req, 0, espvti_output_done, skb);
+	aead_request_set_crypt(req, sg, sg, clen, iv);
+	aead_request_set_ad(req, assoclen);
+
+	err = crypto_aead_encrypt(req);
+	if (err == -EINPROGRESS)
+		return;
+	espvti_output_finish(skb, err);
+	return;
+
+drop:
+	dst_release(p->dst);
+	espvti_tx_drop(edev, sa, skb, why);
+	espvti_sa_put(sa);
+}
+
+static enum espvti_stat espvti_replay_why(enum espvti_replay_verdict v)
+{
+	return v == ESPVTI_REPLAY_REPLAYED ? ESPVTI_STAT_RX_REPLAY :
+					     ESPVTI_STAT_RX_OUTSIDE_WINDOW;
+}
+
+/* The inner packet, now at skb->data: check it and hand it to the interface. */
+static enum espvti_stat espvti_deliver(struct espvti_sa *sa, struct sk_buff *skb,
+				       u8 nexthdr, u8 outer_tos)
+{
+	struct espvti_dev *edev = sa->edev;
+	struct net_device *dev = edev->dev;
+	struct espvti_flow fl;
+	unsigned int len;
+	bool match;
+	u8 inner_tos;
+
+	skb_reset_network_header(skb);
+	if (nexthdr == IPPROTO_IPIP) {
+		const struct iphdr *iph;
+
+		if (!pskb_may_pull(skb, sizeof(*iph)))
+			return ESPVTI_STAT_RX_MALFORMED;
+		iph = ip_hdr(skb);
+		if (iph->version != 4 || iph->ihl < 5 ||
+		    !pskb_may_pull(skb, iph->ihl * 4))
+			return ESPVTI_STAT_RX_MALFORMED;
+		iph = ip_hdr(skb);
+		len = ntohs(iph->tot_len);
+		if (len > skb->len || len < iph->ihl * 4)
+			return ESPVTI_STAT_RX_MALFORMED;
+		inner_tos = iph->tos;
+		skb->protocol = htons(ETH_P_IP);
+	} else if (nexthdr == IPPROTO_IPV6) {
+		const struct ipv6hdr *ip6h;
+
+		if (!pskb_may_pull(skb, sizeof(*ip6h)))
+			return ESPVTI_STAT_RX_MALFORMED;
+		ip6h = ipv6_hdr(skb);
+		len = sizeof(*ip6h) + ntohs(ip6h->payload_len);
+		if (ip6h->version != 6 || len > skb->len)
+			return ESPVTI_STAT_RX_MALFORMED;
+		inner_tos = ipv6_get_dsfield(ip6h);
+		skb->protocol = htons(ETH_P_IPV6);
+	} else {
+		return ESPVTI_STAT_RX_MALFORMED;
+	}
+	if (pskb_trim(skb, len))
+		return ESPVTI_STAT_RX_MALFORMED;
+	skb_reset_mac_header(skb);
+	skb_reset_transport_header(skb);
+
+	/* RFC 6040: outer CE marks the inner packet, or drops a Not-ECT one. */
+	if (INET_ECN_decapsulate(skb, outer_tos, inner_tos) > 1)
+		return ESPVTI_STAT_RX_MALFORMED;
+
+	if (espvti_flow_parse(skb, &fl))
+		return ESPVTI_STAT_RX_MALFORMED;
+	rcu_read_lock();
+	match = espvti_spd_match(rcu_dereference(edev->spd), &fl);
+	rcu_read_unlock();
+	if (!match)
+		return ESPVTI_STAT_RX_SELECTOR_MISMATCH;
+	if (!netif_running(dev))
+		return ESPVTI_STAT_RX_NOT_UP;
+
+	skb_scrub_packet(skb, !net_eq(edev->net, dev_net(dev)));
+	skb->dev = dev;
+	skb->pkt_type = PACKET_HOST;
+	len = skb->len;
+	if (gro_cells_receive(&edev->gro_cells, skb) == NET_RX_SUCCESS) {
+		dev_sw_netstats_rx_add(dev, len);
+		espvti_count_ok(sa, ESPVTI_STAT_RX_PACKETS, len);
+	}
+	return __ESPVTI_STAT_MAX;	/* delivered, or counted by GRO cells */
+}
+
+static void espvti_input_finish(struct sk_buff *skb, int err)
+{
+	struct espvti_esp_tmp *tmp = ESPVTI_SKB_CB(skb)->tmp;
+	struct espvti_sa *sa = tmp->sa;
+	unsigned int hdr = sizeof(struct ip_esp_hdr) + sa->iv_len;
+	unsigned int len, elen, padlen, i;
+	enum espvti_replay_verdict v;
+	u8 outer_tos = tmp->rx.outer_tos;
+	u64 seq = tmp->rx.seq;
+	enum espvti_stat why;
+	u8 tr[2], pad[255];
+
+	kfree(tmp);
+	if (sa->esn)
+		__skb_pull(skb, sizeof(__be32));
+	if (unlikely(err)) {
+		why = err == -EBADMSG ? ESPVTI_STAT_RX_AUTH_FAILED : ESPVTI_STAT_RX_CRYPTO_ERROR;
+		goto drop;
+	}
+
+	/* Authentic: now the window may move. */
+	spin_lock(&sa->lock);
+	v = espvti_replay_advance(&sa->replay, seq);
+	spin_unlock(&sa->lock);
+	if (v != ESPVTI_REPLAY_OK) {
+		why = espvti_replay_why(v);
+		goto drop;
+	}
+
+	len = skb->len - sa->icv_len;
+	elen = len - hdr;
+	why = ESPVTI_STAT_RX_BAD_TRAILER;
+	if (skb_copy_bits(skb, len - 2, tr, 2))
+		goto drop;
+	padlen = tr[0];
+	if (padlen + 2 > elen)
+		goto drop;
+	if (padlen) {
+		if (skb_copy_bits(skb, len - 2 - padlen, pad, padlen))
+			goto drop;
+		for (i = 0; i < padlen; i++)
+			if (pad[i] != i + 1)
+				goto drop;
+	}
+	if (tr[1] == IPPROTO_NONE) {
+		/* A dummy packet (RFC 4303 section 2.6): discarded, counted. */
+		espvti_count(sa->edev, sa, ESPVTI_STAT_RX_DUMMY);
+		consume_skb(skb);
+		goto out;
+	}
+
+	skb->ip_summed = CHECKSUM_NONE;
+	why = ESPVTI_STAT_RX_MALFORMED;
+	if (pskb_trim(skb, len - 2 - padlen) || !pskb_pull(skb, hdr))
+		goto drop;
+	why = espvti_deliver(sa, skb, tr[1], outer_tos);
+	if (why == __ESPVTI_STAT_MAX)
+		goto out;
+drop:
+	espvti_rx_drop(sa->edev, sa, skb, why);
+out:
+	espvti_sa_put(sa);
+}
+
+static void espvti_input_done(struct crypto_async_request *base, int err)
+{
+	struct sk_buff *skb = base->data;
+
+	local_bh_disable();
+	espvti_input_finish(skb, err);
+	local_bh_enable();
+}
+
+/* Decrypt @skb (at its ESP header) with @sa; consumes both. */
+static void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos)
+{
+	struct crypto_aead *aead = sa->aead;
+	unsigned int hdr = sizeof(struct ip_esp_hdr) + sa->iv_len, assoclen = hdr;
+	enum espvti_replay_verdict v;
+	struct espvti_esp_tmp *tmp;
+	struct ip_esp_hdr *esph;
+	struct aead_request *req;
+	struct scatterlist *sg;
+	struct sk_buff *trailer;
+	enum espvti_stat why;
+	unsigned int elen;
+	int nfrags, err;
+	u8 *iv;
+	u64 seq;
+
+	why = ESPVTI_STAT_RX_MALFORMED;
+	if (skb->len < hdr + sa->icv_len + 2)
+		goto drop;
+	elen = skb->len - hdr - sa->icv_len;
+	if (elen % sa->block || !pskb_may_pull(skb, hdr))
+		goto drop;
+	esph = (struct ip_esp_hdr *)skb->data;
+
+	/* Cheap rejection before any crypto; nothing changes yet. */
+	spin_lock(&sa->lock);
+	seq = espvti_replay_seq(&sa->replay, ntohl(esph->seq_no), sa->esn);
+	v = espvti_replay_check(&sa->replay, seq);
+	spin_unlock(&sa->lock);
+	if (v != ESPVTI_REPLAY_OK) {
+		why = espvti_replay_why(v);
+		goto drop;
+	}
+
+	why = ESPVTI_STAT_RX_CRYPTO_ERROR;
+	nfrags = skb_cow_data(skb, 0, &trailer);
+	if (nfrags < 0)
+		goto drop;
+	tmp = espvti_tmp_alloc(aead, nfrags);
+	if (!tmp)
+		goto drop;
+	tmp->sa = sa;
+	tmp->rx.seq = seq;
+	tmp->rx.outer_tos = outer_tos;
+	iv = espvti_tmp_iv(aead, tmp);
+	req = espvti_tmp_req(aead, iv);
+	sg = espvti_tmp_sg(aead, req);
+
+	esph = (struct ip_esp_hdr *)skb->data;
+	memcpy(iv, esph + 1, sa->iv_len);
+	if (sa->esn) {
+		__be32 *aad = skb_push(skb, sizeof(__be32));
+
+		aad[0] = sa->spi;
+		aad[1] = htonl(upper_32_bits(seq));
+		assoclen += sizeof(__be32);
+	}
+
+	sg_init_table(sg, nfrags);
+	err = skb_to_sgvec(skb, sg, 0, skb->len);
+	ESPVTI_SKB_CB(skb)->tmp = tmp;
+	if (unlikely(err < 0)) {
+		espvti_input_finish(skb, err);
+		return;
+	}
+	aead_request_set_tfm(req, aead);
+	aead_request_set_callback(req, 0, espvti_input_done, skb);
+	aead_request_set_crypt(req, sg, sg, elen + sa->icv_len, iv);
+	aead_request_set_ad(req, assoclen);
+
+	err = crypto_aead_decrypt(req);
+	if (err == -EINPROGRESS)
+		return;
+	espvti_input_finish(skb, err);
+	return;
+
+drop:
+	espvti_rx_drop(sa->edev, sa, skb, why);
+	espvti_sa_put(sa);
+}
+
+static bool espvti_addr_eq(u16 family, const union espvti_addr *a, const union espvti_addr *b)
+{
+	if (family == AF_INET)
+		return a->v4 == b->v4;
+	return ipv6_addr_equal(&a->v6, &b->v6);
+}
+
+static bool espvti_addr_any(u16 family, const union espvti_addr *a)
+{
+	return family == AF_INET ? !a->v4 : ipv6_addr_any(&a->v6);
+}
+
+/* The tunnel of @net whose peer sent a packet from @saddr to @daddr. */
+static struct espvti_dev *espvti_tunnel_find(struct net *net, u16 family,
+					     const union espvti_addr *saddr,
+					     const union espvti_addr *daddr)
+{
+	struct espvti_dev *edev;
+
+	list_for_each_entry_rcu(edev, &espvti_pernet(net)->tunnels, tunnel_list) {
+		struct espvti_peer *peer = rcu_dereference(edev->peer);
+
+		if (peer && peer->family == family &&
+		    espvti_addr_eq(family, &peer->remote, saddr) &&
+		    (espvti_addr_any(family, &peer->local) ||
+		     espvti_addr_eq(family, &peer->local, daddr)))
+			return edev;
+	}
+	return NULL;
+}
+
+/*
+ * ESP for no SA of ours. When it comes from one of our peers to us and the
+ * kernel's xfrm has no state for it either, it is ours to drop and count;
+ * otherwise xfrm gets it.
+ */
+static int espvti_rcv_unknown(struct sk_buff *skb, struct net *net, u16 family,
+			      const union espvti_addr *saddr,
+			      const union espvti_addr *daddr, __be32 spi)
+{
+	struct espvti_dev *edev;
+	struct xfrm_state *x;
+
+	edev = espvti_tunnel_find(net, family, saddr, daddr);
+	if (!edev)
+		return -EINVAL;
+	x = xfrm_state_lookup(net, skb->mark, (const xfrm_address_t *)daddr, spi,
+			      IPPROTO_ESP, family);
+	if (x) {
+		xfrm_state_put(x);
+		return -EINVAL;
+	}
+	espvti_rx_drop(edev, NULL, skb, ESPVTI_STAT_RX_UNKNOWN_SPI);
+	return 0;
+}
+
+/*
+ * An ESP packet for this host, at its ESP header: 0 when it was ours (and
+ * is consumed), -EINVAL to leave it to the next handler (xfrm).
+ */
+static int espvti_rcv(struct sk_buff *skb, u16 family)
+{
+	struct net *net = dev_net(skb->dev);
+	union espvti_addr saddr = {}, daddr = {};
+	struct espvti_peer *peer;
+	struct espvti_sa *sa;
+	__be32 spi;
+	u8 tos;
+
+	if (!pskb_may_pull(skb, sizeof(struct ip_esp_hdr)))
+		return -EINVAL;
+	spi = ((struct ip_esp_hdr *)skb->data)->spi;
+	if (family == AF_INET) {
+		saddr.v4 = ip_hdr(skb)->saddr;
+		daddr.v4 = ip_hdr(skb)->daddr;
+		tos = ipv4_get_dsfield(ip_hdr(skb));
+	} else {
+		saddr.v6 = ipv6_hdr(skb)->saddr;
+		daddr.v6 = ipv6_hdr(skb)->daddr;
+		tos = ipv6_get_dsfield(ipv6_hdr(skb));
+	}
+
+	sa = rhashtable_lookup(&espvti_pernet(net)->sa_in, &spi, espvti_sa_params);
+	if (!sa)
+		return espvti_rcv_unknown(skb, net, family, &saddr, &daddr, spi);
+	peer = rcu_dereference(sa->edev->peer);
+	if (!peer || peer->family != family ||
+	    (!espvti_addr_any(family, &peer->local) &&
+	     !espvti_addr_eq(family, &peer->local, &daddr)))
+		return -EINVAL;
+	if (!refcount_inc_not_zero(&sa->ref))
+		return -EINVAL;
+	espvti_esp_input(sa, skb, tos);
+	return 0;
+}
+
+static int espvti_rcv4(struct sk_buff *skb)
+{
+	return espvti_rcv(skb, AF_INET);
+}
+
+static int espvti_rcv6(struct sk_buff *skb)
+{
+	return espvti_rcv(skb, AF_INET6);
+}
+
+/* ESP in UDP through the kernel's encapsulation sockets: not ours. */
+static int espvti_input_handler(struct sk_buff *skb, int nexthdr, __be32 spi, int encap_type)
+{
+	return -EINVAL;
+}
+
+/* After xfrm_input: never ours, let the others see it. */
+static int espvti_cb_handler(struct sk_buff *skb, int err)
+{
+	return 1;
+}
+
+/* ICMP about an ESP packet we sent: learn the path MTU, follow redirects. */
+static int espvti_err4(struct sk_buff *skb, u32 info)
+{
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	struct net *net = dev_net(skb->dev);
+	union espvti_addr saddr = {}, daddr = {};
+
+	switch (icmp_hdr(skb)->type) {
+	case ICMP_DEST_UNREACH:
+		if (icmp_hdr(skb)->code != ICMP_FRAG_NEEDED)
+			return -ENOENT;
+		break;
+	case ICMP_REDIRECT:
+		break;
+	default:
+		return -ENOENT;
+	}
+	/* Our packet went from local (its source) to remote (destination). */
+	saddr.v4 = iph->daddr;
+	daddr.v4 = iph->saddr;
+	if (!espvti_tunnel_find(net, AF_INET, &saddr, &daddr))
+		return -ENOENT;
+	if (icmp_hdr(skb)->type == ICMP_DEST_UNREACH)
+		ipv4_update_pmtu(skb, net, info, 0, IPPROTO_ESP);
+	else
+		ipv4_redirect(skb, net, 0, IPPROTO_ESP);
+	return 0;
+}
+
+static int espvti_err6(struct sk_buff *skb, struct inet6_skb_parm *opt,
+		       u8 type, u8 code, int offset, __be32 info)
+{
+	const struct ipv6hdr *ip6h = (const struct ipv6hdr *)skb->data;
+	struct net *net = dev_net(skb->dev);
+	union espvti_addr saddr = {}, daddr = {};
+
+	if (type != ICMPV6_PKT_TOOBIG && type != NDISC_REDIRECT)
+		return -ENOENT;
+	saddr.v6 = ip6h->daddr;
+	daddr.v6 = ip6h->saddr;
+	if (!espvti_tunnel_find(net, AF_INET6, &saddr, &daddr))
+		return -ENOENT;
+	if (type == NDISC_REDIRECT)
+		ip6_redirect(skb, net, skb->dev->ifindex, 0, sock_net_uid(net, NULL));
+	else
+		ip6_update_pmtu(skb, net, info, 0, 0, sock_net_uid(net, NULL));
+	return 0;
+}
+
+/*
+ * Ahead of the xfrm interfaces (10), vti (100) and esp4/esp6 (0): we look
+ * first and pass on whatever is not ours.
+ */
+#define ESPVTI_XFRM_PRIORITY 200
+
+static struct xfrm4_protocol espvti_esp4_protocol __read_mostly = {
+	.handler	= espvti_rcv4,
+	.input_handler	= espvti_input_handler,
+	.cb_handler	= espvti_cb_handler,
+	.err_handler	= espvti_err4,
+	.priority	= ESPVTI_XFRM_PRIORITY,
+};
+
+static struct xfrm6_protocol espvti_esp6_protocol __read_mostly = {
+	.handler	= espvti_rcv6,
+	.input_handler	= espvti_input_handler,
+	.cb_handler	= espvti_cb_handler,
+	.err_handler	= espvti_err6,
+	.priority	= ESPVTI_XFRM_PRIORITY,
+};
+
+int espvti_esp_init(void)
+{
+	int err;
+
+	err = xfrm4_protocol_register(&espvti_esp4_protocol, IPPROTO_ESP);
+	if (err)
+		return err;
+	err = xfrm6_protocol_register(&espvti_esp6_protocol, IPPROTO_ESP);
+	if (err)
+		xfrm4_protocol_deregister(&espvti_esp4_protocol, IPPROTO_ESP);
+	return err;
+}
+
+void espvti_esp_uninit(void)
+{
+	xfrm6_protocol_deregister(&espvti_esp6_protocol, IPPROTO_ESP);
+	xfrm4_protocol_deregister(&espvti_esp4_protocol, IPPROTO_ESP);
+}

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Counters: per CPU, so the packet path never shares a cache line, and
+ * summed when userspace asks. Every dropped packet is counted under the
+ * reason it was dropped for (enum espvti_stat).
+ */
+#include <linux/percpu.h>
+#include <net/netlink.h>
+
+#include "espvti.h"
+
+struct espvti_stats __percpu *espvti_stats_alloc(void)
+{
+	struct espvti_stats __percpu *st;
+	int cpu;
+
+	st = alloc_percpu_gfp(struct espvti_stats, GFP_KERNEL);
+	if (!st)
+		return NULL;
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(st, cpu)->syncp);
+	return st;
+}
+
+void espvti_stats_add(struct espvti_stats __percpu *st, enum espvti_stat i, u64 n)
+{
+	struct espvti_stats *s = get_cpu_ptr(st);
+	unsigned long flags;
+
+	flags = u64_stats_update_begin_irqsave(&s->syncp);
+	u64_stats_add(&s->c[i], n);
+	u64_stats_update_end_irqrestore(&s->syncp, flags);
+	put_cpu_ptr(st);
+}
+
+void espvti_stats_inc(struct espvti_stats __percpu *st, enum espvti_stat i)
+{
+	espvti_stats_add(st, i, 1);
+}
+
+/* @sum: __ESPVTI_STAT_MAX counters. */
+void espvti_stats_sum(struct espvti_stats __percpu *st, u64 *sum)
+{
+	unsigned int start, i;
+	int cpu;
+
+	memset(sum, 0, sizeof(u64) * __ESPVTI_STAT_MAX);
+	for_each_possible_cpu(cpu) {
+		const struct espvti_stats *s = per_cpu_ptr(st, cpu);
+		u64 v[__ESPVTI_STAT_MAX];
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			for (i = 0; i < __ESPVTI_STAT_MAX; i++)
+				v[i] = u64_stats_read(&s->c[i]);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+		for (i = 0; i < __ESPVTI_STAT_MAX; i++)
+			sum[i] += v[i];
+	}
+}
+
+/* A nest @attr of every counter: attribute N + 1 carries counter N. */
+int espvti_stats_put(struct sk_buff *skb, int attr, struct espvti_stats __percpu *st)
+{
+	u64 sum[__ESPVTI_STAT_MAX];
+	struct nlattr *nest;
+	unsigned int i;
+
+	espvti_stats_sum(st, sum);
+	nest = nla_nest_start(skb, attr);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < __ESPVTI_STAT_MAX; i++) {
+		if (nla_put_u64_64bit(skb, i + 1, sum[i], 0)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
