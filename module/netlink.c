@@ -280,7 +280,8 @@ static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (old)
 		*peer = *old;
 	if (attrs[ESPVTI_A_LOCAL]) {
-		err = espvti_nl_get_addr(attrs[ESPVTI_A_LOCAL], &family, &peer->local, info->extack);
+		err = espvti_nl_get_addr(attrs[ESPVTI_A_LOCAL], &family, &peer->local,
+					 info->extack);
 		if (err)
 			goto out;
 	}
@@ -531,11 +532,30 @@ static int espvti_nl_sa_get_dumpit(struct sk_buff *skb, struct netlink_callback 
 
 #define ESPVTI_MAX_SEL 64
 
+/* A selector address, which must agree with the family given so far. */
+static int espvti_nl_sel_addr(struct genl_info *info, const struct nlattr *a,
+			      struct espvti_sel *sel, union espvti_addr *addr)
+{
+	u16 f;
+	int err;
+
+	if (!a)
+		return 0;
+	err = espvti_nl_get_addr(a, &f, addr, info->extack);
+	if (err)
+		return err;
+	if (sel->family && sel->family != f) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a, "selector: addresses and family disagree");
+		return -EINVAL;
+	}
+	sel->family = f;
+	return 0;
+}
+
 static int espvti_nl_parse_sel(struct genl_info *info, struct espvti_sel *sel)
 {
-	struct nlattr *tb[ESPVTI_SEL_A_MAX + 1], *a;
+	struct nlattr *tb[ESPVTI_SEL_A_MAX + 1];
 	unsigned int max;
-	u16 f;
 	int err;
 
 	if (!info->attrs[ESPVTI_A_SEL]) {
@@ -549,29 +569,10 @@ static int espvti_nl_parse_sel(struct genl_info *info, struct espvti_sel *sel)
 	memset(sel, 0, sizeof(*sel));
 	if (tb[ESPVTI_SEL_A_FAMILY])
 		sel->family = nla_get_u16(tb[ESPVTI_SEL_A_FAMILY]);
-	for (a = tb[ESPVTI_SEL_A_SRC]; a; a = a == tb[ESPVTI_SEL_A_DST] ? NULL : tb[ESPVTI_SEL_A_DST]) {
-		err = espvti_nl_get_addr(a, &f, a == tb[ESPVTI_SEL_A_SRC] ? &sel->src : &sel->dst,
-					 info->extack);
-		if (err)
-			return err;
-		if (sel->family && sel->family != f) {
-			NL_SET_ERR_MSG_ATTR(info->extack, a,
-					    "selector: addresses and family disagree");
-			return -EINVAL;
-		}
-		sel->family = f;
-	}
-	if (!tb[ESPVTI_SEL_A_SRC] && tb[ESPVTI_SEL_A_DST]) {
-		err = espvti_nl_get_addr(tb[ESPVTI_SEL_A_DST], &f, &sel->dst, info->extack);
-		if (err)
-			return err;
-		if (sel->family && sel->family != f) {
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[ESPVTI_SEL_A_DST],
-					    "selector: addresses and family disagree");
-			return -EINVAL;
-		}
-		sel->family = f;
-	}
+	err = espvti_nl_sel_addr(info, tb[ESPVTI_SEL_A_SRC], sel, &sel->src) ?:
+	      espvti_nl_sel_addr(info, tb[ESPVTI_SEL_A_DST], sel, &sel->dst);
+	if (err)
+		return err;
 	if (sel->family != AF_INET && sel->family != AF_INET6) {
 		NL_SET_ERR_MSG(info->extack, "selector: the family is AF_INET or AF_INET6");
 		return -EINVAL;
@@ -655,7 +656,8 @@ static int espvti_nl_sel_change(struct genl_info *info, bool add)
 			NL_SET_ERR_MSG(info->extack, "selector: the interface has it already");
 			err = -EEXIST;
 		} else if (old->n >= ESPVTI_MAX_SEL) {
-			NL_SET_ERR_MSG(info->extack, "selector: the interface has 64, the most it may");
+			NL_SET_ERR_MSG(info->extack,
+				       "selector: the interface has 64, the most it may");
 			err = -ENOSPC;
 		} else {
 			memcpy(spd->sel, old->sel, old->n * sizeof(sel));
@@ -665,7 +667,8 @@ static int espvti_nl_sel_change(struct genl_info *info, bool add)
 	} else {
 		i = espvti_spd_find(old, &sel);
 		if (i < 0) {
-			NL_SET_ERR_MSG(info->extack, "selector: the interface has no such selector");
+			NL_SET_ERR_MSG(info->extack,
+				       "selector: the interface has no such selector");
 			err = -ENOENT;
 		} else {
 			memcpy(spd->sel, old->sel, i * sizeof(sel));

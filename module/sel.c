@@ -174,3 +174,4 @@ int espvti_flow_parse(struct sk_buff *skb, struct espvti_flow *fl)
 	}
 	return -EAFNOSUPPORT;
 }
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_flow_parse);
