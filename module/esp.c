@@ -162,13 +162,7 @@ static void espvti_output_finish(struct sk_buff *skb, int err)
 	unsigned int inner_len = tmp->inner_len;
 
 	kfree(tmp);
-	if (sa->esn) {
-		/* Put the SPI back where the high half of the number was. */
-		__be32 *aad = (__be32 *)skb->data;
-
-		aad[1] = sa->spi;
-		__skb_pull(skb, sizeof(__be32));
-	}
+	espvti_esp_unframe(sa, skb);
 	if (unlikely(err)) {
 		dst_release(p.dst);
 		espvti_tx_drop(sa->edev, sa, skb, ESPVTI_STAT_TX_CRYPTO_ERROR);
@@ -188,6 +182,116 @@ static void espvti_output_done(struct crypto_async_request *base, int err)
 }
 
 /*
+ * Lay the inner packet @skb out as ESP, in place: the trailer (padding 1,
+ * 2, 3..., pad length, next header @proto) and room for the ICV behind it,
+ * the ESP header and @iv in front, with @headroom more before it. With ESN
+ * the high half of @seq sits between SPI and low half while the request
+ * runs (espvti_esp_unframe() puts the SPI back). Returns the number of
+ * scatterlist entries the packet needs, or a negative error.
+ */
+int espvti_esp_frame(struct espvti_sa *sa, struct sk_buff *skb, u64 seq,
+		     const u8 *iv, u8 proto, unsigned int headroom)
+{
+	unsigned int hdr = sizeof(struct ip_esp_hdr) + sa->iv_len;
+	unsigned int clen, padlen, i;
+	struct ip_esp_hdr *esph;
+	struct sk_buff *trailer;
+	int nfrags;
+	u8 *tail;
+
+	clen = ALIGN(skb->len + 2, sa->block);
+	padlen = clen - skb->len - 2;
+	if (skb_cow_head(skb, hdr + sizeof(__be32) + headroom))
+		return -ENOMEM;
+	nfrags = skb_cow_data(skb, padlen + 2 + sa->icv_len, &trailer);
+	if (nfrags < 0)
+		return nfrags;
+	tail = pskb_put(skb, trailer, padlen + 2 + sa->icv_len);
+	for (i = 0; i < padlen; i++)
+		tail[i] = i + 1;
+	tail[padlen] = padlen;
+	tail[padlen + 1] = proto;
+
+	esph = skb_push(skb, hdr);
+	esph->spi = sa->spi;
+	esph->seq_no = htonl(lower_32_bits(seq));
+	memcpy(esph + 1, iv, sa->iv_len);
+	if (sa->esn) {
+		__be32 *aad = skb_push(skb, sizeof(__be32));
+
+		aad[0] = sa->spi;
+		aad[1] = htonl(upper_32_bits(seq));
+	}
+	return nfrags;
+}
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_esp_frame);
+
+/* After the request: the ESP header as on the wire, at skb->data. */
+void espvti_esp_unframe(struct espvti_sa *sa, struct sk_buff *skb)
+{
+	if (sa->esn) {
+		__be32 *aad = (__be32 *)skb->data;
+
+		aad[1] = sa->spi;
+		__skb_pull(skb, sizeof(__be32));
+	}
+}
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_esp_unframe);
+
+/*
+ * The AEAD request for the framed ESP packet @skb (ESN: with the high half
+ * in place): the associated data is header and IV, the rest is encrypted
+ * (@encrypt) or decrypted and verified. @iv: the IV, for the transform.
+ */
+int espvti_esp_req(struct espvti_sa *sa, struct aead_request *req, struct scatterlist *sg,
+		   int nfrags, struct sk_buff *skb, u8 *iv, bool encrypt)
+{
+	unsigned int assoclen = sizeof(struct ip_esp_hdr) + sa->iv_len;
+	int err;
+
+	if (sa->esn)
+		assoclen += sizeof(__be32);
+	sg_init_table(sg, nfrags);
+	err = skb_to_sgvec(skb, sg, 0, skb->len);
+	if (unlikely(err < 0))
+		return err;
+	aead_request_set_tfm(req, sa->aead);
+	aead_request_set_crypt(req, sg, sg, skb->len - assoclen - (encrypt ? sa->icv_len : 0),
+			       iv);
+	aead_request_set_ad(req, assoclen);
+	return 0;
+}
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_esp_req);
+
+/*
+ * The ESP trailer of a decrypted packet of @elen bytes (from after the IV
+ * to before the ICV, which is @icv bytes at the end): the padding must be
+ * 1, 2, 3... (RFC 4303 section 2.4). Returns the pad length and sets
+ * *@nexthdr, or returns -EBADMSG.
+ */
+int espvti_esp_trailer(struct sk_buff *skb, unsigned int elen, unsigned int icv, u8 *nexthdr)
+{
+	unsigned int len = skb->len - icv, padlen, i;
+	u8 tr[2], pad[255];
+
+	if (elen < 2 || skb_copy_bits(skb, len - 2, tr, 2))
+		return -EBADMSG;
+	padlen = tr[0];
+	if (padlen + 2 > elen)
+		return -EBADMSG;
+	if (padlen) {
+		if (skb_copy_bits(skb, len - 2 - padlen, pad, padlen))
+			return -EBADMSG;
+		for (i = 0; i < padlen; i++)
+			if (pad[i] != i + 1)
+				return -EBADMSG;
+	}
+	*nexthdr = tr[1];
+	return padlen;
+}
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_esp_trailer);
+
+/*
  * Encrypt the inner packet @skb with @sa and send it as @p says. Consumes
  * @skb, a reference on @sa and p->dst, whatever happens.
  */
@@ -196,21 +300,14 @@ void espvti_esp_output(struct espvti_sa *sa, struct sk_buff *skb,
 {
 	struct espvti_dev *edev = sa->edev;
 	struct crypto_aead *aead = sa->aead;
-	unsigned int hdr = sizeof(struct ip_esp_hdr) + sa->iv_len;
-	unsigned int inner_len = skb->len, clen, padlen, tailen, assoclen, i;
+	unsigned int inner_len = skb->len;
 	enum espvti_stat why = ESPVTI_STAT_TX_CRYPTO_ERROR;
 	struct espvti_esp_tmp *tmp;
-	struct ip_esp_hdr *esph;
 	struct aead_request *req;
 	struct scatterlist *sg;
-	struct sk_buff *trailer;
+	u8 ivb[ESPVTI_MAX_IV], *iv;
 	int nfrags, err;
-	u8 *tail, *iv;
 	u64 seq;
-
-	clen = ALIGN(inner_len + 2, sa->block);
-	padlen = clen - inner_len - 2;
-	tailen = padlen + 2 + sa->icv_len;
 
 	spin_lock_bh(&sa->lock);
 	seq = espvti_seq_next(&sa->seq_out, sa->esn);
@@ -219,23 +316,17 @@ void espvti_esp_output(struct espvti_sa *sa, struct sk_buff *skb,
 		why = ESPVTI_STAT_TX_SEQ_OVERFLOW;
 		goto drop;
 	}
+	if (sa->iv_len == sizeof(u64))
+		put_unaligned_be64(seq, ivb);	/* counter modes: never reused */
+	else
+		get_random_bytes(ivb, sa->iv_len);
 
-	if (skb_cow_head(skb, hdr + sizeof(__be32) + sizeof(struct ipv6hdr) +
-			 LL_RESERVED_SPACE(p->dst->dev))) {
-		why = ESPVTI_STAT_TX_MALFORMED;
-		goto drop;
-	}
-	nfrags = skb_cow_data(skb, tailen, &trailer);
+	nfrags = espvti_esp_frame(sa, skb, seq, ivb, p->proto,
+				  sizeof(struct ipv6hdr) + LL_RESERVED_SPACE(p->dst->dev));
 	if (nfrags < 0) {
 		why = ESPVTI_STAT_TX_MALFORMED;
 		goto drop;
 	}
-	tail = pskb_put(skb, trailer, tailen);
-	for (i = 0; i < padlen; i++)
-		tail[i] = i + 1;
-	tail[padlen] = padlen;
-	tail[padlen + 1] = p->proto;
-
 	tmp = espvti_tmp_alloc(aead, nfrags);
 	if (!tmp)
 		goto drop;
@@ -243,40 +334,17 @@ void espvti_esp_output(struct espvti_sa *sa, struct sk_buff *skb,
 	tmp->inner_len = inner_len;
 	tmp->tx = *p;
 	iv = espvti_tmp_iv(aead, tmp);
+	memcpy(iv, ivb, sa->iv_len);
 	req = espvti_tmp_req(aead, iv);
 	sg = espvti_tmp_sg(aead, req);
-
-	esph = skb_push(skb, hdr);
-	esph->spi = sa->spi;
-	esph->seq_no = htonl(lower_32_bits(seq));
-	if (sa->iv_len == sizeof(u64)) {
-		/* Counter modes: the IV is the sequence number, never reused. */
-		put_unaligned_be64(seq, iv);
-	} else {
-		get_random_bytes(iv, sa->iv_len);
-	}
-	memcpy(esph + 1, iv, sa->iv_len);
-	assoclen = hdr;
-	if (sa->esn) {
-		__be32 *aad = skb_push(skb, sizeof(__be32));
-
-		aad[0] = sa->spi;
-		aad[1] = htonl(upper_32_bits(seq));
-		assoclen += sizeof(__be32);
-	}
-
-	sg_init_table(sg, nfrags);
-	err = skb_to_sgvec(skb, sg, 0, skb->len);
 	ESPVTI_SKB_CB(skb)->tmp = tmp;
-	if (unlikely(err < 0)) {
+
+	err = espvti_esp_req(sa, req, sg, nfrags, skb, iv, true);
+	if (unlikely(err)) {
 		espvti_output_finish(skb, err);
 		return;
 	}
-	aead_request_set_tfm(req, aead);
 	aead_request_set_callback(req, 0, espvti_output_done, skb);
-	aead_request_set_crypt(req, sg, sg, clen, iv);
-	aead_request_set_ad(req, assoclen);
-
 	err = crypto_aead_encrypt(req);
 	if (err == -EINPROGRESS)
 		return;
@@ -371,12 +439,12 @@ static void espvti_input_finish(struct sk_buff *skb, int err)
 	struct espvti_esp_tmp *tmp = ESPVTI_SKB_CB(skb)->tmp;
 	struct espvti_sa *sa = tmp->sa;
 	unsigned int hdr = sizeof(struct ip_esp_hdr) + sa->iv_len;
-	unsigned int len, elen, padlen, i;
 	enum espvti_replay_verdict v;
 	u8 outer_tos = tmp->rx.outer_tos;
 	u64 seq = tmp->rx.seq;
 	enum espvti_stat why;
-	u8 tr[2], pad[255];
+	u8 nexthdr;
+	int padlen;
 
 	kfree(tmp);
 	if (sa->esn)
@@ -395,22 +463,12 @@ static void espvti_input_finish(struct sk_buff *skb, int err)
 		goto drop;
 	}
 
-	len = skb->len - sa->icv_len;
-	elen = len - hdr;
-	why = ESPVTI_STAT_RX_BAD_TRAILER;
-	if (skb_copy_bits(skb, len - 2, tr, 2))
+	padlen = espvti_esp_trailer(skb, skb->len - hdr - sa->icv_len, sa->icv_len, &nexthdr);
+	if (padlen < 0) {
+		why = ESPVTI_STAT_RX_BAD_TRAILER;
 		goto drop;
-	padlen = tr[0];
-	if (padlen + 2 > elen)
-		goto drop;
-	if (padlen) {
-		if (skb_copy_bits(skb, len - 2 - padlen, pad, padlen))
-			goto drop;
-		for (i = 0; i < padlen; i++)
-			if (pad[i] != i + 1)
-				goto drop;
 	}
-	if (tr[1] == IPPROTO_NONE) {
+	if (nexthdr == IPPROTO_NONE) {
 		/* A dummy packet (RFC 4303 section 2.6): discarded, counted. */
 		espvti_count(sa->edev, sa, ESPVTI_STAT_RX_DUMMY);
 		consume_skb(skb);
@@ -419,9 +477,9 @@ static void espvti_input_finish(struct sk_buff *skb, int err)
 
 	skb->ip_summed = CHECKSUM_NONE;
 	why = ESPVTI_STAT_RX_MALFORMED;
-	if (pskb_trim(skb, len - 2 - padlen) || !pskb_pull(skb, hdr))
+	if (pskb_trim(skb, skb->len - sa->icv_len - 2 - padlen) || !pskb_pull(skb, hdr))
 		goto drop;
-	why = espvti_deliver(sa, skb, tr[1], outer_tos);
+	why = espvti_deliver(sa, skb, nexthdr, outer_tos);
 	if (why == __ESPVTI_STAT_MAX)
 		goto out;
 drop:
@@ -443,7 +501,7 @@ static void espvti_input_done(struct crypto_async_request *base, int err)
 static void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos)
 {
 	struct crypto_aead *aead = sa->aead;
-	unsigned int hdr = sizeof(struct ip_esp_hdr) + sa->iv_len, assoclen = hdr;
+	unsigned int hdr = sizeof(struct ip_esp_hdr) + sa->iv_len;
 	enum espvti_replay_verdict v;
 	struct espvti_esp_tmp *tmp;
 	struct ip_esp_hdr *esph;
@@ -495,21 +553,14 @@ static void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer
 
 		aad[0] = sa->spi;
 		aad[1] = htonl(upper_32_bits(seq));
-		assoclen += sizeof(__be32);
 	}
-
-	sg_init_table(sg, nfrags);
-	err = skb_to_sgvec(skb, sg, 0, skb->len);
 	ESPVTI_SKB_CB(skb)->tmp = tmp;
-	if (unlikely(err < 0)) {
+	err = espvti_esp_req(sa, req, sg, nfrags, skb, iv, false);
+	if (unlikely(err)) {
 		espvti_input_finish(skb, err);
 		return;
 	}
-	aead_request_set_tfm(req, aead);
 	aead_request_set_callback(req, 0, espvti_input_done, skb);
-	aead_request_set_crypt(req, sg, sg, elen + sa->icv_len, iv);
-	aead_request_set_ad(req, assoclen);
-
 	err = crypto_aead_decrypt(req);
 	if (err == -EINPROGRESS)
 		return;

@@ -25,6 +25,8 @@
 #define ESPVTI_VERSION "0.1.0"
 
 struct espvti_sa;
+struct aead_request;
+struct scatterlist;
 
 /*
  * Pure logic that the KUnit suites (a separate module) test in place: it
@@ -240,6 +242,12 @@ struct espvti_tx_params {
 
 void espvti_esp_output(struct espvti_sa *sa, struct sk_buff *skb,
 		       const struct espvti_tx_params *p);
+int espvti_esp_frame(struct espvti_sa *sa, struct sk_buff *skb, u64 seq,
+		     const u8 *iv, u8 proto, unsigned int headroom);
+void espvti_esp_unframe(struct espvti_sa *sa, struct sk_buff *skb);
+int espvti_esp_req(struct espvti_sa *sa, struct aead_request *req, struct scatterlist *sg,
+		   int nfrags, struct sk_buff *skb, u8 *iv, bool encrypt);
+int espvti_esp_trailer(struct sk_buff *skb, unsigned int elen, unsigned int icv, u8 *nexthdr);
 int espvti_esp_init(void);
 void espvti_esp_uninit(void);
 

@@ -133,6 +133,7 @@ void espvti_sa_put(struct espvti_sa *sa)
 	if (refcount_dec_and_test(&sa->ref))
 		call_rcu(&sa->rcu, espvti_sa_free_rcu);
 }
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_sa_put);
 
 /*
  * A new SA for @edev, not yet visible: checks @cfg against the algorithm
@@ -245,6 +246,7 @@ err_sa:
 	kfree_sensitive(sa);
 	return ERR_PTR(err);
 }
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_sa_create);
 
 /*
  * Make @sa live on @edev; RTNL held. The caller's reference passes to the
