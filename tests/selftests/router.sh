@@ -1,0 +1,173 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# What a router needs from the tunnel, espvti at both ends: the MTU it
+# picks, ICMP "fragmentation needed" for a packet the path cannot carry,
+# a tunnel routed into itself, DSCP and ECN on the outer header, the
+# inner TTL left alone, big TCP (GSO) segments, and an interface that
+# lives in one namespace and sends from another (the underlay).
+#
+#   rtA: veth 10.0.0.1/24 fd00::1/64   rtB: veth 10.0.0.2/24 fd00::2/64
+#        vti0 172.16.0.1 peer .2            vti0 172.16.0.2 peer .1
+. "$(dirname "$0")/lib.sh"
+
+KEY_AB=0x000102030405060708090a0b0c0d0e0f10111213
+KEY_BA=0x101112131415161718191a1b1c1d1e1f20212223
+
+# tunnel_side NS LOCAL REMOTE INNER PEER OUT_SPI IN_SPI OUT_KEY IN_KEY [UNDERLAY_NS]
+# The interface is created from UNDERLAY_NS (default NS) and lives in NS.
+tunnel_side() {
+	local ns=$1 local=$2 remote=$3 inner=$4 peer=$5 ospi=$6 ispi=$7 okey=$8 ikey=$9
+	local uns=${10:-$1}
+
+	ip -n "$uns" link add vti0 type espvti
+	[ "$uns" = "$ns" ] || ip -n "$uns" link set vti0 netns "$ns"
+	ip -n "$ns" link set vti0 up
+	ip -n "$ns" addr add "$inner/32" peer "$peer" dev vti0
+	expect_ok "$ESPVTI" -n "$ns" set vti0 local "$local" remote "$remote"
+	expect_ok "$ESPVTI" -n "$ns" sa add vti0 dir out spi "$ospi" alg aes-gcm key "$okey"
+	expect_ok "$ESPVTI" -n "$ns" sa add vti0 dir in spi "$ispi" alg aes-gcm key "$ikey"
+}
+
+# underlay NS_A NS_B: a veth between them with 10.0.0.1|2 and fd00::1|2.
+underlay() {
+	ip link add veth0 netns "$1" type veth peer name veth0 netns "$2"
+	ip -n "$1" addr add 10.0.0.1/24 dev veth0
+	ip -n "$2" addr add 10.0.0.2/24 dev veth0
+	ip -n "$1" link set veth0 up
+	ip -n "$2" link set veth0 up
+}
+
+pair() {
+	ns_new rtA rtB
+	underlay rtA rtB
+	tunnel_side rtA 10.0.0.1 10.0.0.2 172.16.0.1 172.16.0.2 0x1001 0x2001 $KEY_AB $KEY_BA
+	tunnel_side rtB 10.0.0.2 10.0.0.1 172.16.0.2 172.16.0.1 0x2001 0x1001 $KEY_BA $KEY_AB
+}
+
+stat() {	# stat NS COUNTER
+	"$ESPVTI" -n "$1" -j stats vti0 | jq -r ".$2"
+}
+
+# The MTU follows the SA: 1500 - 20 (IPv4) - 8 (SPI, seq) - 8 (IV) -
+# 16 (ICV) = 1448, aligned to 4, less pad length and next header: 1446.
+test_mtu_from_sa() {
+	ns_new rtA rtB
+	underlay rtA rtB
+	ip -n rtA link add vti0 type espvti
+	expect_match "before any SA" "$(ip -n rtA link show vti0)" 'mtu 1406 '
+	ip -n rtA link del vti0
+	tunnel_side rtA 10.0.0.1 10.0.0.2 172.16.0.1 172.16.0.2 0x1001 0x2001 $KEY_AB $KEY_BA
+	expect_match "GCM over IPv4" "$(ip -n rtA link show vti0)" 'mtu 1446 '
+	# A CBC SA (16-byte IV and block) replaces it: 1500 - 20 - 8 - 16 -
+	# 16 = 1440, aligned to 16: 1440, - 2 = 1438. No flap: carrier stays.
+	expect_ok "$ESPVTI" -n rtA sa add vti0 dir out spi 0x1002 alg aes-cbc-hmac-sha256 \
+		key 0x000102030405060708090a0b0c0d0e0f \
+		auth-key 0x000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f
+	expect_match "CBC over IPv4" "$(ip -n rtA link show vti0)" 'mtu 1438 .*state UP'
+	# Set by hand, the MTU stays.
+	ip -n rtA link set vti0 mtu 1300
+	expect_ok "$ESPVTI" -n rtA sa add vti0 dir out spi 0x1003 alg aes-gcm key $KEY_AB
+	expect_match "by hand" "$(ip -n rtA link show vti0)" 'mtu 1300 '
+}
+
+# A packet with DF that the path cannot carry: "fragmentation needed" to
+# the sender, with the MTU the tunnel can carry, counted as too big.
+test_pmtu_frag_needed() {
+	local out
+	pair
+	# The path to the peer shrinks to 1400: 1400 - 52 = 1348 - 2 = 1346.
+	ip -n rtA route replace 10.0.0.2/32 dev veth0 mtu 1400
+	out=$(ip netns exec rtA ping -c 1 -W 2 -M do -s 1400 172.16.0.2 2>&1 || true)
+	expect_match "ICMP to the sender" "$out" 'mtu ?=? ?1346'
+	expect_eq "tx_too_big" "$(stat rtA tx_too_big)" 1
+	# What fits goes through: 1346 - 20 - 8 = 1318 bytes of ping data.
+	expect_ok ip netns exec rtA ping -c 1 -W 2 -M do -s 1318 172.16.0.2
+	[ "$(stat rtB rx_packets)" -ge 1 ] || fail "rx_packets at B: $(stat rtB rx_packets)"
+	# Without DF it is sent anyway; the outer packet is fragmented.
+	expect_ok ip netns exec rtA ping -c 1 -W 2 -M dont -s 1400 172.16.0.2
+}
+
+# The tunnel's outer destination routed into the tunnel itself.
+test_routing_loop() {
+	local sent
+	pair
+	ip -n rtA route add 10.0.0.2/32 dev vti0
+	sent=$(stat rtA tx_packets)
+	ip netns exec rtA ping -c 2 -i 0.2 -W 1 172.16.0.2 >/dev/null 2>&1 || true
+	# The pings, and whatever IPv6 sends (MLD reports) meanwhile.
+	[ "$(stat rtA tx_loop)" -ge 2 ] || fail "tx_loop: $(stat rtA tx_loop)"
+	expect_eq "tx_packets" "$(stat rtA tx_packets)" "$sent"
+	ip -n rtA route del 10.0.0.2/32 dev vti0
+	expect_ok ip netns exec rtA ping -c 1 -W 2 172.16.0.2
+}
+
+# (Counts are lower bounds where IPv6 may send MLD reports meanwhile.)
+
+# DSCP and ECN of the inner packet reach the outer header (RFC 6040 normal
+# mode copies the ECN field); the inner TTL is the sender's.
+test_dscp_ecn_ttl() {
+	local out
+	pair
+	ip netns exec rtB tcpdump -l -n -v -i veth0 -c 2 esp > /tmp/rt-tcpdump.txt 2>/dev/null &
+	sleep 1.5
+	out=$(ip netns exec rtA ping -c 1 -W 2 -Q 0xba 172.16.0.2)
+	wait
+	expect_match "outer TOS" "$(cat /tmp/rt-tcpdump.txt)" 'tos 0xba'
+	expect_match "inner TTL untouched" "$out" 'ttl=64'
+	rm -f /tmp/rt-tcpdump.txt
+}
+
+# TCP hands the interface GSO packets; each segment is encrypted alone,
+# and every byte arrives.
+test_gso_tcp() {
+	pair
+	ip netns exec rtB python3 -c '
+import socket, sys
+s = socket.create_server(("172.16.0.2", 5001))
+print("listening", flush=True)
+c, _ = s.accept()
+n = 0
+while True:
+    b = c.recv(65536)
+    if not b:
+        break
+    n += len(b)
+print(n, flush=True)
+' > /tmp/rt-recv.txt &
+	sleep 1.5
+	expect_ok ip netns exec rtA python3 -c '
+import socket
+s = socket.create_connection(("172.16.0.2", 5001))
+s.sendall(bytes(4 << 20))
+s.close()
+'
+	wait
+	expect_eq "bytes received" "$(sed -n 2p /tmp/rt-recv.txt)" $((4 << 20))
+	rm -f /tmp/rt-recv.txt
+	expect_eq "tx_too_big" "$(stat rtA tx_too_big)" 0
+	expect_eq "tx_malformed" "$(stat rtA tx_malformed)" 0
+	expect_eq "rx_auth_failed" "$(stat rtB rx_auth_failed)" 0
+}
+
+# The interface lives in rtO and sends through rtA, where it was created
+# (as WireGuard's do); it goes when its underlay namespace goes.
+test_underlay_netns() {
+	local d
+	ns_new rtA rtB rtO
+	underlay rtA rtB
+	tunnel_side rtO 10.0.0.1 10.0.0.2 172.16.0.1 172.16.0.2 0x1001 0x2001 \
+		$KEY_AB $KEY_BA rtA
+	tunnel_side rtB 10.0.0.2 10.0.0.1 172.16.0.2 172.16.0.1 0x2001 0x1001 $KEY_BA $KEY_AB
+	expect_eq "not in the underlay" "$(shown -n rtA)" ""
+	d=$(ip -n rtO -d link show vti0)
+	expect_match "link-netns" "$d" 'link-netns|link-netnsid'
+	expect_ok ip netns exec rtO ping -c 1 -W 2 172.16.0.2
+	expect_ok ip netns exec rtB ping -c 1 -W 2 172.16.0.1
+	[ "$(stat rtO rx_packets)" -ge 2 ] || fail "rx_packets in rtO: $(stat rtO rx_packets)"
+	ip netns del rtA
+	sleep 1
+	expect_fail ip -n rtO link show vti0
+}
+
+run_tests
