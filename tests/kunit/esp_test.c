@@ -38,7 +38,7 @@ struct esp_vec {
 
 static const struct esp_vec esp_vecs[] = {
 	{
-		.name = "testmgr rfc4106 #6: 128-bit key, ESN",
+		.name = "draft-mcgrew-gcm-test-01 (testmgr rfc4106 6): 128-bit key, ESN",
 		.key = "\x4c\x80\xcd\xef\xbb\x5d\x10\xda\x90\x6a\xc7\x3c"
 		  "\x36\x13\xa6\x34\x2e\x44\x3b\x68",
 		.klen = 20,
@@ -62,7 +62,7 @@ static const struct esp_vec esp_vecs[] = {
 		.clen = 88,
 	},
 	{
-		.name = "testmgr rfc4106 #7: 128-bit key",
+		.name = "draft-mcgrew-gcm-test-01 (testmgr rfc4106 7): 128-bit key",
 		.key = "\xfe\xff\xe9\x92\x86\x65\x73\x1c\x6d\x6a\x8f\x94"
 		  "\x67\x30\x83\x08\xca\xfe\xba\xbe",
 		.klen = 20,
@@ -85,7 +85,7 @@ static const struct esp_vec esp_vecs[] = {
 		.clen = 80,
 	},
 	{
-		.name = "testmgr rfc4106 #8: 256-bit key",
+		.name = "draft-mcgrew-gcm-test-01 (testmgr rfc4106 8): 256-bit key",
 		.key = "\xab\xbc\xcd\xde\xf0\x01\x12\x23\x34\x45\x56\x67"
 		  "\x78\x89\x9a\xab\xab\xbc\xcd\xde\xf0\x01\x12\x23"
 		  "\x34\x45\x56\x67\x78\x89\x9a\xab\x11\x22\x33\x44",
@@ -106,7 +106,7 @@ static const struct esp_vec esp_vecs[] = {
 		.clen = 68,
 	},
 	{
-		.name = "testmgr rfc4106 #10: 128-bit key, ESN",
+		.name = "draft-mcgrew-gcm-test-01 (testmgr rfc4106 10): 128-bit key, ESN",
 		.key = "\x3d\xe0\x98\x74\xb3\x88\xe6\x49\x19\x88\xd0\xc3"
 		  "\x60\x7e\xae\x1f\x57\x69\x0e\x43",
 		.klen = 20,
@@ -128,7 +128,7 @@ static const struct esp_vec esp_vecs[] = {
 		.clen = 80,
 	},
 	{
-		.name = "testmgr rfc4106 #12: 192-bit key",
+		.name = "draft-mcgrew-gcm-test-01 (testmgr rfc4106 12): 192-bit key",
 		.key = "\xfe\xff\xe9\x92\x86\x65\x73\x1c\x6d\x6a\x8f\x94"
 		  "\x67\x30\x83\x08\xfe\xff\xe9\x92\x86\x65\x73\x1c"
 		  "\xca\xfe\xba\xbe",
@@ -148,7 +148,7 @@ static const struct esp_vec esp_vecs[] = {
 		.clen = 56,
 	},
 	{
-		.name = "testmgr rfc4106 #13: 128-bit key, ESN",
+		.name = "draft-mcgrew-gcm-test-01 (testmgr rfc4106 13): 128-bit key, ESN",
 		.key = "\xab\xbc\xcd\xde\xf0\x01\x12\x23\x34\x45\x56\x67"
 		  "\x78\x89\x9a\xab\xde\xca\xf8\x88",
 		.klen = 20,
@@ -173,7 +173,7 @@ static const struct esp_vec esp_vecs[] = {
 		.clen = 92,
 	},
 	{
-		.name = "testmgr rfc4106 #19: 256-bit key, ESN",
+		.name = "draft-mcgrew-gcm-test-01 (testmgr rfc4106 19): 256-bit key, ESN",
 		.key = "\x6c\x65\x67\x61\x6c\x69\x7a\x65\x6d\x61\x72\x69"
 		  "\x6a\x75\x61\x6e\x61\x61\x6e\x64\x64\x6f\x69\x74"
 		  "\x62\x65\x66\x6f\x72\x65\x69\x61\x74\x75\x72\x6e",

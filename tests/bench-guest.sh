@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench-guest.sh MODDIR SECONDS: the guest part of tests/bench.sh. Loads
+# espvti.ko from MODDIR, measures xfrmi <-> xfrmi, then espvti <-> espvti
+# (AES-GCM-128, ICV 16, outer IPv4, inner MTU 1406): one TCP flow and
+# 64-byte UDP, SECONDS each, and writes the table to /tmp/out/bench.txt.
+set -u
+moddir=$1 secs=$2
+repo=$(cd "$(dirname "$0")/.." && pwd)
+espvti=$repo/tools/espvti/espvti
+results=/tmp/out/bench.txt
+key_ab=0x000102030405060708090a0b0c0d0e0f10111213
+key_ba=0x202122232425262728292a2b2c2d2e2f30313233
+
+log() { echo "# $*" >&2; }
+
+insmod "$moddir/espvti.ko" || log "cannot load $moddir/espvti.ko"
+
+# topo: namespaces bA and bB, a veth between them.
+topo() {
+	local ns
+	for ns in bA bB; do
+		ip netns del "$ns" 2>/dev/null
+		ip netns add "$ns" && ip -n "$ns" link set lo up || return 1
+	done
+	ip link add vethA netns bA type veth peer name vethB netns bB &&
+	ip -n bA addr add 10.0.0.1/24 dev vethA &&
+	ip -n bB addr add 10.0.0.2/24 dev vethB &&
+	ip -n bA link set vethA up &&
+	ip -n bB link set vethB up
+}
+
+# overlay NS DEV ME PEER
+overlay() {
+	ip -n "$1" link set "$2" mtu 1406 up &&
+	ip -n "$1" addr add "172.16.0.$3/32" peer "172.16.0.$4" dev "$2"
+}
+
+# xfrm_end NS DEV LOCAL REMOTE SPI_OUT KEY_OUT SPI_IN KEY_IN ME PEER
+xfrm_end() {
+	ip -n "$1" -batch - <<-EOF && overlay "$1" xfrm0 "$9" "${10}"
+		link add xfrm0 type xfrm dev $2 if_id 42
+		xfrm state add src $3 dst $4 proto esp spi $5 reqid 1 mode tunnel if_id 42 flag af-unspec aead rfc4106(gcm(aes)) $6 128
+		xfrm state add src $4 dst $3 proto esp spi $7 reqid 1 mode tunnel if_id 42 flag af-unspec replay-window 64 aead rfc4106(gcm(aes)) $8 128
+		xfrm policy add dir out src 0.0.0.0/0 dst 0.0.0.0/0 if_id 42 tmpl src $3 dst $4 proto esp reqid 1 mode tunnel
+		xfrm policy add dir in src 0.0.0.0/0 dst 0.0.0.0/0 if_id 42 tmpl src $4 dst $3 proto esp reqid 1 mode tunnel
+	EOF
+}
+
+# espvti_end NS DEV LOCAL REMOTE SPI_OUT KEY_OUT SPI_IN KEY_IN ME PEER
+espvti_end() {
+	ip -n "$1" link add vti0 type espvti &&
+	"$espvti" -n "$1" set vti0 local "$3" remote "$4" &&
+	"$espvti" -n "$1" sa add vti0 dir out spi "$5" alg aes-gcm key "$6" icv 16 &&
+	"$espvti" -n "$1" sa add vti0 dir in spi "$7" alg aes-gcm key "$8" icv 16 \
+		replay-window 64 &&
+	overlay "$1" vti0 "$9" "${10}"
+}
+
+# measure KIND: sets TCP (Mbit/s) and PPS, or "n/a".
+measure() {
+	local kind=$1 j srv
+	TCP=n/a PPS=n/a
+	topo || { log "$kind: no topology"; return 1; }
+	"${kind}_end" bA vethA 10.0.0.1 10.0.0.2 0x1001 $key_ab 0x2001 $key_ba 1 2 &&
+	"${kind}_end" bB vethB 10.0.0.2 10.0.0.1 0x2001 $key_ba 0x1001 $key_ab 2 1 ||
+		{ log "$kind: cannot configure the tunnel"; return 1; }
+	if ! ip netns exec bA ping -c 2 -W 2 -q 172.16.0.2 >/dev/null; then
+		log "$kind: the tunnel carries nothing"
+		return 1
+	fi
+	ip netns exec bB iperf3 -s >/dev/null 2>&1 &
+	srv=$!
+	sleep 1
+	j=$(ip netns exec bA iperf3 -c 172.16.0.2 -t "$secs" -J 2>/dev/null)
+	TCP=$(echo "$j" | jq -r '.end.sum_received.bits_per_second / 1e6 | . * 100 | round / 100' 2>/dev/null || echo n/a)
+	j=$(ip netns exec bA iperf3 -c 172.16.0.2 -u -l 64 -b 0 -t "$secs" -J 2>/dev/null)
+	PPS=$(echo "$j" | jq -r '.end.sum | (.packets - .lost_packets) / .seconds | round' 2>/dev/null || echo n/a)
+	kill "$srv" 2>/dev/null
+	wait "$srv" 2>/dev/null
+	log "$kind: TCP $TCP Mbit/s, UDP 64 B $PPS packets/s"
+	ip netns del bA
+	ip netns del bB
+}
+
+ratio() {
+	if [[ $1 =~ ^[0-9.]+$ && $2 =~ ^[0-9.]+$ ]] && [ "$2" != 0 ]; then
+		awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
+	else
+		echo n/a
+	fi
+}
+
+rc=0
+measure xfrm || rc=1
+x_tcp=$TCP x_pps=$PPS
+measure espvti || rc=1
+e_tcp=$TCP e_pps=$PPS
+{
+	echo "# espvti bench: AES-GCM-128 ICV 16, outer IPv4, inner MTU 1406,"
+	echo "# $(uname -r), $(nproc) CPUs, ${secs} s per measurement"
+	printf '%-20s %14s %16s\n' "" "TCP Mbit/s" "UDP 64 B pkt/s"
+	printf '%-20s %14s %16s\n' "xfrmi <-> xfrmi" "$x_tcp" "$x_pps"
+	printf '%-20s %14s %16s\n' "espvti <-> espvti" "$e_tcp" "$e_pps"
+	printf '%-20s %14s %16s\n' "espvti / xfrmi" "$(ratio "$e_tcp" "$x_tcp")" \
+		"$(ratio "$e_pps" "$x_pps")"
+} > "$results"
+cat "$results"
+exit "$rc"
