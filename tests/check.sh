@@ -9,6 +9,8 @@
 #   KERNELS="stock debug"   which VMs to run (default both)
 #   SELFTESTS="netns-basic.sh"  which selftest files to run (default all)
 #   TESTS="link_properties"     which tests of those files (default all)
+#   DP_QUICK=1 / DP_FULL=1      fewer / all interop combinations in
+#                               datapath.sh (default: quick on debug only)
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo" || exit 1
@@ -64,13 +66,17 @@ check "style: checkpatch --strict clean" tests/style.sh
 
 # run_vm KERNEL KDIR: build the module for KDIR, boot KERNEL, run the tests.
 run_vm() {
-	local kernel=$1 kdir=$2 moddir rc vm
+	local kernel=$1 kdir=$2 moddir rc vm quick
 	check "build: module against the $kernel kernel, W=1, no warnings" \
 		tests/build-module.sh "$kernel" "$kdir" || return
 	moddir=$repo/tests/build/mod-$kernel
 	log "running the tests in the $kernel kernel's VM"
+	# The debug kernel is slow: fewer interop combinations there.
+	quick=0
+	[ "$kernel" != debug ] || quick=1
 	tests/vm/run.sh --kernel "$kernel" -- \
-		"TESTS=$(printf '%q' "${TESTS:-}")" tests/guest-tests.sh "$moddir" \
+		"TESTS=$(printf '%q' "${TESTS:-}")" "DP_QUICK=${DP_QUICK:-$quick}" \
+		"DP_FULL=${DP_FULL:-0}" tests/guest-tests.sh "$moddir" \
 		"${selftests[@]}" > "tests/build/vm-$kernel.log" 2>&1
 	rc=$?
 	vm=tests/build/vm-$kernel

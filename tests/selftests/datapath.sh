@@ -24,6 +24,8 @@
 # counters, SAs and policy, links, addresses, routes, XFRM states and
 # the XFRM error counters.
 #
+# DP_QUICK=1 (what `make check` sets for the slow debug kernel): the
+# first two combinations of each interop test only.
 # DP_FULL=1: the interop tests run every transform with every
 # combination of outer family and ESN (about twice as long); by default
 # 11 combinations: every transform, and both outer families and both ESN
@@ -42,7 +44,9 @@ SPI_BA=0x2001
 IF_ID=42
 # The transform of the next tunnel: algorithm, AES key bits, ICV bytes,
 # ESN (0 or 1), outer family (4 or 6), replay window.
-ALG=aes-gcm KEYBITS=128 ICV=16 ESN=0 OUTER=4 WINDOW=64
+ALG=aes-gcm KEYBITS=128 ICV=16 ESN=0 OUTER=4 WINDOW=1024
+# (A window wide enough that the reordering asynchronous crypto does on
+# two CPUs never costs a packet, at either end.)
 # Traffic counters may move unless a test names them; no other may.
 TRAFFIC="tx_packets tx_bytes rx_packets rx_bytes"
 
@@ -543,7 +547,7 @@ traffic() {
 # matrix KIND_A KIND_B SPEC...: traffic for each SPEC
 # (ALG/KEYBITS/ICV/OUTER/ESN) over one underlay, each in a subshell of
 # its own; fails at the end, naming every combination that failed.
-# Nothing here relies on set -e: run_tests runs a test as an `if`
+# Nothing here relies on set -e: each combination runs as an `if`
 # condition, where bash ignores it; failures are fail, expect_* and exit.
 matrix() {
 	local ka=$1 kb=$2 spec failed=()
@@ -576,6 +580,12 @@ matrix() {
 # and ESN.
 specs() {
 	local t
+	if [ "${DP_QUICK:-0}" = 1 ]; then
+		# The first two SPECs (both outer families, both ESN states).
+		set -- "${@:$(($(arg_index -- "$@") + 1))}"
+		echo "${@:1:2}"
+		return
+	fi
 	if [ "${DP_FULL:-0}" != 1 ]; then
 		echo "${@:$(($(arg_index -- "$@") + 1))}"
 		return
@@ -705,9 +715,12 @@ test_interop_aes_gmac() {
 # espvti on both ends: each algorithm, both outer families, ESN off and
 # on.
 test_espvti_to_espvti() {
-	matrix espvti espvti aes-gcm/128/16/4/0 aes-gcm/256/8/6/1 \
-		chacha20-poly1305/256/16/4/1 aes-cbc-hmac-sha256/256/16/6/0 \
-		aes-gmac/128/16/4/1
+	local list=(aes-gcm/128/16/4/0 aes-gcm/256/8/6/1 chacha20-poly1305/256/16/4/1
+		    aes-cbc-hmac-sha256/256/16/6/0 aes-gmac/128/16/4/1)
+
+	# DP_QUICK=1: two of them (the debug kernel's run).
+	[ "${DP_QUICK:-0}" != 1 ] || list=("${list[@]:0:2}")
+	matrix espvti espvti "${list[@]}"
 }
 
 # An ESN SA crosses 2^32: espvti sends 2^32 - 3 up to 2^32 + 2 (the low
@@ -805,6 +818,7 @@ test_replay_and_tamper() {
 test_crafted_input() {
 	dp_begin
 	topo v4only
+	WINDOW=64
 	conf_espvti esA
 	up esA
 	local base=(--netns esB --dst "$OUTER_A" --spi $SPI_BA --key "$(key_of $SPI_BA)")
@@ -882,6 +896,21 @@ for p in sys.argv[1:]:
 	has "policy show" "$("$ESPVTI" -n esA policy show vti0)" '7000-7001'
 }
 
+# no_carrier WHAT: vti0 of esA has no carrier at once (no LOWER_UP), and
+# its operational state follows within 3 s (NO-CARRIER: linkwatch works
+# asynchronously).
+no_carrier() {
+	local l i
+	l=$(ip -n esA link show vti0)
+	[[ $l != *LOWER_UP* ]] || fail "$1: carrier: $l"
+	for ((i = 0; i < 30; i++)); do
+		l=$(ip -n esA link show vti0)
+		[[ $l == *NO-CARRIER* ]] && return 0
+		sleep 0.1
+	done
+	fail "$1: not NO-CARRIER after 3 s: $l"
+}
+
 # Carrier follows the outbound SA: none before it, none with an inbound
 # SA only, carrier with it, none after sa del and after sa flush.
 test_carrier() {
@@ -890,12 +919,12 @@ test_carrier() {
 	topo v4only
 	q ip -n esA link add vti0 type espvti
 	q ip -n esA link set vti0 up
-	has "no SA" "$(ip -n esA link show vti0)" 'NO-CARRIER'
+	no_carrier "no SA"
 	q "$ESPVTI" -n esA set vti0 local 10.0.0.1 remote 10.0.0.2
 	# shellcheck disable=SC2046
 	q "$ESPVTI" -n esA sa add vti0 dir in spi $SPI_BA \
 		$(espvti_alg "$(key_of $SPI_BA)" "") replay-window 64
-	has "inbound SA only" "$(ip -n esA link show vti0)" 'NO-CARRIER'
+	no_carrier "inbound SA only"
 	# shellcheck disable=SC2046
 	q "$ESPVTI" -n esA sa add vti0 dir out spi $SPI_AB \
 		$(espvti_alg "$(key_of $SPI_AB)" "")
@@ -908,14 +937,14 @@ test_carrier() {
 	spis=$(for s in $(echo "$sas" | jq -r '.[].spi'); do echo $((s)); done | sort -n | paste -sd' ')
 	expect_eq "SPIs" "$spis" "$((SPI_AB)) $((SPI_BA))"
 	q "$ESPVTI" -n esA sa del vti0 dir out spi $SPI_AB
-	has "outbound SA deleted" "$(ip -n esA link show vti0)" 'NO-CARRIER'
+	no_carrier "outbound SA deleted"
 	# shellcheck disable=SC2046
 	q "$ESPVTI" -n esA sa add vti0 dir out spi $SPI_AB \
 		$(espvti_alg "$(key_of $SPI_AB)" "")
 	l=$(ip -n esA link show vti0)
 	[[ $l != *NO-CARRIER* ]] || fail "no carrier after sa add: $l"
 	q "$ESPVTI" -n esA sa flush vti0
-	has "after sa flush" "$(ip -n esA link show vti0)" 'NO-CARRIER'
+	no_carrier "after sa flush"
 	expect_eq "no SA left" "$("$ESPVTI" -n esA -j sa show vti0 | jq length)" 0
 }
 

@@ -75,14 +75,17 @@ shown() {
 }
 
 run_tests() {
-	local t failed=0
+	local t rc failed=0
 	module_load
 	for t in $(declare -F | awk '$3 ~ /^test_/ { print $3 }'); do
 		# TESTS="a b": only the tests named (without test_).
 		if [ -n "${TESTS:-}" ] && [[ " $TESTS " != *" ${t#test_} "* ]]; then
 			continue
 		fi
-		if (trap 'rc=$?; ns_cleanup; exit $rc' EXIT; set -e; "$t"); then
+		# Not as an `if` condition: there bash would ignore set -e.
+		(trap 'rc=$?; ns_cleanup; exit $rc' EXIT; set -e; "$t")
+		rc=$?
+		if [ "$rc" = 0 ]; then
 			echo "ok - ${t#test_}"
 		else
 			echo "not ok - ${t#test_}"
