@@ -244,12 +244,9 @@ static int espvti_dev_init(struct net_device *dev)
 	struct espvti_dev *edev = netdev_priv(dev);
 	int err;
 
-	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
-	if (!dev->tstats)
-		return -ENOMEM;
 	edev->stats = espvti_stats_alloc();
 	if (!edev->stats)
-		goto err_tstats;
+		return -ENOMEM;
 	err = dst_cache_init(&edev->dst_cache, GFP_KERNEL);
 	if (err)
 		goto err_stats;
@@ -267,8 +264,6 @@ err_dst_cache:
 	dst_cache_destroy(&edev->dst_cache);
 err_stats:
 	free_percpu(edev->stats);
-err_tstats:
-	free_percpu(dev->tstats);
 	return -ENOMEM;
 }
 
@@ -291,7 +286,6 @@ static void espvti_dev_free(struct net_device *dev)
 	gro_cells_destroy(&edev->gro_cells);
 	dst_cache_destroy(&edev->dst_cache);
 	free_percpu(edev->stats);
-	free_percpu(dev->tstats);
 	/* No reader is left: the netdevice outlived an RCU grace period. */
 	kfree(rcu_access_pointer(edev->peer));
 	kfree(rcu_access_pointer(edev->spd));
@@ -307,6 +301,22 @@ static int espvti_change_mtu(struct net_device *dev, int new_mtu)
 	return 0;
 }
 
+/*
+ * The netdevice statistics are espvti's own counters (inner sizes); the
+ * core adds its rx/tx_dropped, where every drop is counted too.
+ */
+static void espvti_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *s)
+{
+	struct espvti_dev *edev = netdev_priv(dev);
+	u64 sum[__ESPVTI_STAT_MAX];
+
+	espvti_stats_sum(edev->stats, sum);
+	s->tx_packets = sum[ESPVTI_STAT_TX_PACKETS];
+	s->tx_bytes = sum[ESPVTI_STAT_TX_BYTES];
+	s->rx_packets = sum[ESPVTI_STAT_RX_PACKETS];
+	s->rx_bytes = sum[ESPVTI_STAT_RX_BYTES];
+}
+
 static struct net *espvti_get_link_net(const struct net_device *dev)
 {
 	struct espvti_dev *edev = netdev_priv(dev);
@@ -318,7 +328,7 @@ static const struct net_device_ops espvti_netdev_ops = {
 	.ndo_init		= espvti_dev_init,
 	.ndo_uninit		= espvti_dev_uninit,
 	.ndo_start_xmit		= espvti_xmit,
-	.ndo_get_stats64	= dev_get_tstats64,
+	.ndo_get_stats64	= espvti_get_stats64,
 	.ndo_change_mtu		= espvti_change_mtu,
 };
 

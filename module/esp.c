@@ -90,12 +90,14 @@ static struct espvti_esp_tmp *espvti_tmp_alloc(struct crypto_aead *aead, int nfr
 	return kmalloc(len, GFP_ATOMIC);
 }
 
+/*
+ * A packet sent or delivered: the interface's counters (which are also its
+ * netdevice statistics) and the SA's.
+ */
 static void espvti_count_ok(struct espvti_sa *sa, enum espvti_stat pkts, unsigned int len)
 {
-	espvti_stats_inc(sa->edev->stats, pkts);
-	espvti_stats_add(sa->edev->stats, pkts + 1, len);
-	espvti_stats_inc(sa->stats, pkts);
-	espvti_stats_add(sa->stats, pkts + 1, len);
+	espvti_stats_packet(sa->edev->stats, pkts, len);
+	espvti_stats_packet(sa->stats, pkts, len);
 }
 
 /* Push the outer header and send; consumes @skb and p->dst. */
@@ -146,7 +148,6 @@ static void espvti_xmit_outer(struct espvti_sa *sa, struct sk_buff *skb,
 	}
 
 	if (likely(!net_xmit_eval(err))) {
-		dev_sw_netstats_tx_add(dev, 1, inner_len);
 		espvti_count_ok(sa, ESPVTI_STAT_TX_PACKETS, inner_len);
 	} else {
 		espvti_count(edev, sa, ESPVTI_STAT_TX_UNDERLAY_ERROR);
@@ -162,7 +163,7 @@ static void espvti_output_finish(struct sk_buff *skb, int err)
 	unsigned int inner_len = tmp->inner_len;
 
 	kfree(tmp);
-	espvti_esp_unframe(sa, skb);
+	espvti_esp_aad_pop(sa, skb);
 	if (unlikely(err)) {
 		dst_release(p.dst);
 		espvti_tx_drop(sa->edev, sa, skb, ESPVTI_STAT_TX_CRYPTO_ERROR);
@@ -186,7 +187,7 @@ static void espvti_output_done(struct crypto_async_request *base, int err)
  * 2, 3..., pad length, next header @proto) and room for the ICV behind it,
  * the ESP header and @iv in front, with @headroom more before it. With ESN
  * the high half of @seq sits between SPI and low half while the request
- * runs (espvti_esp_unframe() puts the SPI back). Returns the number of
+ * runs (espvti_esp_aad_pop() puts the SPI back). Returns the number of
  * scatterlist entries the packet needs, or a negative error.
  */
 int espvti_esp_frame(struct espvti_sa *sa, struct sk_buff *skb, u64 seq,
@@ -216,18 +217,29 @@ int espvti_esp_frame(struct espvti_sa *sa, struct sk_buff *skb, u64 seq,
 	esph->spi = sa->spi;
 	esph->seq_no = htonl(lower_32_bits(seq));
 	memcpy(esph + 1, iv, sa->iv_len);
+	espvti_esp_aad_push(sa, skb, seq);
+	return nfrags;
+}
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_esp_frame);
+
+/*
+ * For the request, both ways: with ESN, the high half of @seq between SPI
+ * and low half of the ESP header at skb->data (RFC 4106 section 5; RFC
+ * 4303 section 2.2.1). espvti_esp_aad_pop() undoes it.
+ */
+void espvti_esp_aad_push(struct espvti_sa *sa, struct sk_buff *skb, u64 seq)
+{
 	if (sa->esn) {
 		__be32 *aad = skb_push(skb, sizeof(__be32));
 
 		aad[0] = sa->spi;
 		aad[1] = htonl(upper_32_bits(seq));
 	}
-	return nfrags;
 }
-EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_esp_frame);
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_esp_aad_push);
 
 /* After the request: the ESP header as on the wire, at skb->data. */
-void espvti_esp_unframe(struct espvti_sa *sa, struct sk_buff *skb)
+void espvti_esp_aad_pop(struct espvti_sa *sa, struct sk_buff *skb)
 {
 	if (sa->esn) {
 		__be32 *aad = (__be32 *)skb->data;
@@ -236,7 +248,7 @@ void espvti_esp_unframe(struct espvti_sa *sa, struct sk_buff *skb)
 		__skb_pull(skb, sizeof(__be32));
 	}
 }
-EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_esp_unframe);
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_esp_aad_pop);
 
 /*
  * The AEAD request for the framed ESP packet @skb (ESN: with the high half
@@ -427,10 +439,8 @@ static enum espvti_stat espvti_deliver(struct espvti_sa *sa, struct sk_buff *skb
 	skb->dev = dev;
 	skb->pkt_type = PACKET_HOST;
 	len = skb->len;
-	if (gro_cells_receive(&edev->gro_cells, skb) == NET_RX_SUCCESS) {
-		dev_sw_netstats_rx_add(dev, len);
+	if (gro_cells_receive(&edev->gro_cells, skb) == NET_RX_SUCCESS)
 		espvti_count_ok(sa, ESPVTI_STAT_RX_PACKETS, len);
-	}
 	return __ESPVTI_STAT_MAX;	/* delivered, or counted by GRO cells */
 }
 
@@ -447,8 +457,7 @@ static void espvti_input_finish(struct sk_buff *skb, int err)
 	int padlen;
 
 	kfree(tmp);
-	if (sa->esn)
-		__skb_pull(skb, sizeof(__be32));
+	espvti_esp_aad_pop(sa, skb);
 	if (unlikely(err)) {
 		why = err == -EBADMSG ? ESPVTI_STAT_RX_AUTH_FAILED : ESPVTI_STAT_RX_CRYPTO_ERROR;
 		goto drop;
@@ -548,12 +557,7 @@ static void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer
 
 	esph = (struct ip_esp_hdr *)skb->data;
 	memcpy(iv, esph + 1, sa->iv_len);
-	if (sa->esn) {
-		__be32 *aad = skb_push(skb, sizeof(__be32));
-
-		aad[0] = sa->spi;
-		aad[1] = htonl(upper_32_bits(seq));
-	}
+	espvti_esp_aad_push(sa, skb, seq);
 	ESPVTI_SKB_CB(skb)->tmp = tmp;
 	err = espvti_esp_req(sa, req, sg, nfrags, skb, iv, false);
 	if (unlikely(err)) {

@@ -70,7 +70,8 @@ struct espvti_stats {
 
 struct espvti_stats __percpu *espvti_stats_alloc(void);
 void espvti_stats_inc(struct espvti_stats __percpu *st, enum espvti_stat i);
-void espvti_stats_add(struct espvti_stats __percpu *st, enum espvti_stat i, u64 n);
+void espvti_stats_packet(struct espvti_stats __percpu *st, enum espvti_stat pkts,
+			 unsigned int len);
 void espvti_stats_sum(struct espvti_stats __percpu *st, u64 *sum);
 int espvti_stats_put(struct sk_buff *skb, int attr, struct espvti_stats __percpu *st);
 
@@ -101,7 +102,7 @@ struct espvti_spd {
 bool espvti_sel_match(const struct espvti_sel *sel, const struct espvti_flow *fl);
 bool espvti_spd_match(const struct espvti_spd *spd, const struct espvti_flow *fl);
 int espvti_flow_parse(struct sk_buff *skb, struct espvti_flow *fl);
-bool espvti_sel_valid(const struct espvti_sel *sel);
+const char *espvti_sel_check(const struct espvti_sel *sel);
 void espvti_sel_any(struct espvti_sel *sel, u16 family);
 
 /* The tunnel's outer addresses; replaced whole, read under RCU. */
@@ -244,7 +245,8 @@ void espvti_esp_output(struct espvti_sa *sa, struct sk_buff *skb,
 		       const struct espvti_tx_params *p);
 int espvti_esp_frame(struct espvti_sa *sa, struct sk_buff *skb, u64 seq,
 		     const u8 *iv, u8 proto, unsigned int headroom);
-void espvti_esp_unframe(struct espvti_sa *sa, struct sk_buff *skb);
+void espvti_esp_aad_push(struct espvti_sa *sa, struct sk_buff *skb, u64 seq);
+void espvti_esp_aad_pop(struct espvti_sa *sa, struct sk_buff *skb);
 int espvti_esp_req(struct espvti_sa *sa, struct aead_request *req, struct scatterlist *sg,
 		   int nfrags, struct sk_buff *skb, u8 *iv, bool encrypt);
 int espvti_esp_trailer(struct sk_buff *skb, unsigned int elen, unsigned int icv, u8 *nexthdr);

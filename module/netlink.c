@@ -332,16 +332,21 @@ static int espvti_nl_parse_sa(struct genl_info *info, struct nlattr **tb)
 				espvti_sa_policy, info->extack);
 }
 
+/* NL_SET_ERR_MSG() for a message chosen at run time: @msg must be static. */
+static void espvti_nl_msg(struct netlink_ext_ack *extack, const char *msg)
+{
+	if (extack)
+		extack->_msg = msg;
+}
+
 static int espvti_nl_need(struct genl_info *info, struct nlattr **tb, int attr,
 			  const char *msg)
 {
 	if (tb[attr])
 		return 0;
-	/* @msg: a literal, as NL_SET_ERR_MSG() would store it */
-	if (info->extack) {
-		info->extack->_msg = msg;
+	espvti_nl_msg(info->extack, msg);
+	if (info->extack)
 		info->extack->bad_attr = info->attrs[ESPVTI_A_SA];
-	}
 	return -EINVAL;
 }
 
@@ -556,6 +561,7 @@ static int espvti_nl_parse_sel(struct genl_info *info, struct espvti_sel *sel)
 {
 	struct nlattr *tb[ESPVTI_SEL_A_MAX + 1];
 	unsigned int max;
+	const char *msg;
 	int err;
 
 	if (!info->attrs[ESPVTI_A_SEL]) {
@@ -573,10 +579,6 @@ static int espvti_nl_parse_sel(struct genl_info *info, struct espvti_sel *sel)
 	      espvti_nl_sel_addr(info, tb[ESPVTI_SEL_A_DST], sel, &sel->dst);
 	if (err)
 		return err;
-	if (sel->family != AF_INET && sel->family != AF_INET6) {
-		NL_SET_ERR_MSG(info->extack, "selector: the family is AF_INET or AF_INET6");
-		return -EINVAL;
-	}
 	max = sel->family == AF_INET ? 32 : 128;
 	sel->src_plen = tb[ESPVTI_SEL_A_SRC_PREFIX] ? nla_get_u8(tb[ESPVTI_SEL_A_SRC_PREFIX]) :
 			tb[ESPVTI_SEL_A_SRC] ? max : 0;
@@ -590,16 +592,9 @@ static int espvti_nl_parse_sel(struct genl_info *info, struct espvti_sel *sel)
 	sel->dport_min = tb[ESPVTI_SEL_A_DPORT_MIN] ? nla_get_u16(tb[ESPVTI_SEL_A_DPORT_MIN]) : 0;
 	sel->dport_max = tb[ESPVTI_SEL_A_DPORT_MAX] ? nla_get_u16(tb[ESPVTI_SEL_A_DPORT_MAX]) :
 			 U16_MAX;
-	if (sel->src_plen > max || sel->dst_plen > max) {
-		NL_SET_ERR_MSG(info->extack, "selector: prefix length too long for the family");
-		return -EINVAL;
-	}
-	if (sel->sport_min > sel->sport_max || sel->dport_min > sel->dport_max) {
-		NL_SET_ERR_MSG(info->extack, "selector: a port range ends before it starts");
-		return -EINVAL;
-	}
-	if (!espvti_sel_valid(sel)) {
-		NL_SET_ERR_MSG(info->extack, "selector: an address has bits set beyond its prefix");
+	msg = espvti_sel_check(sel);
+	if (msg) {
+		espvti_nl_msg(info->extack, msg);
 		return -EINVAL;
 	}
 	return 0;

@@ -78,21 +78,26 @@ static bool espvti_host_bits_clear(u16 family, const union espvti_addr *a, u8 pl
 	return ipv6_addr_equal(&p, &a->v6);
 }
 
-/* A selector as userspace may give it: consistent, host bits clear. */
-bool espvti_sel_valid(const struct espvti_sel *sel)
+/*
+ * Is the selector one userspace may give (consistent, host bits clear)?
+ * NULL when it is, else what is wrong, for an extack message.
+ */
+const char *espvti_sel_check(const struct espvti_sel *sel)
 {
 	unsigned int max = sel->family == AF_INET ? 32 : 128;
 
 	if (sel->family != AF_INET && sel->family != AF_INET6)
-		return false;
+		return "selector: the family is AF_INET or AF_INET6";
 	if (sel->src_plen > max || sel->dst_plen > max)
-		return false;
+		return "selector: prefix length too long for the family";
 	if (sel->sport_min > sel->sport_max || sel->dport_min > sel->dport_max)
-		return false;
-	return espvti_host_bits_clear(sel->family, &sel->src, sel->src_plen) &&
-	       espvti_host_bits_clear(sel->family, &sel->dst, sel->dst_plen);
+		return "selector: a port range ends before it starts";
+	if (!espvti_host_bits_clear(sel->family, &sel->src, sel->src_plen) ||
+	    !espvti_host_bits_clear(sel->family, &sel->dst, sel->dst_plen))
+		return "selector: an address has bits set beyond its prefix";
+	return NULL;
 }
-EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_sel_valid);
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_sel_check);
 
 /* Everything of one family: 0.0.0.0/0 or ::/0, any protocol and port. */
 void espvti_sel_any(struct espvti_sel *sel, u16 family)

@@ -22,20 +22,29 @@ struct espvti_stats __percpu *espvti_stats_alloc(void)
 	return st;
 }
 
-void espvti_stats_add(struct espvti_stats __percpu *st, enum espvti_stat i, u64 n)
+void espvti_stats_inc(struct espvti_stats __percpu *st, enum espvti_stat i)
 {
 	struct espvti_stats *s = get_cpu_ptr(st);
 	unsigned long flags;
 
 	flags = u64_stats_update_begin_irqsave(&s->syncp);
-	u64_stats_add(&s->c[i], n);
+	u64_stats_inc(&s->c[i]);
 	u64_stats_update_end_irqrestore(&s->syncp, flags);
 	put_cpu_ptr(st);
 }
 
-void espvti_stats_inc(struct espvti_stats __percpu *st, enum espvti_stat i)
+/* A packet of @len bytes: counter @pkts, and the bytes counter after it. */
+void espvti_stats_packet(struct espvti_stats __percpu *st, enum espvti_stat pkts,
+			 unsigned int len)
 {
-	espvti_stats_add(st, i, 1);
+	struct espvti_stats *s = get_cpu_ptr(st);
+	unsigned long flags;
+
+	flags = u64_stats_update_begin_irqsave(&s->syncp);
+	u64_stats_inc(&s->c[pkts]);
+	u64_stats_add(&s->c[pkts + 1], len);
+	u64_stats_update_end_irqrestore(&s->syncp, flags);
+	put_cpu_ptr(st);
 }
 
 /* @sum: __ESPVTI_STAT_MAX counters. */

@@ -315,6 +315,21 @@ static int esp_crypt(struct kunit *test, struct espvti_sa *sa, struct sk_buff *s
 	return err;
 }
 
+/*
+ * The request for the ESP packet at skb->data (its high half of @seq put
+ * in place and taken out again, as both directions do).
+ */
+static int esp_crypt_seq(struct kunit *test, struct espvti_sa *sa, struct sk_buff *skb,
+			 u64 seq, const u8 *iv, bool encrypt)
+{
+	int err;
+
+	espvti_esp_aad_push(sa, skb, seq);
+	err = esp_crypt(test, sa, skb, 1, iv, encrypt);
+	espvti_esp_aad_pop(sa, skb);
+	return err;
+}
+
 /* Open the ESP packet at skb->data as the receive side lays it out. */
 static int esp_open(struct kunit *test, struct espvti_sa *sa, struct sk_buff *skb, u64 seq,
 		    u8 *nexthdr)
@@ -324,15 +339,7 @@ static int esp_open(struct kunit *test, struct espvti_sa *sa, struct sk_buff *sk
 	int err;
 
 	memcpy(iv, skb->data + sizeof(struct ip_esp_hdr), sa->iv_len);
-	if (sa->esn) {
-		__be32 *aad = skb_push(skb, 4);
-
-		aad[0] = sa->spi;
-		aad[1] = htonl(upper_32_bits(seq));
-	}
-	err = esp_crypt(test, sa, skb, 1, iv, false);
-	if (sa->esn)
-		skb_pull(skb, 4);
+	err = esp_crypt_seq(test, sa, skb, seq, iv, false);
 	if (err)
 		return err;
 	return espvti_esp_trailer(skb, skb->len - hdr - sa->icv_len, sa->icv_len, nexthdr);
@@ -361,7 +368,7 @@ static void esp_vector(struct kunit *test)
 	nfrags = espvti_esp_frame(sa, skb, v->seq, v->iv, v->nexthdr, 0);
 	KUNIT_ASSERT_EQ(test, nfrags, 1);
 	KUNIT_ASSERT_EQ(test, esp_crypt(test, sa, skb, nfrags, v->iv, true), 0);
-	espvti_esp_unframe(sa, skb);
+	espvti_esp_aad_pop(sa, skb);
 
 	/* SPI, low half of the sequence number, IV, then the vector. */
 	wire = kunit_kzalloc(test, 16 + v->clen, GFP_KERNEL);
@@ -405,7 +412,6 @@ static void esp_chacha_vector(struct kunit *test)
 	unsigned int len = 16 + sizeof(chacha_ctext);
 	struct espvti_sa *sa;
 	struct sk_buff *skb;
-	__be32 *aad;
 	u8 *wire;
 
 	sa = esp_sa(test, ESPVTI_ALG_CHACHA20_POLY1305, chacha_key, sizeof(chacha_key), NULL,
@@ -419,11 +425,7 @@ static void esp_chacha_vector(struct kunit *test)
 
 	/* Seal: header, IV and plaintext, room for the tag. */
 	skb = esp_skb(test, wire, len);
-	aad = skb_push(skb, 4);
-	aad[0] = sa->spi;
-	aad[1] = htonl(upper_32_bits(CHACHA_SEQ));
-	KUNIT_ASSERT_EQ(test, esp_crypt(test, sa, skb, 1, chacha_iv, true), 0);
-	espvti_esp_unframe(sa, skb);
+	KUNIT_ASSERT_EQ(test, esp_crypt_seq(test, sa, skb, CHACHA_SEQ, chacha_iv, true), 0);
 	KUNIT_ASSERT_EQ(test, skb->len, len);
 	KUNIT_EXPECT_EQ(test, memcmp(skb->data + 16, chacha_ctext, sizeof(chacha_ctext)), 0);
 	KUNIT_EXPECT_EQ(test, memcmp(skb->data, wire, 16), 0);
@@ -432,11 +434,7 @@ static void esp_chacha_vector(struct kunit *test)
 	memcpy(wire + 16, chacha_ctext, sizeof(chacha_ctext));
 	kfree_skb(skb);
 	skb = esp_skb(test, wire, len);
-	aad = skb_push(skb, 4);
-	aad[0] = sa->spi;
-	aad[1] = htonl(upper_32_bits(CHACHA_SEQ));
-	KUNIT_EXPECT_EQ(test, esp_crypt(test, sa, skb, 1, chacha_iv, false), 0);
-	skb_pull(skb, 4);
+	KUNIT_EXPECT_EQ(test, esp_crypt_seq(test, sa, skb, CHACHA_SEQ, chacha_iv, false), 0);
 	KUNIT_EXPECT_EQ(test, memcmp(skb->data + 16, chacha_ptext, sizeof(chacha_ptext)), 0);
 	kfree_skb(skb);
 	espvti_sa_put(sa);
@@ -490,7 +488,7 @@ static void esp_roundtrip(struct kunit *test)
 		skb = esp_skb(test, inner, len);
 		KUNIT_ASSERT_EQ(test, espvti_esp_frame(sa, skb, seq, iv, 4, 0), 1);
 		KUNIT_ASSERT_EQ(test, esp_crypt(test, sa, skb, 1, iv, true), 0);
-		espvti_esp_unframe(sa, skb);
+		espvti_esp_aad_pop(sa, skb);
 		/* Header, IV, payload aligned to the block, ICV. */
 		KUNIT_EXPECT_EQ(test, skb->len, hdr + ALIGN(len + 2, c->block) + c->icv);
 		KUNIT_EXPECT_EQ(test, get_unaligned_be32(skb->data), 0x1001);

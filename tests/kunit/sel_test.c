@@ -176,26 +176,26 @@ static void sel_validation(struct kunit *test)
 {
 	struct espvti_sel s = sel4("10.1.0.0", 16, "0.0.0.0", 0);
 
-	KUNIT_EXPECT_TRUE(test, espvti_sel_valid(&s));
+	KUNIT_EXPECT_NULL(test, espvti_sel_check(&s));
 	s.src_plen = 15;	/* 10.1.0.0/15 has a host bit set */
-	KUNIT_EXPECT_FALSE(test, espvti_sel_valid(&s));
+	KUNIT_EXPECT_NOT_NULL(test, espvti_sel_check(&s));
 	s.src_plen = 33;
-	KUNIT_EXPECT_FALSE(test, espvti_sel_valid(&s));
+	KUNIT_EXPECT_NOT_NULL(test, espvti_sel_check(&s));
 	s = sel4("0.0.0.0", 0, "0.0.0.0", 0);
 	s.sport_min = 10;
 	s.sport_max = 9;
-	KUNIT_EXPECT_FALSE(test, espvti_sel_valid(&s));
+	KUNIT_EXPECT_NOT_NULL(test, espvti_sel_check(&s));
 	s.family = AF_UNSPEC;
 	s.sport_max = 10;
-	KUNIT_EXPECT_FALSE(test, espvti_sel_valid(&s));
+	KUNIT_EXPECT_NOT_NULL(test, espvti_sel_check(&s));
 	espvti_sel_any(&s, AF_INET6);
 	s.src = v6("2001:db8::1");
 	s.src_plen = 64;
-	KUNIT_EXPECT_FALSE(test, espvti_sel_valid(&s));
+	KUNIT_EXPECT_NOT_NULL(test, espvti_sel_check(&s));
 	s.src_plen = 128;
-	KUNIT_EXPECT_TRUE(test, espvti_sel_valid(&s));
+	KUNIT_EXPECT_NULL(test, espvti_sel_check(&s));
 	s.dst_plen = 129;
-	KUNIT_EXPECT_FALSE(test, espvti_sel_valid(&s));
+	KUNIT_EXPECT_NOT_NULL(test, espvti_sel_check(&s));
 }
 
 /* An IPv4 packet in a fresh skb: header, then @l4 (8 bytes). */

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # What a router needs from the tunnel, espvti at both ends: the MTU it
-# picks, ICMP "fragmentation needed" for a packet the path cannot carry,
+# picks, ICMP "fragmentation needed" for a packet the path cannot carry
+# (the path MTU set locally, or reported by a router on the underlay),
 # a tunnel routed into itself, DSCP and ECN on the outer header, the
 # inner TTL left alone, big TCP (GSO) segments, and an interface that
 # lives in one namespace and sends from another (the underlay).
@@ -86,6 +87,37 @@ test_pmtu_frag_needed() {
 	[ "$(stat rtB rx_packets)" -ge 1 ] || fail "rx_packets at B: $(stat rtB rx_packets)"
 	# Without DF it is sent anyway; the outer packet is fragmented.
 	expect_ok ip netns exec rtA ping -c 1 -W 2 -M dont -s 1400 172.16.0.2
+}
+
+# A router on the underlay path with a smaller MTU: its "fragmentation
+# needed" about our ESP reaches espvti's ICMP handler, the outer route
+# learns 1300, and the next too-big inner packet gets "fragmentation
+# needed" with what 1300 leaves: 1300 - 52 = 1248 - 2 = 1246.
+test_pmtu_from_underlay_router() {
+	local out
+	ns_new rtA rtR rtB
+	ip link add veth0 netns rtA type veth peer name veth0 netns rtR
+	ip link add veth1 netns rtR type veth peer name veth1 netns rtB
+	ip -n rtA addr add 10.0.0.1/24 dev veth0
+	ip -n rtR addr add 10.0.0.254/24 dev veth0
+	ip -n rtR addr add 10.0.1.254/24 dev veth1
+	ip -n rtB addr add 10.0.1.2/24 dev veth1
+	ip -n rtR link set veth1 mtu 1300
+	ip -n rtB link set veth1 mtu 1300
+	for l in rtA:veth0 rtR:veth0 rtR:veth1 rtB:veth1; do
+		ip -n "${l%:*}" link set "${l#*:}" up
+	done
+	ip -n rtA route add default via 10.0.0.254
+	ip -n rtB route add default via 10.0.1.254
+	ip netns exec rtR sysctl -qw net.ipv4.ip_forward=1
+	tunnel_side rtA 10.0.0.1 10.0.1.2 172.16.0.1 172.16.0.2 0x1001 0x2001 $KEY_AB $KEY_BA
+	tunnel_side rtB 10.0.1.2 10.0.0.1 172.16.0.2 172.16.0.1 0x2001 0x1001 $KEY_BA $KEY_AB
+	expect_match "A's MTU, from its own link" "$(ip -n rtA link show vti0)" 'mtu 1446 '
+	# 1400 + 28 fits A's interface, but not R's second link: R answers.
+	ip netns exec rtA ping -c 1 -W 1 -M do -s 1400 172.16.0.2 >/dev/null 2>&1 || true
+	out=$(ip netns exec rtA ping -c 1 -W 2 -M do -s 1400 172.16.0.2 2>&1 || true)
+	expect_match "ICMP to the sender" "$out" 'mtu ?=? ?1246'
+	expect_ok ip netns exec rtA ping -c 1 -W 2 -M do -s 1218 172.16.0.2
 }
 
 # The tunnel's outer destination routed into the tunnel itself.

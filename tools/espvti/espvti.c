@@ -785,9 +785,19 @@ static int cmd_sa_del(const struct ctx *ctx, int argc, char **argv)
 	return ret;
 }
 
-static int cmd_sa_show(const struct ctx *ctx, int argc, char **argv)
+/* What a "show DEV" command dumps and how it prints one item. */
+struct dump_show {
+	int cmd;
+	size_t size;
+	mnl_cb_t cb;
+	void (*plain)(const void *item);
+	void (*json)(const void *item);
+};
+
+/* sa show, policy show: dump what DEV has, print it as a list. */
+static int dump_show(const struct ctx *ctx, int argc, char **argv, const struct dump_show *d)
 {
-	struct list list = { .size = sizeof(struct espvti_sa) };
+	struct list list = { .size = d->size };
 	struct nlmsghdr *nlh;
 	struct nl nl = {};
 	const char *dev;
@@ -798,14 +808,24 @@ static int cmd_sa_show(const struct ctx *ctx, int argc, char **argv)
 	if (nl_start(&nl, ctx->netns))
 		return -1;
 
-	nlh = dev_msg(&nl, NLM_F_DUMP, ESPVTI_CMD_SA_GET, dev);
-	ret = nl_do(&nl, nlh, sa_cb, &list);
+	nlh = dev_msg(&nl, NLM_F_DUMP, d->cmd, dev);
+	ret = nl_do(&nl, nlh, d->cb, &list);
 	if (!ret)
-		print_list(&list, ctx->json, print_sa_plain, print_sa_json);
+		print_list(&list, ctx->json, d->plain, d->json);
 
 	mnl_socket_close(nl.sock);
 	free(list.items);
 	return ret;
+}
+
+static int cmd_sa_show(const struct ctx *ctx, int argc, char **argv)
+{
+	static const struct dump_show d = {
+		.cmd = ESPVTI_CMD_SA_GET, .size = sizeof(struct espvti_sa),
+		.cb = sa_cb, .plain = print_sa_plain, .json = print_sa_json,
+	};
+
+	return dump_show(ctx, argc, argv, &d);
 }
 
 /* A command that takes an interface and nothing else: sa flush, policy flush. */
@@ -875,25 +895,12 @@ static int cmd_policy_change(const struct ctx *ctx, int argc, char **argv)
 
 static int cmd_policy_show(const struct ctx *ctx, int argc, char **argv)
 {
-	struct list list = { .size = sizeof(struct espvti_sel) };
-	struct nlmsghdr *nlh;
-	struct nl nl = {};
-	const char *dev;
-	int ret;
+	static const struct dump_show d = {
+		.cmd = ESPVTI_CMD_SEL_GET, .size = sizeof(struct espvti_sel),
+		.cb = sel_cb, .plain = print_sel_plain, .json = print_sel_json,
+	};
 
-	if (take_dev(ctx, &argc, &argv, &dev) || no_more_args(ctx, argc, argv))
-		return -1;
-	if (nl_start(&nl, ctx->netns))
-		return -1;
-
-	nlh = dev_msg(&nl, NLM_F_DUMP, ESPVTI_CMD_SEL_GET, dev);
-	ret = nl_do(&nl, nlh, sel_cb, &list);
-	if (!ret)
-		print_list(&list, ctx->json, print_sel_plain, print_sel_json);
-
-	mnl_socket_close(nl.sock);
-	free(list.items);
-	return ret;
+	return dump_show(ctx, argc, argv, &d);
 }
 
 /* The interface a command starts with, taken off its arguments. */
