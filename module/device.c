@@ -203,8 +203,10 @@ static netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev)
 	why = ESPVTI_STAT_TX_NO_SA;
 	sa = rcu_dereference_bh(edev->sa_out);
 	peer = rcu_dereference_bh(edev->peer);
-	if (!sa || !peer)
+	if (!sa || !peer) {
+		espvti_nl_acquire(edev, &fl);
 		goto drop;
+	}
 
 	if (skb_is_gso(skb)) {
 		segs = skb_gso_segment(skb, 0);
@@ -275,7 +277,7 @@ static void espvti_dev_uninit(struct net_device *dev)
 {
 	struct espvti_dev *edev = netdev_priv(dev);
 
-	espvti_sa_flush(edev);
+	espvti_sa_flush(edev, ESPVTI_DEL_DEV_GONE);
 	list_del_rcu(&edev->tunnel_list);
 }
 
@@ -366,6 +368,7 @@ static int espvti_newlink(struct net *src_net, struct net_device *dev,
 	edev->id = atomic_inc_return(&next_id);
 	edev->net = src_net;
 	INIT_LIST_HEAD(&edev->sa_in);
+	INIT_LIST_HEAD(&edev->sa_outs);
 	INIT_LIST_HEAD(&edev->tunnel_list);
 
 	/* No carrier until the tunnel has an outbound SA. */
@@ -445,16 +448,18 @@ void espvti_dev_update(struct espvti_dev *edev)
 	struct espvti_sa *sa;
 	struct espvti_geom g;
 	unsigned int mtu;
+	bool was;
 
 	ASSERT_RTNL();
 	dst_cache_reset(&edev->dst_cache);
 	if (dev->reg_state != NETREG_REGISTERED)
 		return;
+	was = netif_carrier_ok(dev);
 	sa = rtnl_dereference(edev->sa_out);
 	peer = rtnl_dereference(edev->peer);
 	if (!sa || !peer) {
 		netif_carrier_off(dev);
-		return;
+		goto out;
 	}
 	if (!edev->mtu_user) {
 		espvti_sa_geom(sa, peer->family, &g);
@@ -467,6 +472,9 @@ void espvti_dev_update(struct espvti_dev *edev)
 		}
 	}
 	netif_carrier_on(dev);
+out:
+	if (netif_carrier_ok(dev) != was)
+		espvti_nl_notify_dev(edev);
 }
 
 /*

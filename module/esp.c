@@ -322,12 +322,19 @@ void espvti_esp_output(struct espvti_sa *sa, struct sk_buff *skb,
 	u64 seq;
 
 	spin_lock_bh(&sa->lock);
-	seq = espvti_seq_next(&sa->seq_out, sa->esn);
-	spin_unlock_bh(&sa->lock);
-	if (unlikely(!seq)) {
-		why = ESPVTI_STAT_TX_SEQ_OVERFLOW;
-		goto drop;
+	if (likely(espvti_sa_account(sa, inner_len))) {
+		seq = espvti_seq_next(&sa->seq_out, sa->esn);
+		if (unlikely(!seq)) {
+			espvti_sa_exhausted(sa);	/* a hard expiry */
+			why = ESPVTI_STAT_TX_SEQ_OVERFLOW;
+		}
+	} else {
+		seq = 0;
+		why = ESPVTI_STAT_TX_EXPIRED;
 	}
+	spin_unlock_bh(&sa->lock);
+	if (unlikely(!seq))
+		goto drop;
 	if (sa->iv_len == sizeof(u64))
 		put_unaligned_be64(seq, ivb);	/* counter modes: never reused */
 	else
@@ -466,11 +473,12 @@ static void espvti_input_finish(struct sk_buff *skb, int err)
 	/* Authentic: now the window may move. */
 	spin_lock(&sa->lock);
 	v = espvti_replay_advance(&sa->replay, seq);
+	why = v == ESPVTI_REPLAY_OK ? __ESPVTI_STAT_MAX : espvti_replay_why(v);
+	if (v == ESPVTI_REPLAY_OK && !espvti_sa_account(sa, skb->len - hdr - sa->icv_len))
+		why = ESPVTI_STAT_RX_EXPIRED;
 	spin_unlock(&sa->lock);
-	if (v != ESPVTI_REPLAY_OK) {
-		why = espvti_replay_why(v);
+	if (why != __ESPVTI_STAT_MAX)
 		goto drop;
-	}
 
 	padlen = espvti_esp_trailer(skb, skb->len - hdr - sa->icv_len, sa->icv_len, &nexthdr);
 	if (padlen < 0) {
@@ -659,7 +667,7 @@ static int espvti_rcv(struct sk_buff *skb, u16 family)
 	}
 
 	sa = rhashtable_lookup(&espvti_pernet(net)->sa_in, &spi, espvti_sa_params);
-	if (!sa)
+	if (!sa || sa->reserved)
 		return espvti_rcv_unknown(skb, net, family, &saddr, &daddr, spi);
 	peer = rcu_dereference(sa->edev->peer);
 	if (!peer || peer->family != family ||

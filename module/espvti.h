@@ -15,6 +15,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
 #include <net/dst_cache.h>
 #include <net/genetlink.h>
 #include <net/gro_cells.h>
@@ -73,7 +74,8 @@ void espvti_stats_inc(struct espvti_stats __percpu *st, enum espvti_stat i);
 void espvti_stats_packet(struct espvti_stats __percpu *st, enum espvti_stat pkts,
 			 unsigned int len);
 void espvti_stats_sum(struct espvti_stats __percpu *st, u64 *sum);
-int espvti_stats_put(struct sk_buff *skb, int attr, struct espvti_stats __percpu *st);
+int espvti_stats_put(struct sk_buff *skb, int attr, struct espvti_stats __percpu *st,
+		     const u64 *base);
 
 /* sel.c: selectors, the interface's SPD */
 struct espvti_sel {
@@ -125,14 +127,17 @@ struct espvti_dev {
 	struct net *net;
 	struct list_head tunnel_list;	/* in espvti_net.tunnels of net */
 	struct espvti_peer __rcu *peer;
-	struct espvti_sa __rcu *sa_out;	/* the current outbound SA */
-	struct list_head sa_in;		/* espvti_sa.list; RTNL */
+	struct espvti_sa __rcu *sa_out;	/* the current outbound SA, on sa_outs */
+	struct list_head sa_outs;	/* espvti_sa.list: outbound SAs; RTNL */
+	struct list_head sa_in;		/* espvti_sa.list: inbound SAs; RTNL */
 	unsigned int sa_gen;		/* bumped on SA changes, for dumps */
 	struct espvti_spd __rcu *spd;
 	unsigned int sel_gen;
 	bool mtu_user;			/* the MTU was set by hand */
 	bool mtu_auto;			/* espvti itself is setting it */
 	struct espvti_stats __percpu *stats;
+	u64 stats_base[__ESPVTI_STAT_MAX];	/* at the last STATS_RESET; RTNL */
+	unsigned long acquire_at;	/* jiffies of the last acquire event */
 	struct gro_cells gro_cells;
 	struct dst_cache dst_cache;
 };
@@ -153,6 +158,9 @@ void espvti_tx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buf
 		    enum espvti_stat why);
 void espvti_rx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buff *skb,
 		    enum espvti_stat why);
+
+/* main.c: where SA expiry runs */
+extern struct workqueue_struct *espvti_wq;
 
 /* mtu.c: ESP size arithmetic */
 struct espvti_geom {
@@ -191,10 +199,30 @@ enum espvti_replay_verdict espvti_replay_check(const struct espvti_replay *r, u6
 enum espvti_replay_verdict espvti_replay_advance(struct espvti_replay *r, u64 seq);
 u64 espvti_seq_next(u64 *last, bool esn);
 
+/* life.c: SA lifetimes */
+struct espvti_life {
+	u64 add_secs, use_secs, bytes, packets;	/* 0: no limit */
+};
+
+struct espvti_lstate {
+	struct espvti_life soft, hard;
+	u64 add_ns, use_ns;		/* boottime; use_ns 0: not used yet */
+	u64 bytes, packets;
+};
+
+#define ESPVTI_LIFE_SOFT	BIT(0)
+#define ESPVTI_LIFE_HARD	BIT(1)
+#define ESPVTI_LIFE_REFUSE	BIT(2)
+#define ESPVTI_LIFE_KICK	BIT(3)
+
+unsigned int espvti_life_due(const struct espvti_lstate *l, u64 now, u64 *next);
+unsigned int espvti_life_count(struct espvti_lstate *l, unsigned int len, u64 now);
+const char *espvti_life_check(const struct espvti_life *soft, const struct espvti_life *hard);
+
 /* sa.c: security associations */
 struct espvti_sa {
 	struct rhash_head node;		/* inbound: in espvti_net.sa_in */
-	struct list_head list;		/* inbound: in espvti_dev.sa_in */
+	struct list_head list;		/* in espvti_dev.sa_in or sa_outs */
 	struct rcu_head rcu;
 	refcount_t ref;
 	struct espvti_dev *edev;	/* holds a reference on edev->dev */
@@ -204,9 +232,16 @@ struct espvti_sa {
 	u8 alg;				/* enum espvti_alg */
 	u8 iv_len, icv_len, block;
 	bool esn;
+	bool reserved;			/* an SPI_ALLOC reservation: no key */
 	struct crypto_aead *aead;
 	struct espvti_stats __percpu *stats;
-	spinlock_t lock;		/* seq_out, replay */
+	u64 stats_base[__ESPVTI_STAT_MAX];	/* RTNL */
+	struct delayed_work expire_work;	/* holds a reference while queued */
+	spinlock_t lock;		/* seq_out, replay, life, the flags below */
+	bool soft_due, hard_due;	/* a limit was reached on the packet path */
+	bool soft_sent;			/* the soft expiry event went out */
+	bool dead;			/* unlinked: no more expiry work */
+	struct espvti_lstate life;
 	u64 seq_out;			/* outbound: the last number used */
 	struct espvti_replay replay;	/* inbound; must be last */
 };
@@ -215,6 +250,7 @@ struct espvti_sa_cfg {
 	__be32 spi;
 	u8 dir, alg, icv_len;
 	bool esn;
+	struct espvti_life soft, hard;
 	u32 window;
 	u64 seq;
 	const u8 *key, *auth_key;
@@ -225,9 +261,18 @@ extern const struct rhashtable_params espvti_sa_params;
 struct espvti_sa *espvti_sa_create(struct espvti_dev *edev, const struct espvti_sa_cfg *cfg,
 				   struct netlink_ext_ack *extack);
 void espvti_sa_put(struct espvti_sa *sa);
-int espvti_sa_insert(struct espvti_dev *edev, struct espvti_sa *sa, struct netlink_ext_ack *extack);
-int espvti_sa_delete(struct espvti_dev *edev, u8 dir, __be32 spi);
-void espvti_sa_flush(struct espvti_dev *edev);
+int espvti_sa_insert(struct espvti_dev *edev, struct espvti_sa *sa, bool make_current,
+		     struct netlink_ext_ack *extack);
+struct espvti_sa *espvti_sa_find(struct espvti_dev *edev, u8 dir, __be32 spi);
+void espvti_sa_unlink(struct espvti_dev *edev, struct espvti_sa *sa, u8 reason);
+void espvti_sa_flush(struct espvti_dev *edev, u8 reason);
+void espvti_sa_make_current(struct espvti_dev *edev, struct espvti_sa *sa);
+void espvti_sa_set_life(struct espvti_sa *sa, const struct espvti_life *soft,
+			const struct espvti_life *hard);
+int espvti_sa_reserve(struct espvti_dev *edev, u32 min, u32 max, u32 *spi,
+		      struct netlink_ext_ack *extack);
+bool espvti_sa_account(struct espvti_sa *sa, unsigned int len);
+void espvti_sa_exhausted(struct espvti_sa *sa);
 const char *espvti_alg_name(u8 alg);
 void espvti_sa_geom(const struct espvti_sa *sa, u16 family, struct espvti_geom *g);
 
@@ -259,5 +304,10 @@ void espvti_genl_uninit(void);
 extern const struct nla_policy espvti_genl_policy[];
 extern const struct nla_policy espvti_sa_policy[];
 extern const struct nla_policy espvti_sel_policy[];
+extern const struct nla_policy espvti_life_policy[];
+void espvti_nl_notify_dev(struct espvti_dev *edev);
+void espvti_nl_notify_sa(struct espvti_dev *edev, struct espvti_sa *sa, u8 cmd,
+			 int attr, u8 val);
+void espvti_nl_acquire(struct espvti_dev *edev, const struct espvti_flow *fl);
 
 #endif /* _ESPVTI_H */

@@ -15,6 +15,7 @@
 #include "espvti.h"
 
 unsigned int espvti_net_id __read_mostly;
+struct workqueue_struct *espvti_wq __read_mostly;
 
 static int __net_init espvti_net_init(struct net *net)
 {
@@ -58,9 +59,12 @@ static int __init espvti_init(void)
 {
 	int err;
 
+	espvti_wq = alloc_workqueue("espvti", WQ_UNBOUND, 0);
+	if (!espvti_wq)
+		return -ENOMEM;
 	err = register_pernet_device(&espvti_net_ops);
 	if (err)
-		return err;
+		goto err_wq;
 	err = espvti_device_init();
 	if (err)
 		goto err_pernet;
@@ -80,6 +84,8 @@ err_device:
 	espvti_device_uninit();
 err_pernet:
 	unregister_pernet_device(&espvti_net_ops);
+err_wq:
+	destroy_workqueue(espvti_wq);
 	return err;
 }
 
@@ -89,6 +95,7 @@ static void __exit espvti_exit(void)
 	espvti_esp_uninit();
 	espvti_device_uninit();
 	unregister_pernet_device(&espvti_net_ops);
+	destroy_workqueue(espvti_wq);	/* expiry work still queued ends first */
 	rcu_barrier();	/* SAs are freed by RCU callbacks, in this module */
 	pr_info("unloaded\n");
 }

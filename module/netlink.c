@@ -23,6 +23,16 @@ static struct netlink_range_validation espvti_spi_range = {
 	.max = U32_MAX,
 };
 
+const struct nla_policy espvti_life_policy[ESPVTI_LIFE_A_MAX + 1] = {
+	[ESPVTI_LIFE_A_ADD_SECS]	= { .type = NLA_U64 },
+	[ESPVTI_LIFE_A_USE_SECS]	= { .type = NLA_U64 },
+	[ESPVTI_LIFE_A_BYTES]		= { .type = NLA_U64 },
+	[ESPVTI_LIFE_A_PACKETS]		= { .type = NLA_U64 },
+};
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_life_policy);
+
+#define ESPVTI_READ_ONLY { .type = NLA_REJECT, .reject_message = "read-only: only the kernel sets it" }
+
 const struct nla_policy espvti_sa_policy[ESPVTI_SA_A_MAX + 1] = {
 	[ESPVTI_SA_A_DIR]		= NLA_POLICY_RANGE(NLA_U8, ESPVTI_SA_DIR_IN,
 							   ESPVTI_SA_DIR_OUT),
@@ -34,8 +44,15 @@ const struct nla_policy espvti_sa_policy[ESPVTI_SA_A_MAX + 1] = {
 	[ESPVTI_SA_A_ESN]		= NLA_POLICY_MAX(NLA_U8, 1),
 	[ESPVTI_SA_A_REPLAY_WINDOW]	= NLA_POLICY_FULL_RANGE(NLA_U32, &espvti_window_range),
 	[ESPVTI_SA_A_SEQ]		= { .type = NLA_U64 },
-	[ESPVTI_SA_A_CURRENT]		= { .type = NLA_REJECT },
-	[ESPVTI_SA_A_STATS]		= { .type = NLA_REJECT },
+	[ESPVTI_SA_A_CURRENT]		= NLA_POLICY_MAX(NLA_U8, 1),
+	[ESPVTI_SA_A_STATS]		= ESPVTI_READ_ONLY,
+	[ESPVTI_SA_A_SOFT]		= NLA_POLICY_NESTED(espvti_life_policy),
+	[ESPVTI_SA_A_HARD]		= NLA_POLICY_NESTED(espvti_life_policy),
+	[ESPVTI_SA_A_AGE]		= ESPVTI_READ_ONLY,
+	[ESPVTI_SA_A_USE_AGE]		= ESPVTI_READ_ONLY,
+	[ESPVTI_SA_A_BYTES]		= ESPVTI_READ_ONLY,
+	[ESPVTI_SA_A_PACKETS]		= ESPVTI_READ_ONLY,
+	[ESPVTI_SA_A_SOFT_EXPIRED]	= ESPVTI_READ_ONLY,
 };
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_sa_policy);
 
@@ -56,16 +73,21 @@ EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_sel_policy);
 const struct nla_policy espvti_genl_policy[ESPVTI_A_MAX + 1] = {
 	[ESPVTI_A_IFINDEX]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[ESPVTI_A_IFNAME]	= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
-	[ESPVTI_A_ID]		= { .type = NLA_REJECT },
-	[ESPVTI_A_MTU]		= { .type = NLA_REJECT },
-	[ESPVTI_A_OPER_UP]	= { .type = NLA_REJECT },
-	[ESPVTI_A_CARRIER]	= { .type = NLA_REJECT },
+	[ESPVTI_A_ID]		= ESPVTI_READ_ONLY,
+	[ESPVTI_A_MTU]		= ESPVTI_READ_ONLY,
+	[ESPVTI_A_OPER_UP]	= ESPVTI_READ_ONLY,
+	[ESPVTI_A_CARRIER]	= ESPVTI_READ_ONLY,
 	[ESPVTI_A_LOCAL]	= { .type = NLA_BINARY, .len = 16 },
 	[ESPVTI_A_REMOTE]	= { .type = NLA_BINARY, .len = 16 },
-	[ESPVTI_A_LINK_NETNSID]	= { .type = NLA_REJECT },
-	[ESPVTI_A_STATS]	= { .type = NLA_REJECT },
+	[ESPVTI_A_LINK_NETNSID]	= ESPVTI_READ_ONLY,
+	[ESPVTI_A_STATS]	= ESPVTI_READ_ONLY,
 	[ESPVTI_A_SA]		= NLA_POLICY_NESTED(espvti_sa_policy),
 	[ESPVTI_A_SEL]		= NLA_POLICY_NESTED(espvti_sel_policy),
+	[ESPVTI_A_SPI_MIN]	= NLA_POLICY_FULL_RANGE(NLA_U32, &espvti_spi_range),
+	[ESPVTI_A_SPI_MAX]	= NLA_POLICY_FULL_RANGE(NLA_U32, &espvti_spi_range),
+	[ESPVTI_A_REASON]	= ESPVTI_READ_ONLY,
+	[ESPVTI_A_EXPIRE]	= ESPVTI_READ_ONLY,
+	[ESPVTI_A_FLOW]		= ESPVTI_READ_ONLY,
 };
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_genl_policy);
 
@@ -89,28 +111,35 @@ static int espvti_nl_put_peer(struct sk_buff *skb, const struct espvti_peer *pee
 	return 0;
 }
 
+/* Which interface a message is about. */
+static int espvti_nl_put_ifname(struct sk_buff *skb, const struct espvti_dev *edev)
+{
+	if (nla_put_u32(skb, ESPVTI_A_IFINDEX, edev->dev->ifindex) ||
+	    nla_put_string(skb, ESPVTI_A_IFNAME, edev->dev->name) ||
+	    nla_put_u32(skb, ESPVTI_A_ID, edev->id))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int espvti_nl_fill_dev(struct sk_buff *skb, const struct espvti_dev *edev,
-			      u32 portid, u32 seq, int flags,
+			      u32 portid, u32 seq, int flags, u8 cmd,
 			      struct netlink_callback *cb)
 {
 	const struct net_device *dev = edev->dev;
 	void *hdr;
 
-	hdr = genlmsg_put(skb, portid, seq, &espvti_genl_family, flags,
-			  ESPVTI_CMD_DEV_GET);
+	hdr = genlmsg_put(skb, portid, seq, &espvti_genl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
 	if (cb)
 		genl_dump_check_consistent(cb, hdr);
 
-	if (nla_put_u32(skb, ESPVTI_A_IFINDEX, dev->ifindex) ||
-	    nla_put_string(skb, ESPVTI_A_IFNAME, dev->name) ||
-	    nla_put_u32(skb, ESPVTI_A_ID, edev->id) ||
+	if (espvti_nl_put_ifname(skb, edev) ||
 	    nla_put_u32(skb, ESPVTI_A_MTU, READ_ONCE(dev->mtu)) ||
 	    nla_put_u8(skb, ESPVTI_A_OPER_UP, netif_oper_up(dev)) ||
 	    nla_put_u8(skb, ESPVTI_A_CARRIER, netif_carrier_ok(dev)) ||
 	    espvti_nl_put_peer(skb, rtnl_dereference(edev->peer)) ||
-	    espvti_stats_put(skb, ESPVTI_A_STATS, edev->stats))
+	    espvti_stats_put(skb, ESPVTI_A_STATS, edev->stats, edev->stats_base))
 		goto cancel;
 	if (!net_eq(edev->net, dev_net(dev))) {
 		int id = peernet2id_alloc(dev_net(dev), edev->net, GFP_KERNEL);
@@ -184,7 +213,7 @@ static int espvti_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(edev);
 	else
 		err = espvti_nl_fill_dev(msg, edev, info->snd_portid,
-					 info->snd_seq, 0, NULL);
+					 info->snd_seq, 0, ESPVTI_CMD_DEV_GET, NULL);
 	rtnl_unlock();
 
 	if (err) {
@@ -209,7 +238,7 @@ static int espvti_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback
 			continue;
 		}
 		if (espvti_nl_fill_dev(skb, edev, NETLINK_CB(cb->skb).portid,
-				       cb->nlh->nlmsg_seq, NLM_F_MULTI, cb))
+				       cb->nlh->nlmsg_seq, NLM_F_MULTI, ESPVTI_CMD_DEV_GET, cb))
 			break;
 		idx++;
 	}
@@ -350,6 +379,30 @@ static int espvti_nl_need(struct genl_info *info, struct nlattr **tb, int attr,
 	return -EINVAL;
 }
 
+/* A lifetime nest of an SA request (policy-checked already); none: none. */
+static int espvti_nl_parse_life(struct genl_info *info, const struct nlattr *nest,
+				struct espvti_life *l)
+{
+	struct nlattr *tb[ESPVTI_LIFE_A_MAX + 1];
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	if (!nest)
+		return 0;
+	err = nla_parse_nested(tb, ESPVTI_LIFE_A_MAX, nest, espvti_life_policy, info->extack);
+	if (err)
+		return err;
+	if (tb[ESPVTI_LIFE_A_ADD_SECS])
+		l->add_secs = nla_get_u64(tb[ESPVTI_LIFE_A_ADD_SECS]);
+	if (tb[ESPVTI_LIFE_A_USE_SECS])
+		l->use_secs = nla_get_u64(tb[ESPVTI_LIFE_A_USE_SECS]);
+	if (tb[ESPVTI_LIFE_A_BYTES])
+		l->bytes = nla_get_u64(tb[ESPVTI_LIFE_A_BYTES]);
+	if (tb[ESPVTI_LIFE_A_PACKETS])
+		l->packets = nla_get_u64(tb[ESPVTI_LIFE_A_PACKETS]);
+	return 0;
+}
+
 static int espvti_nl_sa_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[ESPVTI_SA_A_MAX + 1];
@@ -357,6 +410,7 @@ static int espvti_nl_sa_add_doit(struct sk_buff *skb, struct genl_info *info)
 	netdevice_tracker tracker;
 	struct espvti_dev *edev;
 	struct espvti_sa *sa;
+	bool make_current;
 	int err;
 
 	err = espvti_nl_parse_sa(info, tb);
@@ -389,6 +443,16 @@ static int espvti_nl_sa_add_doit(struct sk_buff *skb, struct genl_info *info)
 		}
 		cfg.seq = nla_get_u64(tb[ESPVTI_SA_A_SEQ]);
 	}
+	make_current = !tb[ESPVTI_SA_A_CURRENT] || nla_get_u8(tb[ESPVTI_SA_A_CURRENT]);
+	if (tb[ESPVTI_SA_A_CURRENT] && cfg.dir != ESPVTI_SA_DIR_OUT) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[ESPVTI_SA_A_CURRENT],
+				    "SA: only an outbound SA can be current");
+		return -EINVAL;
+	}
+	err = espvti_nl_parse_life(info, tb[ESPVTI_SA_A_SOFT], &cfg.soft) ?:
+	      espvti_nl_parse_life(info, tb[ESPVTI_SA_A_HARD], &cfg.hard);
+	if (err)
+		return err;
 
 	edev = espvti_nl_hold(info, &tracker);
 	if (IS_ERR(edev))
@@ -403,7 +467,7 @@ static int espvti_nl_sa_add_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "the interface went away");
 		err = -ENODEV;
 	} else {
-		err = espvti_sa_insert(edev, sa, info->extack);
+		err = espvti_sa_insert(edev, sa, make_current, info->extack);
 	}
 	rtnl_unlock();
 	if (err)
@@ -413,30 +477,53 @@ out:
 	return err;
 }
 
+/*
+ * The interface and the SA (by DIR and SPI) a request names; RTNL held.
+ * @tb: the parsed ESPVTI_A_SA.
+ */
+static struct espvti_sa *espvti_nl_sa_lookup(struct genl_info *info, struct nlattr **tb,
+					     struct espvti_dev **edevp)
+{
+	struct espvti_dev *edev;
+	struct espvti_sa *sa;
+	int err;
+
+	err = espvti_nl_need(info, tb, ESPVTI_SA_A_DIR, "SA: the direction is needed") ?:
+	      espvti_nl_need(info, tb, ESPVTI_SA_A_SPI, "SA: the SPI is needed");
+	if (err)
+		return ERR_PTR(err);
+	edev = espvti_nl_lookup(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(edev))
+		return ERR_CAST(edev);
+	sa = espvti_sa_find(edev, nla_get_u8(tb[ESPVTI_SA_A_DIR]),
+			    htonl(nla_get_u32(tb[ESPVTI_SA_A_SPI])));
+	if (!sa) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[ESPVTI_SA_A_SPI],
+				    "SA: the interface has no such SA");
+		return ERR_PTR(-ENOENT);
+	}
+	*edevp = edev;
+	return sa;
+}
+
 static int espvti_nl_sa_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[ESPVTI_SA_A_MAX + 1];
 	struct espvti_dev *edev;
+	struct espvti_sa *sa;
 	int err;
 
 	err = espvti_nl_parse_sa(info, tb);
 	if (err)
 		return err;
-	err = espvti_nl_need(info, tb, ESPVTI_SA_A_DIR, "SA: the direction is needed") ?:
-	      espvti_nl_need(info, tb, ESPVTI_SA_A_SPI, "SA: the SPI is needed");
-	if (err)
-		return err;
-
 	rtnl_lock();
-	edev = espvti_nl_lookup(genl_info_net(info), info->attrs, info->extack);
-	if (IS_ERR(edev)) {
-		err = PTR_ERR(edev);
+	sa = espvti_nl_sa_lookup(info, tb, &edev);
+	if (IS_ERR(sa)) {
+		err = PTR_ERR(sa);
 	} else {
-		err = espvti_sa_delete(edev, nla_get_u8(tb[ESPVTI_SA_A_DIR]),
-				       htonl(nla_get_u32(tb[ESPVTI_SA_A_SPI])));
-		if (err == -ENOENT)
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[ESPVTI_SA_A_SPI],
-					    "SA: the interface has no such SA");
+		espvti_sa_unlink(edev, sa, ESPVTI_DEL_REQUESTED);
+		edev->sa_gen++;
+		espvti_dev_update(edev);
 	}
 	rtnl_unlock();
 	return err;
@@ -452,27 +539,57 @@ static int espvti_nl_sa_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(edev))
 		err = PTR_ERR(edev);
 	else
-		espvti_sa_flush(edev);
+		espvti_sa_flush(edev, ESPVTI_DEL_FLUSHED);
 	rtnl_unlock();
 	return err;
 }
 
-static int espvti_nl_fill_sa(struct sk_buff *skb, struct netlink_callback *cb,
-			     struct espvti_sa *sa, bool current_sa)
+static int espvti_nl_put_life(struct sk_buff *skb, int attr, const struct espvti_life *l)
 {
 	struct nlattr *nest;
-	void *hdr;
-	u64 seq;
 
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &espvti_genl_family, NLM_F_MULTI, ESPVTI_CMD_SA_GET);
+	if (!l->add_secs && !l->use_secs && !l->bytes && !l->packets)
+		return 0;
+	nest = nla_nest_start(skb, attr);
+	if (!nest ||
+	    (l->add_secs && nla_put_u64_64bit(skb, ESPVTI_LIFE_A_ADD_SECS, l->add_secs, 0)) ||
+	    (l->use_secs && nla_put_u64_64bit(skb, ESPVTI_LIFE_A_USE_SECS, l->use_secs, 0)) ||
+	    (l->bytes && nla_put_u64_64bit(skb, ESPVTI_LIFE_A_BYTES, l->bytes, 0)) ||
+	    (l->packets && nla_put_u64_64bit(skb, ESPVTI_LIFE_A_PACKETS, l->packets, 0)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/*
+ * A message @cmd about @sa of @edev (no key, ever); with @attr, also that
+ * u8 attribute set to @val. RTNL held.
+ */
+static int espvti_nl_fill_sa(struct sk_buff *skb, u32 portid, u32 seqno, int flags, u8 cmd,
+			     struct netlink_callback *cb, struct espvti_dev *edev,
+			     struct espvti_sa *sa, int attr, u8 val)
+{
+	struct espvti_lstate life;
+	struct nlattr *nest;
+	bool soft_sent;
+	void *hdr;
+	u64 seq, now;
+
+	hdr = genlmsg_put(skb, portid, seqno, &espvti_genl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
-	genl_dump_check_consistent(cb, hdr);
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
 	spin_lock_bh(&sa->lock);
 	seq = sa->dir == ESPVTI_SA_DIR_OUT ? sa->seq_out : sa->replay.top;
+	life = sa->life;
+	soft_sent = sa->soft_sent;
 	spin_unlock_bh(&sa->lock);
+	now = ktime_get_boottime_ns();
 
+	if (espvti_nl_put_ifname(skb, edev) ||
+	    (attr && nla_put_u8(skb, attr, val)))
+		goto cancel;
 	nest = nla_nest_start(skb, ESPVTI_A_SA);
 	if (!nest ||
 	    nla_put_u8(skb, ESPVTI_SA_A_DIR, sa->dir) ||
@@ -482,14 +599,131 @@ static int espvti_nl_fill_sa(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u8(skb, ESPVTI_SA_A_ESN, sa->esn) ||
 	    nla_put_u32(skb, ESPVTI_SA_A_REPLAY_WINDOW, sa->replay.window) ||
 	    nla_put_u64_64bit(skb, ESPVTI_SA_A_SEQ, seq, 0) ||
-	    (current_sa && nla_put_u8(skb, ESPVTI_SA_A_CURRENT, 1)) ||
-	    espvti_stats_put(skb, ESPVTI_SA_A_STATS, sa->stats)) {
-		genlmsg_cancel(skb, hdr);
-		return -EMSGSIZE;
-	}
+	    (sa->dir == ESPVTI_SA_DIR_OUT &&
+	     nla_put_u8(skb, ESPVTI_SA_A_CURRENT, rcu_access_pointer(edev->sa_out) == sa)) ||
+	    espvti_stats_put(skb, ESPVTI_SA_A_STATS, sa->stats, sa->stats_base) ||
+	    espvti_nl_put_life(skb, ESPVTI_SA_A_SOFT, &life.soft) ||
+	    espvti_nl_put_life(skb, ESPVTI_SA_A_HARD, &life.hard) ||
+	    nla_put_u64_64bit(skb, ESPVTI_SA_A_AGE, div_u64(now - life.add_ns, NSEC_PER_SEC), 0) ||
+	    (life.use_ns && nla_put_u64_64bit(skb, ESPVTI_SA_A_USE_AGE,
+					      div_u64(now - life.use_ns, NSEC_PER_SEC), 0)) ||
+	    nla_put_u64_64bit(skb, ESPVTI_SA_A_BYTES, life.bytes, 0) ||
+	    nla_put_u64_64bit(skb, ESPVTI_SA_A_PACKETS, life.packets, 0) ||
+	    nla_put_u8(skb, ESPVTI_SA_A_SOFT_EXPIRED, soft_sent))
+		goto cancel;
 	nla_nest_end(skb, nest);
 	genlmsg_end(skb, hdr);
 	return 0;
+
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static int espvti_nl_sa_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[ESPVTI_SA_A_MAX + 1];
+	struct espvti_dev *edev;
+	struct espvti_sa *sa;
+	struct sk_buff *msg;
+	int err;
+
+	err = espvti_nl_parse_sa(info, tb);
+	if (err)
+		return err;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	rtnl_lock();
+	sa = espvti_nl_sa_lookup(info, tb, &edev);
+	if (IS_ERR(sa))
+		err = PTR_ERR(sa);
+	else
+		err = espvti_nl_fill_sa(msg, info->snd_portid, info->snd_seq, 0,
+					ESPVTI_CMD_SA_GET, NULL, edev, sa, 0, 0);
+	rtnl_unlock();
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* SA_SET: the lifetimes of an SA, or which outbound SA is current. */
+static int espvti_nl_sa_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	static const int fixed[] = {
+		ESPVTI_SA_A_ALG, ESPVTI_SA_A_KEY, ESPVTI_SA_A_AUTH_KEY, ESPVTI_SA_A_ICV_LEN,
+		ESPVTI_SA_A_ESN, ESPVTI_SA_A_REPLAY_WINDOW, ESPVTI_SA_A_SEQ,
+	};
+	struct nlattr *tb[ESPVTI_SA_A_MAX + 1];
+	struct espvti_life soft, hard;
+	struct espvti_dev *edev;
+	struct espvti_sa *sa;
+	const char *msg;
+	unsigned int i;
+	int err;
+
+	err = espvti_nl_parse_sa(info, tb);
+	if (err)
+		return err;
+	for (i = 0; i < ARRAY_SIZE(fixed); i++) {
+		if (tb[fixed[i]]) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[fixed[i]],
+					    "SA: only lifetimes and current can change; add a new SA for the rest");
+			return -EINVAL;
+		}
+	}
+	if (!tb[ESPVTI_SA_A_SOFT] && !tb[ESPVTI_SA_A_HARD] && !tb[ESPVTI_SA_A_CURRENT]) {
+		NL_SET_ERR_MSG(info->extack, "SA: nothing to change: soft, hard or current");
+		return -EINVAL;
+	}
+	if (tb[ESPVTI_SA_A_CURRENT] && !nla_get_u8(tb[ESPVTI_SA_A_CURRENT])) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[ESPVTI_SA_A_CURRENT],
+				    "SA: make another SA current instead");
+		return -EINVAL;
+	}
+	err = espvti_nl_parse_life(info, tb[ESPVTI_SA_A_SOFT], &soft) ?:
+	      espvti_nl_parse_life(info, tb[ESPVTI_SA_A_HARD], &hard);
+	if (err)
+		return err;
+
+	rtnl_lock();
+	sa = espvti_nl_sa_lookup(info, tb, &edev);
+	if (IS_ERR(sa)) {
+		err = PTR_ERR(sa);
+		goto out;
+	}
+	if (tb[ESPVTI_SA_A_CURRENT] && sa->dir != ESPVTI_SA_DIR_OUT) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[ESPVTI_SA_A_CURRENT],
+				    "SA: only an outbound SA can be current");
+		err = -EINVAL;
+		goto out;
+	}
+	if (tb[ESPVTI_SA_A_SOFT] || tb[ESPVTI_SA_A_HARD]) {
+		/* What is not given stays as it was. */
+		spin_lock_bh(&sa->lock);
+		if (!tb[ESPVTI_SA_A_SOFT])
+			soft = sa->life.soft;
+		if (!tb[ESPVTI_SA_A_HARD])
+			hard = sa->life.hard;
+		spin_unlock_bh(&sa->lock);
+		msg = espvti_life_check(&soft, &hard);
+		if (msg) {
+			espvti_nl_msg(info->extack, msg);
+			err = -EINVAL;
+			goto out;
+		}
+		espvti_sa_set_life(sa, &soft, &hard);
+	}
+	if (tb[ESPVTI_SA_A_CURRENT] && rtnl_dereference(edev->sa_out) != sa) {
+		espvti_sa_make_current(edev, sa);
+		espvti_dev_update(edev);
+	}
+	edev->sa_gen++;
+out:
+	rtnl_unlock();
+	return err;
 }
 
 /* The interface a dump names; RTNL held. */
@@ -503,8 +737,10 @@ static struct espvti_dev *espvti_nl_dump_lookup(struct sk_buff *skb, struct netl
 /* cb->args[0]: how many SAs earlier parts returned (the outbound first). */
 static int espvti_nl_sa_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
+	struct list_head *heads[2];
 	struct espvti_dev *edev;
 	struct espvti_sa *sa;
+	unsigned int h;
 	long idx = 0;
 	int err = 0;
 
@@ -515,24 +751,132 @@ static int espvti_nl_sa_get_dumpit(struct sk_buff *skb, struct netlink_callback 
 		return PTR_ERR(edev);
 	}
 	cb->seq = edev->sa_gen;
-	sa = rtnl_dereference(edev->sa_out);
-	if (sa) {
-		if (idx >= cb->args[0])
-			err = espvti_nl_fill_sa(skb, cb, sa, true);
-		if (!err)
+	heads[0] = &edev->sa_outs;
+	heads[1] = &edev->sa_in;
+	for (h = 0; h < ARRAY_SIZE(heads) && !err; h++) {
+		list_for_each_entry(sa, heads[h], list) {
+			if (sa->reserved)
+				continue;
+			if (idx >= cb->args[0])
+				err = espvti_nl_fill_sa(skb, NETLINK_CB(cb->skb).portid,
+							cb->nlh->nlmsg_seq, NLM_F_MULTI,
+							ESPVTI_CMD_SA_GET, cb, edev, sa, 0, 0);
+			if (err)
+				break;
 			idx++;
-	}
-	list_for_each_entry(sa, &edev->sa_in, list) {
-		if (err)
-			break;
-		if (idx >= cb->args[0])
-			err = espvti_nl_fill_sa(skb, cb, sa, false);
-		if (!err)
-			idx++;
+		}
 	}
 	rtnl_unlock();
 	cb->args[0] = idx;
 	return skb->len;
+}
+
+static int espvti_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct espvti_dev *edev;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	rtnl_lock();
+	edev = espvti_nl_lookup(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(edev)) {
+		err = PTR_ERR(edev);
+		goto out;
+	}
+	err = -EMSGSIZE;
+	hdr = genlmsg_put_reply(msg, info, &espvti_genl_family, 0, ESPVTI_CMD_STATS_GET);
+	if (!hdr || espvti_nl_put_ifname(msg, edev) ||
+	    espvti_stats_put(msg, ESPVTI_A_STATS, edev->stats, edev->stats_base))
+		goto out;
+	genlmsg_end(msg, hdr);
+	err = 0;
+out:
+	rtnl_unlock();
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/*
+ * STATS_RESET: the counts so far become the base that replies subtract;
+ * the netdevice's own statistics (ip -s link) keep counting.
+ */
+static int espvti_nl_stats_reset_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct espvti_dev *edev;
+	struct espvti_sa *sa;
+
+	rtnl_lock();
+	edev = espvti_nl_lookup(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(edev)) {
+		rtnl_unlock();
+		return PTR_ERR(edev);
+	}
+	espvti_stats_sum(edev->stats, edev->stats_base);
+	list_for_each_entry(sa, &edev->sa_outs, list)
+		espvti_stats_sum(sa->stats, sa->stats_base);
+	list_for_each_entry(sa, &edev->sa_in, list)
+		if (!sa->reserved)
+			espvti_stats_sum(sa->stats, sa->stats_base);
+	edev->sa_gen++;
+	rtnl_unlock();
+	return 0;
+}
+
+static int espvti_nl_spi_alloc_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	u32 min = 256, max = U32_MAX, spi;
+	struct espvti_dev *edev;
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	if (info->attrs[ESPVTI_A_SPI_MIN])
+		min = nla_get_u32(info->attrs[ESPVTI_A_SPI_MIN]);
+	if (info->attrs[ESPVTI_A_SPI_MAX])
+		max = nla_get_u32(info->attrs[ESPVTI_A_SPI_MAX]);
+	if (min > max) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ESPVTI_A_SPI_MAX],
+				    "SPI range: the highest is below the lowest");
+		return -EINVAL;
+	}
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	rtnl_lock();
+	edev = espvti_nl_lookup(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(edev)) {
+		err = PTR_ERR(edev);
+		goto out;
+	}
+	err = espvti_sa_reserve(edev, min, max, &spi, info->extack);
+	if (err)
+		goto out;
+	err = -EMSGSIZE;	/* cannot happen in a fresh message */
+	hdr = genlmsg_put_reply(msg, info, &espvti_genl_family, 0, ESPVTI_CMD_SPI_ALLOC);
+	if (!hdr || espvti_nl_put_ifname(msg, edev))
+		goto out;
+	nest = nla_nest_start(msg, ESPVTI_A_SA);
+	if (!nest || nla_put_u8(msg, ESPVTI_SA_A_DIR, ESPVTI_SA_DIR_IN) ||
+	    nla_put_u32(msg, ESPVTI_SA_A_SPI, spi))
+		goto out;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	err = 0;
+out:
+	rtnl_unlock();
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
 }
 
 #define ESPVTI_MAX_SEL 64
@@ -743,6 +1087,115 @@ static int espvti_nl_sel_get_dumpit(struct sk_buff *skb, struct netlink_callback
 	return skb->len;
 }
 
+/* Events: to ESPVTI_MCGRP_EVENTS in the interface's namespace. */
+enum { ESPVTI_MCGRP_EVENTS_ID };
+
+static void espvti_nl_multicast(struct espvti_dev *edev, struct sk_buff *msg, gfp_t gfp)
+{
+	genlmsg_multicast_netns(&espvti_genl_family, dev_net(edev->dev), msg, 0,
+				ESPVTI_MCGRP_EVENTS_ID, gfp);
+}
+
+static bool espvti_nl_listened(struct espvti_dev *edev)
+{
+	return genl_has_listeners(&espvti_genl_family, dev_net(edev->dev),
+				  ESPVTI_MCGRP_EVENTS_ID);
+}
+
+/* The tunnel's state changed (carrier); RTNL held. */
+void espvti_nl_notify_dev(struct espvti_dev *edev)
+{
+	struct sk_buff *msg;
+
+	if (!espvti_nl_listened(edev))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	if (espvti_nl_fill_dev(msg, edev, 0, 0, 0, ESPVTI_CMD_DEV_CHANGE_NTF, NULL)) {
+		nlmsg_free(msg);
+		return;
+	}
+	espvti_nl_multicast(edev, msg, GFP_KERNEL);
+}
+
+/* Event @cmd about @sa, with u8 @attr = @val when @attr; RTNL held. */
+void espvti_nl_notify_sa(struct espvti_dev *edev, struct espvti_sa *sa, u8 cmd,
+			 int attr, u8 val)
+{
+	struct sk_buff *msg;
+
+	if (!espvti_nl_listened(edev))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	if (espvti_nl_fill_sa(msg, 0, 0, 0, cmd, NULL, edev, sa, attr, val)) {
+		nlmsg_free(msg);
+		return;
+	}
+	espvti_nl_multicast(edev, msg, GFP_KERNEL);
+}
+
+static int espvti_nl_put_flow(struct sk_buff *skb, const struct espvti_flow *fl)
+{
+	u8 plen = fl->family == AF_INET ? 32 : 128;
+	struct nlattr *nest = nla_nest_start(skb, ESPVTI_A_FLOW);
+
+	if (!nest ||
+	    nla_put_u16(skb, ESPVTI_SEL_A_FAMILY, fl->family) ||
+	    espvti_nl_put_addr(skb, ESPVTI_SEL_A_SRC, fl->family, &fl->src) ||
+	    nla_put_u8(skb, ESPVTI_SEL_A_SRC_PREFIX, plen) ||
+	    espvti_nl_put_addr(skb, ESPVTI_SEL_A_DST, fl->family, &fl->dst) ||
+	    nla_put_u8(skb, ESPVTI_SEL_A_DST_PREFIX, plen) ||
+	    nla_put_u8(skb, ESPVTI_SEL_A_PROTO, fl->proto))
+		return -EMSGSIZE;
+	if (fl->ports &&
+	    (nla_put_u16(skb, ESPVTI_SEL_A_SPORT_MIN, fl->sport) ||
+	     nla_put_u16(skb, ESPVTI_SEL_A_SPORT_MAX, fl->sport) ||
+	     nla_put_u16(skb, ESPVTI_SEL_A_DPORT_MIN, fl->dport) ||
+	     nla_put_u16(skb, ESPVTI_SEL_A_DPORT_MAX, fl->dport)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/*
+ * Traffic (@fl) met @edev without a usable outbound SA: tell the IKE
+ * daemon, at most once a second per interface. Packet path, any context.
+ */
+void espvti_nl_acquire(struct espvti_dev *edev, const struct espvti_flow *fl)
+{
+	unsigned long last = READ_ONCE(edev->acquire_at), now = jiffies;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (last && time_before(now, last + HZ))
+		return;
+	if (!espvti_nl_listened(edev) || cmpxchg(&edev->acquire_at, last, now ?: 1) != last)
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &espvti_genl_family, 0, ESPVTI_CMD_ACQUIRE_NTF);
+	if (!hdr || espvti_nl_put_ifname(msg, edev) || espvti_nl_put_flow(msg, fl)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	espvti_nl_multicast(edev, msg, GFP_ATOMIC);
+}
+
+static const struct genl_multicast_group espvti_mcgrps[] = {
+	[ESPVTI_MCGRP_EVENTS_ID] = {
+		.name = ESPVTI_MCGRP_EVENTS,
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+		/* Acquires carry inner addresses: for the administrator. */
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+#endif
+	},
+};
+
 static const struct genl_small_ops espvti_genl_ops[] = {
 	{
 		.cmd	= ESPVTI_CMD_DEV_GET,
@@ -766,6 +1219,7 @@ static const struct genl_small_ops espvti_genl_ops[] = {
 	},
 	{
 		.cmd	= ESPVTI_CMD_SA_GET,
+		.doit	= espvti_nl_sa_get_doit,
 		.dumpit	= espvti_nl_sa_get_dumpit,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
@@ -793,6 +1247,25 @@ static const struct genl_small_ops espvti_genl_ops[] = {
 		.doit	= espvti_nl_sel_add_doit,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
+	{
+		.cmd	= ESPVTI_CMD_SA_SET,
+		.doit	= espvti_nl_sa_set_doit,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= ESPVTI_CMD_STATS_GET,
+		.doit	= espvti_nl_stats_get_doit,
+	},
+	{
+		.cmd	= ESPVTI_CMD_STATS_RESET,
+		.doit	= espvti_nl_stats_reset_doit,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= ESPVTI_CMD_SPI_ALLOC,
+		.doit	= espvti_nl_spi_alloc_doit,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
 };
 
 static struct genl_family espvti_genl_family = {
@@ -804,6 +1277,8 @@ static struct genl_family espvti_genl_family = {
 	.module		= THIS_MODULE,
 	.small_ops	= espvti_genl_ops,
 	.n_small_ops	= ARRAY_SIZE(espvti_genl_ops),
+	.mcgrps		= espvti_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(espvti_mcgrps),
 	.resv_start_op	= ESPVTI_CMD_DEV_GET + 1,
 };
 

@@ -3,18 +3,29 @@
  * Security associations. An SA belongs to one interface. Inbound SAs are
  * found by SPI in a hash table of the underlay namespace (O(1), under
  * RCU); an interface may have several at once, so that a rekey can
- * overlap the old and the new. The outbound SA is one pointer, the
- * interface's current SA, replaced atomically.
+ * overlap the old and the new. Outbound SAs are a list, and one of them
+ * is the interface's current SA: one RCU pointer, switched atomically.
  *
- * Lifetime: the interface's tables hold one reference, every packet in
- * flight (asynchronous crypto) one more; an SA holds a reference on its
- * netdevice. The last put frees the SA after an RCU grace period, zeroing
- * its key material (the crypto API zeroes the transform's copy).
+ * Lifetime: the interface's lists hold one reference, every packet in
+ * flight (asynchronous crypto) one more, and the expiry work one while it
+ * is queued; an SA holds a reference on its netdevice. The last put frees
+ * the SA after an RCU grace period, zeroing its key material (the crypto
+ * API zeroes the transform's copy).
+ *
+ * Expiry: the packet path counts bytes and packets under the SA's lock
+ * and, when a limit is reached, queues the SA's expiry work at once; the
+ * work also runs at the next time limit. It takes RTNL, sends the events
+ * and removes a hard-expired SA. Unlinking marks the SA dead under its
+ * lock and cancels the work without waiting (the work may be waiting for
+ * RTNL): a work that runs anyway finds the SA dead and only drops its
+ * reference.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <crypto/aead.h>
 #include <crypto/authenc.h>
+#include <linux/ktime.h>
+#include <linux/random.h>
 #include <linux/rhashtable.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
@@ -122,7 +133,8 @@ static void espvti_sa_free_rcu(struct rcu_head *head)
 {
 	struct espvti_sa *sa = container_of(head, struct espvti_sa, rcu);
 
-	crypto_free_aead(sa->aead);	/* zeroes the transform's key */
+	if (sa->aead)
+		crypto_free_aead(sa->aead);	/* zeroes the transform's key */
 	free_percpu(sa->stats);
 	netdev_put(sa->edev->dev, &sa->dev_tracker);
 	kfree_sensitive(sa);
@@ -135,6 +147,18 @@ void espvti_sa_put(struct espvti_sa *sa)
 }
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_sa_put);
 
+static void espvti_sa_expire_work(struct work_struct *work);
+
+static void espvti_sa_init(struct espvti_sa *sa, struct espvti_dev *edev)
+{
+	refcount_set(&sa->ref, 1);
+	INIT_LIST_HEAD(&sa->list);
+	INIT_DELAYED_WORK(&sa->expire_work, espvti_sa_expire_work);
+	spin_lock_init(&sa->lock);
+	sa->edev = edev;
+	netdev_hold(edev->dev, &sa->dev_tracker, GFP_KERNEL);
+}
+
 /*
  * A new SA for @edev, not yet visible: checks @cfg against the algorithm
  * and sets up its transform. May sleep (the crypto API may load modules):
@@ -145,8 +169,8 @@ struct espvti_sa *espvti_sa_create(struct espvti_dev *edev, const struct espvti_
 {
 	const struct espvti_alg_info *ai;
 	struct crypto_aead *aead;
+	const char *name, *msg;
 	struct espvti_sa *sa;
-	const char *name;
 	u32 window = 0;
 	int err;
 
@@ -175,6 +199,12 @@ struct espvti_sa *espvti_sa_create(struct espvti_dev *edev, const struct espvti_
 	}
 	if (cfg->icv_len > 16 || !(ai->icv_lens & BIT(cfg->icv_len))) {
 		NL_SET_ERR_MSG(extack, "ICV length: not one the algorithm allows");
+		return ERR_PTR(-EINVAL);
+	}
+	msg = espvti_life_check(&cfg->soft, &cfg->hard);
+	if (msg) {
+		if (extack)
+			extack->_msg = msg;	/* a static string */
 		return ERR_PTR(-EINVAL);
 	}
 	if (cfg->dir == ESPVTI_SA_DIR_IN)
@@ -222,10 +252,7 @@ struct espvti_sa *espvti_sa_create(struct espvti_dev *edev, const struct espvti_
 		goto err_aead;
 	}
 
-	refcount_set(&sa->ref, 1);
-	INIT_LIST_HEAD(&sa->list);
-	spin_lock_init(&sa->lock);
-	sa->edev = edev;
+	espvti_sa_init(sa, edev);
 	sa->spi = cfg->spi;
 	sa->dir = cfg->dir;
 	sa->alg = cfg->alg;
@@ -234,8 +261,9 @@ struct espvti_sa *espvti_sa_create(struct espvti_dev *edev, const struct espvti_
 	sa->block = ai->block;
 	sa->esn = cfg->esn;
 	sa->seq_out = cfg->seq;
+	sa->life.soft = cfg->soft;
+	sa->life.hard = cfg->hard;
 	espvti_replay_init(&sa->replay, window);
-	netdev_hold(edev->dev, &sa->dev_tracker, GFP_KERNEL);
 	return sa;
 
 err_aead:
@@ -248,12 +276,194 @@ err_sa:
 }
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_sa_create);
 
+/* Queue @sa's expiry work now; @sa->lock held. */
+static void espvti_sa_kick(struct espvti_sa *sa)
+{
+	if (sa->dead)
+		return;
+	refcount_inc(&sa->ref);
+	if (mod_delayed_work(espvti_wq, &sa->expire_work, 0))
+		espvti_sa_put(sa);	/* it was queued: it had its reference */
+}
+
+/*
+ * A packet of @len bytes through @sa, on the packet path with @sa->lock
+ * held: false when a hard limit was reached and the packet must go.
+ */
+bool espvti_sa_account(struct espvti_sa *sa, unsigned int len)
+{
+	unsigned int r;
+
+	r = espvti_life_count(&sa->life, len,
+			      sa->life.use_ns ? 0 : ktime_get_boottime_ns());
+	if (unlikely(r)) {
+		if ((r & ESPVTI_LIFE_HARD) && !sa->hard_due) {
+			sa->hard_due = true;
+			r |= ESPVTI_LIFE_KICK;
+		}
+		if ((r & ESPVTI_LIFE_SOFT) && !sa->soft_due) {
+			sa->soft_due = true;
+			r |= ESPVTI_LIFE_KICK;
+		}
+		if (r & ESPVTI_LIFE_KICK)
+			espvti_sa_kick(sa);
+	}
+	return !(r & ESPVTI_LIFE_REFUSE);
+}
+
+/* Every sequence number of outbound @sa is used: a hard expiry. Lock held. */
+void espvti_sa_exhausted(struct espvti_sa *sa)
+{
+	if (!sa->hard_due) {
+		sa->hard_due = true;
+		espvti_sa_kick(sa);
+	}
+}
+
+/* New limits for @sa (RTNL held); the expiry work reconsiders them. */
+void espvti_sa_set_life(struct espvti_sa *sa, const struct espvti_life *soft,
+			const struct espvti_life *hard)
+{
+	spin_lock_bh(&sa->lock);
+	sa->life.soft = *soft;
+	sa->life.hard = *hard;
+	/* Limits raised past the counts: due again only when reached again. */
+	sa->soft_due = false;
+	sa->soft_sent = false;
+	if (!sa->reserved)
+		sa->hard_due = false;
+	espvti_sa_kick(sa);
+	spin_unlock_bh(&sa->lock);
+}
+
+static void espvti_sa_expire_work(struct work_struct *work)
+{
+	struct espvti_sa *sa = container_of(to_delayed_work(work), struct espvti_sa,
+					    expire_work);
+	struct espvti_dev *edev = sa->edev;
+	unsigned int due;
+	u64 now, next;
+	bool soft;
+
+	rtnl_lock();
+	if (sa->dead)
+		goto out;
+	now = ktime_get_boottime_ns();
+	spin_lock_bh(&sa->lock);
+	due = espvti_life_due(&sa->life, now, &next);
+	if (sa->hard_due)
+		due |= ESPVTI_LIFE_HARD;
+	if (sa->soft_due)
+		due |= ESPVTI_LIFE_SOFT;
+	soft = (due & ESPVTI_LIFE_SOFT) && !sa->soft_sent && !(due & ESPVTI_LIFE_HARD);
+	if (soft)
+		sa->soft_sent = true;
+	spin_unlock_bh(&sa->lock);
+
+	if (due & ESPVTI_LIFE_HARD) {
+		if (!sa->reserved)
+			espvti_nl_notify_sa(edev, sa, ESPVTI_CMD_SA_EXPIRE_NTF,
+					    ESPVTI_A_EXPIRE, ESPVTI_EXPIRE_HARD);
+		espvti_sa_unlink(edev, sa, ESPVTI_DEL_EXPIRED);
+		edev->sa_gen++;
+		espvti_dev_update(edev);
+		goto out;
+	}
+	if (soft)
+		espvti_nl_notify_sa(edev, sa, ESPVTI_CMD_SA_EXPIRE_NTF,
+				    ESPVTI_A_EXPIRE, ESPVTI_EXPIRE_SOFT);
+	if (next && queue_delayed_work(espvti_wq, &sa->expire_work,
+				       nsecs_to_jiffies(next - now) + 1)) {
+		rtnl_unlock();
+		return;		/* the queued work keeps the reference */
+	}
+out:
+	rtnl_unlock();
+	espvti_sa_put(sa);
+}
+
+/* @edev's SA of direction @dir with @spi, not a reservation; RTNL held. */
+struct espvti_sa *espvti_sa_find(struct espvti_dev *edev, u8 dir, __be32 spi)
+{
+	struct list_head *head = dir == ESPVTI_SA_DIR_OUT ? &edev->sa_outs : &edev->sa_in;
+	struct espvti_sa *sa;
+
+	ASSERT_RTNL();
+	list_for_each_entry(sa, head, list)
+		if (sa->spi == spi && !sa->reserved)
+			return sa;
+	return NULL;
+}
+
+/* Outbound @sa, installed, becomes @edev's current SA; RTNL held. */
+void espvti_sa_make_current(struct espvti_dev *edev, struct espvti_sa *sa)
+{
+	ASSERT_RTNL();
+	rcu_assign_pointer(edev->sa_out, sa);
+	/* The most recently made current is the last: the fallback order. */
+	list_move_tail(&sa->list, &edev->sa_outs);
+}
+
+/*
+ * A random free inbound SPI in @min..@max, reserved for @edev for
+ * ESPVTI_SPI_RESERVE_SECS; RTNL held.
+ */
+int espvti_sa_reserve(struct espvti_dev *edev, u32 min, u32 max, u32 *spi,
+		      struct netlink_ext_ack *extack)
+{
+	struct espvti_net *en = espvti_pernet(edev->net);
+	u64 span = (u64)max - min + 1;
+	struct espvti_sa *sa;
+	unsigned int tries;
+	int err = -ENOSPC;
+	u32 v;
+
+	ASSERT_RTNL();
+	sa = kzalloc(offsetof(struct espvti_sa, replay) + espvti_replay_size(0), GFP_KERNEL);
+	if (!sa)
+		return -ENOMEM;
+	espvti_sa_init(sa, edev);
+	sa->reserved = true;
+	sa->dir = ESPVTI_SA_DIR_IN;
+	sa->life.add_ns = ktime_get_boottime_ns();
+	sa->life.hard.add_secs = ESPVTI_SPI_RESERVE_SECS;
+
+	/* Random first; a small range is then searched in full. */
+	for (tries = 0; tries < 64 + (span <= 65536 ? span : 0); tries++) {
+		if (tries < 64)
+			v = get_random_u32_inclusive(min, max);
+		else
+			v = min + (tries - 64);
+		sa->spi = htonl(v);
+		err = rhashtable_lookup_insert_fast(&en->sa_in, &sa->node, espvti_sa_params);
+		if (err != -EEXIST)
+			break;
+	}
+	if (err) {
+		if (err == -EEXIST)
+			NL_SET_ERR_MSG(extack, "SPI range: no free SPI in it");
+		else
+			NL_SET_ERR_MSG(extack, "SPI range: could not reserve an SPI");
+		netdev_put(edev->dev, &sa->dev_tracker);
+		kfree(sa);
+		return err == -EEXIST ? -ENOSPC : err;
+	}
+	list_add_tail(&sa->list, &edev->sa_in);
+	*spi = ntohl(sa->spi);
+	refcount_inc(&sa->ref);
+	queue_delayed_work(espvti_wq, &sa->expire_work,
+			   ESPVTI_SPI_RESERVE_SECS * HZ + 1);
+	return 0;
+}
+
 /*
  * Make @sa live on @edev; RTNL held. The caller's reference passes to the
- * interface. An outbound SA becomes the current one at once, the one it
- * replaces is released: packets never find no SA in between.
+ * interface. An outbound SA made current replaces the current one at once:
+ * packets never find no SA in between, and the old one stays installed
+ * (not used) until it is deleted or expires. An inbound SA may take the
+ * SPI that SPI_ALLOC reserved for the same interface.
  */
-int espvti_sa_insert(struct espvti_dev *edev, struct espvti_sa *sa,
+int espvti_sa_insert(struct espvti_dev *edev, struct espvti_sa *sa, bool make_current,
 		     struct netlink_ext_ack *extack)
 {
 	struct espvti_net *en = espvti_pernet(edev->net);
@@ -261,70 +471,91 @@ int espvti_sa_insert(struct espvti_dev *edev, struct espvti_sa *sa,
 	int err;
 
 	ASSERT_RTNL();
+	sa->life.add_ns = ktime_get_boottime_ns();
 	if (sa->dir == ESPVTI_SA_DIR_OUT) {
-		old = rtnl_dereference(edev->sa_out);
-		rcu_assign_pointer(edev->sa_out, sa);
-		if (old)
-			espvti_sa_put(old);
+		if (espvti_sa_find(edev, ESPVTI_SA_DIR_OUT, sa->spi)) {
+			NL_SET_ERR_MSG(extack, "SPI: the interface has an outbound SA with it already");
+			return -EEXIST;
+		}
+		list_add_tail(&sa->list, &edev->sa_outs);
+		if (make_current || !rtnl_dereference(edev->sa_out))
+			espvti_sa_make_current(edev, sa);
 	} else {
-		err = rhashtable_lookup_insert_fast(&en->sa_in, &sa->node, espvti_sa_params);
+		old = rhashtable_lookup_fast(&en->sa_in, &sa->spi, espvti_sa_params);
+		if (old && old->reserved && old->edev == edev) {
+			err = rhashtable_replace_fast(&en->sa_in, &old->node, &sa->node,
+						      espvti_sa_params);
+			if (!err) {
+				list_add_tail(&sa->list, &edev->sa_in);
+				espvti_sa_unlink(edev, old, 0);
+			}
+		} else {
+			err = rhashtable_lookup_insert_fast(&en->sa_in, &sa->node,
+							    espvti_sa_params);
+			if (!err)
+				list_add_tail(&sa->list, &edev->sa_in);
+		}
 		if (err) {
 			if (err == -EEXIST)
 				NL_SET_ERR_MSG(extack,
 					       "SPI: already in use by an inbound SA in the underlay namespace");
 			return err;
 		}
-		list_add_tail(&sa->list, &edev->sa_in);
+	}
+	if (sa->life.soft.add_secs || sa->life.hard.add_secs) {
+		spin_lock_bh(&sa->lock);
+		espvti_sa_kick(sa);	/* it works out when to run again */
+		spin_unlock_bh(&sa->lock);
 	}
 	edev->sa_gen++;
+	espvti_nl_notify_sa(edev, sa, ESPVTI_CMD_SA_ADD_NTF, 0, 0);
 	espvti_dev_update(edev);
 	return 0;
 }
 
-static void espvti_sa_unlink_in(struct espvti_dev *edev, struct espvti_sa *sa)
+/*
+ * Take @sa off @edev (RTNL held) and drop the interface's reference; the
+ * caller bumps sa_gen and updates the device. @reason: for the event, none
+ * when 0 or for a reservation. When the current outbound SA goes, the one
+ * made current most recently before it takes over, if any.
+ */
+void espvti_sa_unlink(struct espvti_dev *edev, struct espvti_sa *sa, u8 reason)
 {
-	rhashtable_remove_fast(&espvti_pernet(edev->net)->sa_in, &sa->node, espvti_sa_params);
+	ASSERT_RTNL();
+	if (reason && !sa->reserved)
+		espvti_nl_notify_sa(edev, sa, ESPVTI_CMD_SA_DEL_NTF, ESPVTI_A_REASON, reason);
+	spin_lock_bh(&sa->lock);
+	sa->dead = true;
+	spin_unlock_bh(&sa->lock);
+	if (cancel_delayed_work(&sa->expire_work))
+		espvti_sa_put(sa);	/* the work's reference */
+
 	list_del(&sa->list);
+	if (sa->dir == ESPVTI_SA_DIR_IN) {
+		/* A reservation replaced by its SA is out of the table already. */
+		if (!reason && sa->reserved)
+			goto put;
+		rhashtable_remove_fast(&espvti_pernet(edev->net)->sa_in, &sa->node,
+				       espvti_sa_params);
+	} else if (rtnl_dereference(edev->sa_out) == sa) {
+		rcu_assign_pointer(edev->sa_out, list_empty(&edev->sa_outs) ? NULL :
+				   list_last_entry(&edev->sa_outs, struct espvti_sa, list));
+	}
+put:
 	espvti_sa_put(sa);
 }
 
-/* RTNL held; -ENOENT when @edev has no such SA. */
-int espvti_sa_delete(struct espvti_dev *edev, u8 dir, __be32 spi)
-{
-	struct espvti_sa *sa;
-
-	ASSERT_RTNL();
-	if (dir == ESPVTI_SA_DIR_OUT) {
-		sa = rtnl_dereference(edev->sa_out);
-		if (!sa || sa->spi != spi)
-			return -ENOENT;
-		RCU_INIT_POINTER(edev->sa_out, NULL);
-		espvti_sa_put(sa);
-	} else {
-		list_for_each_entry(sa, &edev->sa_in, list)
-			if (sa->spi == spi)
-				break;
-		if (list_entry_is_head(sa, &edev->sa_in, list))
-			return -ENOENT;
-		espvti_sa_unlink_in(edev, sa);
-	}
-	edev->sa_gen++;
-	espvti_dev_update(edev);
-	return 0;
-}
-
 /* Every SA of @edev; RTNL held. */
-void espvti_sa_flush(struct espvti_dev *edev)
+void espvti_sa_flush(struct espvti_dev *edev, u8 reason)
 {
 	struct espvti_sa *sa, *tmp;
 
 	ASSERT_RTNL();
-	sa = rtnl_dereference(edev->sa_out);
 	RCU_INIT_POINTER(edev->sa_out, NULL);
-	if (sa)
-		espvti_sa_put(sa);
+	list_for_each_entry_safe(sa, tmp, &edev->sa_outs, list)
+		espvti_sa_unlink(edev, sa, reason);
 	list_for_each_entry_safe(sa, tmp, &edev->sa_in, list)
-		espvti_sa_unlink_in(edev, sa);
+		espvti_sa_unlink(edev, sa, reason);
 	edev->sa_gen++;
 	espvti_dev_update(edev);
 }

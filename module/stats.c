@@ -68,8 +68,12 @@ void espvti_stats_sum(struct espvti_stats __percpu *st, u64 *sum)
 	}
 }
 
-/* A nest @attr of every counter: attribute N + 1 carries counter N. */
-int espvti_stats_put(struct sk_buff *skb, int attr, struct espvti_stats __percpu *st)
+/*
+ * A nest @attr of every counter, less @base (the counts at the last reset,
+ * or NULL): attribute N + 1 carries counter N.
+ */
+int espvti_stats_put(struct sk_buff *skb, int attr, struct espvti_stats __percpu *st,
+		     const u64 *base)
 {
 	u64 sum[__ESPVTI_STAT_MAX];
 	struct nlattr *nest;
@@ -80,7 +84,7 @@ int espvti_stats_put(struct sk_buff *skb, int attr, struct espvti_stats __percpu
 	if (!nest)
 		return -EMSGSIZE;
 	for (i = 0; i < __ESPVTI_STAT_MAX; i++) {
-		if (nla_put_u64_64bit(skb, i + 1, sum[i], 0)) {
+		if (nla_put_u64_64bit(skb, i + 1, sum[i] - (base ? base[i] : 0), 0)) {
 			nla_nest_cancel(skb, nest);
 			return -EMSGSIZE;
 		}

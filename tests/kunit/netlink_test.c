@@ -130,7 +130,91 @@ static void espvti_test_nl_unknown(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, ctx->extack._msg);
 }
 
+/* An SA nest holding one lifetime nest @life with one u64 @attr = @v. */
+static int nl_put_sa_life(struct nl_ctx *ctx, int life, int attr, u64 v)
+{
+	struct nlattr *sa = nla_nest_start(ctx->skb, ESPVTI_A_SA);
+	struct nlattr *l = nla_nest_start(ctx->skb, life);
+
+	if (!sa || !l || nla_put_u64_64bit(ctx->skb, attr, v, 0))
+		return -EMSGSIZE;
+	nla_nest_end(ctx->skb, l);
+	nla_nest_end(ctx->skb, sa);
+	return 0;
+}
+
+static void espvti_test_nl_lifetime(struct kunit *test)
+{
+	struct nl_ctx *ctx = test->priv;
+
+	KUNIT_ASSERT_EQ(test, nl_put_sa_life(ctx, ESPVTI_SA_A_HARD, ESPVTI_LIFE_A_PACKETS, 10), 0);
+	KUNIT_EXPECT_EQ(test, nl_parse(ctx), 0);
+	KUNIT_EXPECT_NOT_NULL(test, ctx->tb[ESPVTI_A_SA]);
+}
+
+/* A lifetime limit is a u64: a u32 is the wrong type, and refused. */
+static void espvti_test_nl_lifetime_wrong_type(struct kunit *test)
+{
+	struct nl_ctx *ctx = test->priv;
+	struct nlattr *sa = nla_nest_start(ctx->skb, ESPVTI_A_SA);
+	struct nlattr *l = nla_nest_start(ctx->skb, ESPVTI_SA_A_SOFT);
+
+	KUNIT_ASSERT_NOT_NULL(test, sa);
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	KUNIT_ASSERT_EQ(test, nla_put_u32(ctx->skb, ESPVTI_LIFE_A_BYTES, 10), 0);
+	nla_nest_end(ctx->skb, l);
+	nla_nest_end(ctx->skb, sa);
+	KUNIT_EXPECT_EQ(test, nl_parse(ctx), -ERANGE);
+	KUNIT_EXPECT_NOT_NULL(test, ctx->extack._msg);
+	KUNIT_EXPECT_PTR_EQ(test, (const struct nlattr *)ctx->extack.bad_attr,
+			    (const struct nlattr *)nla_data(l));
+}
+
+/* What the kernel reports (age, counts) cannot be set; the message says so. */
+static void espvti_test_nl_sa_read_only(struct kunit *test)
+{
+	struct nl_ctx *ctx = test->priv;
+	struct nlattr *sa = nla_nest_start(ctx->skb, ESPVTI_A_SA);
+
+	KUNIT_ASSERT_NOT_NULL(test, sa);
+	KUNIT_ASSERT_EQ(test, nla_put_u64_64bit(ctx->skb, ESPVTI_SA_A_PACKETS, 1, 0), 0);
+	nla_nest_end(ctx->skb, sa);
+	KUNIT_EXPECT_EQ(test, nl_parse(ctx), -EINVAL);
+	KUNIT_EXPECT_STREQ(test, ctx->extack._msg, "read-only: only the kernel sets it");
+}
+
+/* SPI_ALLOC ranges: reserved SPIs (1..255) are out of range. */
+static void espvti_test_nl_spi_min(struct kunit *test)
+{
+	struct nl_ctx *ctx = test->priv;
+
+	KUNIT_ASSERT_EQ(test, nla_put_u32(ctx->skb, ESPVTI_A_SPI_MIN, 255), 0);
+	KUNIT_EXPECT_EQ(test, nl_parse(ctx), -ERANGE);
+	KUNIT_EXPECT_NOT_NULL(test, ctx->extack._msg);
+	skb_trim(ctx->skb, 0);
+	memset(&ctx->extack, 0, sizeof(ctx->extack));
+	KUNIT_ASSERT_EQ(test, nla_put_u32(ctx->skb, ESPVTI_A_SPI_MIN, 256), 0);
+	KUNIT_EXPECT_EQ(test, nl_parse(ctx), 0);
+}
+
+/* CURRENT is a flag (0 or 1). */
+static void espvti_test_nl_current(struct kunit *test)
+{
+	struct nl_ctx *ctx = test->priv;
+	struct nlattr *sa = nla_nest_start(ctx->skb, ESPVTI_A_SA);
+
+	KUNIT_ASSERT_NOT_NULL(test, sa);
+	KUNIT_ASSERT_EQ(test, nla_put_u8(ctx->skb, ESPVTI_SA_A_CURRENT, 2), 0);
+	nla_nest_end(ctx->skb, sa);
+	KUNIT_EXPECT_EQ(test, nl_parse(ctx), -ERANGE);
+}
+
 static struct kunit_case espvti_netlink_cases[] = {
+	KUNIT_CASE(espvti_test_nl_lifetime),
+	KUNIT_CASE(espvti_test_nl_lifetime_wrong_type),
+	KUNIT_CASE(espvti_test_nl_sa_read_only),
+	KUNIT_CASE(espvti_test_nl_spi_min),
+	KUNIT_CASE(espvti_test_nl_current),
 	KUNIT_CASE(espvti_test_nl_ifindex),
 	KUNIT_CASE(espvti_test_nl_ifindex_zero),
 	KUNIT_CASE(espvti_test_nl_ifindex_short),

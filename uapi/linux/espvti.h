@@ -9,12 +9,19 @@
  * Byte order: SPIs and numbers are host order; addresses are network order
  * (4 bytes for IPv4, 16 for IPv6). Keys are write-only: no reply ever
  * carries one.
+ *
+ * Events go to the multicast group ESPVTI_MCGRP_EVENTS, in the namespace
+ * of the interface they are about: commands ending in _NTF.
+ *
+ * The source of truth for this API is Documentation/netlink/specs/espvti.yaml;
+ * `make check` fails when this header or the kernel's policies drift from it.
  */
 #ifndef _UAPI_LINUX_ESPVTI_H
 #define _UAPI_LINUX_ESPVTI_H
 
 #define ESPVTI_GENL_NAME	"espvti"
 #define ESPVTI_GENL_VERSION	1
+#define ESPVTI_MCGRP_EVENTS	"events"
 
 /* The rtnl link kind: ip link add NAME type espvti */
 #define ESPVTI_LINK_KIND	"espvti"
@@ -41,6 +48,41 @@ enum espvti_cmd {
 	ESPVTI_CMD_SEL_DEL,
 	ESPVTI_CMD_SEL_GET,
 	ESPVTI_CMD_SEL_FLUSH,
+	/*
+	 * SA_SET: ESPVTI_A_SA naming an SA by DIR and SPI; changes its
+	 * lifetimes (SOFT, HARD) or, with CURRENT 1, makes an installed
+	 * outbound SA the current one. Nothing else of an SA changes.
+	 */
+	ESPVTI_CMD_SA_SET,
+	/* STATS_GET: the interface's counters (ESPVTI_A_STATS). */
+	ESPVTI_CMD_STATS_GET,
+	/* STATS_RESET: zero the counters of the interface and its SAs. */
+	ESPVTI_CMD_STATS_RESET,
+	/*
+	 * SPI_ALLOC: reserve a free random inbound SPI on the interface,
+	 * within ESPVTI_A_SPI_MIN..MAX (default 256..U32_MAX). The reply
+	 * carries it in ESPVTI_A_SA. The reservation lasts
+	 * ESPVTI_SPI_RESERVE_SECS unless an inbound SA_ADD on the same
+	 * interface takes it.
+	 */
+	ESPVTI_CMD_SPI_ALLOC,
+
+	/* Events: the interface's tunnel state changed (carrier). */
+	ESPVTI_CMD_DEV_CHANGE_NTF,
+	/* An SA was added; ESPVTI_A_SA without keys. */
+	ESPVTI_CMD_SA_ADD_NTF,
+	/* An SA was removed; ESPVTI_A_REASON says why. */
+	ESPVTI_CMD_SA_DEL_NTF,
+	/* An SA reached a lifetime; ESPVTI_A_EXPIRE: soft or hard. */
+	ESPVTI_CMD_SA_EXPIRE_NTF,
+	/*
+	 * Traffic was routed into an interface without a usable outbound SA:
+	 * ESPVTI_A_FLOW is the packet's flow. At most one a second per
+	 * interface.
+	 */
+	ESPVTI_CMD_ACQUIRE_NTF,
+	/* The peer's outer address or port changed (NAT-T). */
+	ESPVTI_CMD_NAT_CHANGE_NTF,
 
 	__ESPVTI_CMD_MAX,
 	ESPVTI_CMD_MAX = __ESPVTI_CMD_MAX - 1,
@@ -60,6 +102,11 @@ enum espvti_attr {
 	ESPVTI_A_STATS,		/* nest of u64, indexed by enum espvti_stat */
 	ESPVTI_A_SA,		/* nest, enum espvti_sa_attr */
 	ESPVTI_A_SEL,		/* nest, enum espvti_sel_attr */
+	ESPVTI_A_SPI_MIN,	/* u32, SPI_ALLOC: the lowest SPI wanted (>= 256) */
+	ESPVTI_A_SPI_MAX,	/* u32, SPI_ALLOC: the highest */
+	ESPVTI_A_REASON,	/* u8, SA_DEL_NTF: enum espvti_del_reason */
+	ESPVTI_A_EXPIRE,	/* u8, SA_EXPIRE_NTF: enum espvti_expire */
+	ESPVTI_A_FLOW,		/* nest, ACQUIRE_NTF: enum espvti_sel_attr, exact */
 
 	__ESPVTI_A_MAX,
 	ESPVTI_A_MAX = __ESPVTI_A_MAX - 1,
@@ -68,6 +115,21 @@ enum espvti_attr {
 enum espvti_sa_dir {
 	ESPVTI_SA_DIR_IN = 1,
 	ESPVTI_SA_DIR_OUT = 2,
+};
+
+/* How long an SPI from SPI_ALLOC stays reserved, unused. */
+#define ESPVTI_SPI_RESERVE_SECS	60
+
+enum espvti_del_reason {
+	ESPVTI_DEL_REQUESTED = 1,	/* SA_DEL */
+	ESPVTI_DEL_EXPIRED,		/* a hard lifetime, or sequence numbers used up */
+	ESPVTI_DEL_FLUSHED,		/* SA_FLUSH */
+	ESPVTI_DEL_DEV_GONE,		/* the interface was deleted */
+};
+
+enum espvti_expire {
+	ESPVTI_EXPIRE_SOFT = 1,		/* time to rekey; the SA still works */
+	ESPVTI_EXPIRE_HARD,		/* the SA is removed */
 };
 
 enum espvti_alg {
@@ -98,9 +160,32 @@ enum espvti_sa_attr {
 	ESPVTI_SA_A_SEQ,		/* u64: outbound, the last number used */
 	ESPVTI_SA_A_CURRENT,		/* u8, in replies: the current outbound SA */
 	ESPVTI_SA_A_STATS,		/* nest of u64, indexed by enum espvti_stat */
+	ESPVTI_SA_A_SOFT,		/* nest, enum espvti_life_attr: soft limits */
+	ESPVTI_SA_A_HARD,		/* nest, enum espvti_life_attr: hard limits */
+	ESPVTI_SA_A_AGE,		/* u64, in replies: seconds since added */
+	ESPVTI_SA_A_USE_AGE,		/* u64, in replies: seconds since first used */
+	ESPVTI_SA_A_BYTES,		/* u64, in replies: bytes protected so far */
+	ESPVTI_SA_A_PACKETS,		/* u64, in replies: packets protected so far */
+	ESPVTI_SA_A_SOFT_EXPIRED,	/* u8, in replies: 1 once soft expired */
 
 	__ESPVTI_SA_A_MAX,
 	ESPVTI_SA_A_MAX = __ESPVTI_SA_A_MAX - 1,
+};
+
+/*
+ * SA lifetimes, soft and hard: absent or 0 is no limit. Soft expiry sends
+ * one event; hard expiry removes the SA. A soft limit must be below its
+ * hard one. Bytes count the inner packets (ESP payload on receive).
+ */
+enum espvti_life_attr {
+	ESPVTI_LIFE_A_UNSPEC,
+	ESPVTI_LIFE_A_ADD_SECS,		/* u64: seconds after the SA was added */
+	ESPVTI_LIFE_A_USE_SECS,		/* u64: seconds after its first packet */
+	ESPVTI_LIFE_A_BYTES,		/* u64 */
+	ESPVTI_LIFE_A_PACKETS,		/* u64 */
+
+	__ESPVTI_LIFE_A_MAX,
+	ESPVTI_LIFE_A_MAX = __ESPVTI_LIFE_A_MAX - 1,
 };
 
 /*
@@ -152,6 +237,8 @@ enum espvti_stat {
 	ESPVTI_STAT_RX_MALFORMED,	/* truncated, misaligned, bad inner packet */
 	ESPVTI_STAT_RX_NOT_UP,		/* the interface was down */
 	ESPVTI_STAT_TX_UNDERLAY_ERROR,	/* the underlay refused the ESP packet */
+	ESPVTI_STAT_TX_EXPIRED,		/* the SA reached a hard lifetime */
+	ESPVTI_STAT_RX_EXPIRED,		/* the SA reached a hard lifetime */
 
 	__ESPVTI_STAT_MAX,
 	ESPVTI_STAT_MAX = __ESPVTI_STAT_MAX - 1,
