@@ -63,6 +63,7 @@ check "build: espvti tool, no warnings" \
 	bash -c 'make -s -C tools/espvti clean && make -C tools/espvti 2>&1 | tee /dev/stderr | (! grep -E "warning:|error:")' || exit 1
 
 check "style: checkpatch --strict clean" tests/style.sh
+check "spec: YAML spec, uapi header and kernel policies agree" tests/spec-check.py
 
 # run_vm KERNEL KDIR: build the module for KDIR, boot KERNEL, run the tests.
 run_vm() {
