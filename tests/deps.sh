@@ -16,6 +16,8 @@ packages=(
 	iproute2 iputils-ping jq python3 tcpdump iperf3 procps
 	# the data path selftests' ESP packet crafter (tests/selftests/esp.py)
 	python3-cryptography
+	# the API spec check (tests/spec-check.py); setpriv for the selftests
+	python3-yaml util-linux
 )
 
 missing=()

@@ -164,7 +164,7 @@ static void espvti_test_nl_lifetime_wrong_type(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, nla_put_u32(ctx->skb, ESPVTI_LIFE_A_BYTES, 10), 0);
 	nla_nest_end(ctx->skb, l);
 	nla_nest_end(ctx->skb, sa);
-	KUNIT_EXPECT_EQ(test, nl_parse(ctx), -ERANGE);
+	KUNIT_EXPECT_EQ(test, nl_parse(ctx), -EINVAL);
 	KUNIT_EXPECT_NOT_NULL(test, ctx->extack._msg);
 	KUNIT_EXPECT_PTR_EQ(test, (const struct nlattr *)ctx->extack.bad_attr,
 			    (const struct nlattr *)nla_data(l));

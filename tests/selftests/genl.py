@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 """Send one raw espvti generic netlink request and print the answer.
 
-    genl.py CMD [ATTR=VALUE...]
+    genl.py [--dump] CMD [ATTR=VALUE...]
 
-CMD is a command number or name (dev_get); ATTR is an attribute name
-(ifindex, ifname, id, mtu, ...) or number, VALUE is typed by the attribute
-("u32:5", "u16:5", "str:vti0", "bytes:vti0" with no NUL) or, for known
-attributes, plain. Prints "error ERRNO: MESSAGE" and exits 1 on an error
-reply, else "ok" and one "NAME=VALUE" line per reply attribute. This lets
-the selftests send requests the espvti tool never would.
+CMD is a command number or name (dev_get, sa_add, ...); ATTR is an
+attribute name or number, dotted for nests (sa.spi, sa.hard.packets,
+sel.src); VALUE is typed by the attribute or explicitly ("u64:5", "u32:5",
+"u16:5", "u8:5", "str:vti0", "bytes:vti0" with no NUL, "hex:c0000201").
+Prints "error ERRNO: MESSAGE" and exits 1 on an error reply, else "ok" and
+one "PATH=VALUE" line per reply attribute. This lets the selftests send
+requests the espvti tool never would.
 """
 import os
 import socket
@@ -19,15 +20,37 @@ import sys
 NETLINK_GENERIC = 16
 SOL_NETLINK = 270
 NETLINK_EXT_ACK = 11
-NLM_F_REQUEST, NLM_F_ACK = 1, 4
+NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 1, 4, 0x300
+NLMSG_DONE = 3
 NLM_F_CAPPED, NLM_F_ACK_TLVS = 0x100, 0x200
 NLMSG_ERROR, GENL_ID_CTRL = 2, 16
 CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 3, 1, 2
 NLMSGERR_ATTR_MSG = 1
 
-CMDS = {"dev_get": 1}
+CMDS = {"dev_get": 1, "dev_set": 2, "sa_add": 3, "sa_del": 4, "sa_get": 5,
+        "sa_flush": 6, "sel_add": 7, "sel_del": 8, "sel_get": 9, "sel_flush": 10,
+        "sa_set": 11, "stats_get": 12, "stats_reset": 13, "spi_alloc": 14}
+# name: (number, type, nested set)
 ATTRS = {"ifindex": (1, "u32"), "ifname": (2, "str"), "id": (3, "u32"),
-         "mtu": (4, "u32"), "oper_up": (5, "u8"), "carrier": (6, "u8")}
+         "mtu": (4, "u32"), "oper_up": (5, "u8"), "carrier": (6, "u8"),
+         "local": (7, "hex"), "remote": (8, "hex"), "link_netnsid": (9, "u32"),
+         "stats": (10, "nest"), "sa": (11, "nest"), "sel": (12, "nest"),
+         "spi_min": (13, "u32"), "spi_max": (14, "u32"), "reason": (15, "u8"),
+         "expire": (16, "u8"), "flow": (17, "nest")}
+SA_ATTRS = {"dir": (1, "u8"), "spi": (2, "u32"), "alg": (3, "u8"), "key": (4, "hex"),
+            "auth_key": (5, "hex"), "icv_len": (6, "u8"), "esn": (7, "u8"),
+            "replay_window": (8, "u32"), "seq": (9, "u64"), "current": (10, "u8"),
+            "stats": (11, "nest"), "soft": (12, "nest"), "hard": (13, "nest"),
+            "age": (14, "u64"), "use_age": (15, "u64"), "bytes": (16, "u64"),
+            "packets": (17, "u64"), "soft_expired": (18, "u8")}
+LIFE_ATTRS = {"add_secs": (1, "u64"), "use_secs": (2, "u64"), "bytes": (3, "u64"),
+              "packets": (4, "u64")}
+SEL_ATTRS = {"family": (1, "u16"), "src": (2, "hex"), "src_prefix": (3, "u8"),
+             "dst": (4, "hex"), "dst_prefix": (5, "u8"), "proto": (6, "u8"),
+             "sport_min": (7, "u16"), "sport_max": (8, "u16"),
+             "dport_min": (9, "u16"), "dport_max": (10, "u16")}
+NESTS = {"sa": SA_ATTRS, "sel": SEL_ATTRS, "flow": SEL_ATTRS,
+         "soft": LIFE_ATTRS, "hard": LIFE_ATTRS}
 NAMES = {num: (name, kind) for name, (num, kind) in ATTRS.items()}
 
 
@@ -37,6 +60,10 @@ def attr(num, payload):
 
 
 def encode(kind, value):
+    if kind == "u64":
+        return struct.pack("=Q", int(value, 0))
+    if kind == "hex":
+        return bytes.fromhex(value)
     if kind == "u32":
         return struct.pack("=I", int(value, 0))
     if kind == "u16":
@@ -67,11 +94,12 @@ class Genl:
         self.sock.bind((0, 0))
         self.seq = 0
 
-    def request(self, family, cmd, payload, version=1):
+    def request(self, family, cmd, payload, version=1, dump=False):
         self.seq += 1
         body = struct.pack("=BBH", cmd, version, 0) + payload
-        msg = struct.pack("=IHHII", 16 + len(body), family,
-                          NLM_F_REQUEST | NLM_F_ACK, self.seq, 0) + body
+        flags = NLM_F_REQUEST | NLM_F_ACK | (NLM_F_DUMP if dump else 0)
+        msg = struct.pack("=IHHII", 16 + len(body), family, flags,
+                          self.seq, 0) + body
         self.sock.send(msg)
         replies = []
         while True:
@@ -79,6 +107,8 @@ class Genl:
             while data:
                 length, typ, flags, _seq, _pid = struct.unpack_from("=IHHII", data)
                 body, data = data[16:length], data[(length + 3) & ~3:]
+                if typ == NLMSG_DONE:
+                    return 0, "", replies
                 if typ != NLMSG_ERROR:
                     replies.append(body[4:])
                     continue
@@ -103,35 +133,73 @@ class Genl:
         raise SystemExit("no family id")
 
 
+def lookup(table, name):
+    """(number, type) of attribute NAME (or a number) in TABLE."""
+    if name in table:
+        return table[name]
+    return int(name, 0), None
+
+
+def build(args):
+    """Nested attributes from PATH=[TYPE:]VALUE arguments (sa.spi=256)."""
+    tree = {}
+    for arg in args:
+        path, _, value = arg.partition("=")
+        node, table = tree, ATTRS
+        parts = path.split(".")
+        for part in parts[:-1]:
+            num, _kind = lookup(table, part)
+            node = node.setdefault((num, "nest"), {})
+            table = NESTS.get(part, {})
+        num, kind = lookup(table, parts[-1])
+        if ":" in value and value.split(":", 1)[0] in (
+                "u64", "u32", "u16", "u8", "str", "bytes", "hex"):
+            kind, value = value.split(":", 1)
+        node[(num, len(node))] = encode(kind or "u32", value)
+    return encode_tree(tree)
+
+
+def encode_tree(tree):
+    out = b""
+    for (num, _), val in tree.items():
+        out += attr(num | (0x8000 if isinstance(val, dict) else 0),
+                    encode_tree(val) if isinstance(val, dict) else val)
+    return out
+
+
+def show(buf, table, prefix, out):
+    names = {num: (name, kind) for name, (num, kind) in table.items()}
+    for num, val in attrs(buf):
+        name, kind = names.get(num, (str(num), "bytes"))
+        if kind == "nest":
+            show(val, NESTS.get(name, {}), prefix + name + ".", out)
+        elif kind == "str":
+            out.append(f"{prefix}{name}={val.rstrip(bytes(1)).decode()}")
+        elif kind in ("u64", "u32", "u16", "u8") and len(val) in (1, 2, 4, 8):
+            out.append(f"{prefix}{name}={int.from_bytes(val, sys.byteorder)}")
+        else:
+            out.append(f"{prefix}{name}={val.hex()}")
+
+
 def main(argv):
+    dump = bool(argv) and argv[0] == "--dump"
+    if dump:
+        argv = argv[1:]
     if not argv:
         raise SystemExit(__doc__)
     cmd = CMDS.get(argv[0]) or int(argv[0], 0)
-    payload = b""
-    for arg in argv[1:]:
-        name, _, value = arg.partition("=")
-        num, kind = ATTRS.get(name, (None, None))
-        if num is None:
-            num = int(name, 0)
-        if ":" in value and value.split(":", 1)[0] in ("u32", "u16", "u8", "str", "bytes"):
-            kind, value = value.split(":", 1)
-        payload += attr(num, encode(kind or "u32", value))
+    payload = build(argv[1:])
     genl = Genl()
-    err, extack, replies = genl.request(genl.family("espvti"), cmd, payload)
+    err, extack, replies = genl.request(genl.family("espvti"), cmd, payload,
+                                        dump=dump)
     if err:
         print(f"error {err}: {extack}")
         return 1
     print("ok")
     for reply in replies:
-        for num, val in attrs(reply):
-            name, kind = NAMES.get(num, (str(num), "bytes"))
-            if kind == "str":
-                text = val.rstrip(b"\0").decode()
-                print(f"{name}={text}")
-            elif kind in ("u32", "u8") and len(val) in (1, 4):
-                print(f"{name}={int.from_bytes(val, sys.byteorder)}")
-            else:
-                print(f"{name}={val.hex()}")
+        out = []
+        show(reply, ATTRS, "", out)
+        print("\n".join(out))
     return 0
 
 

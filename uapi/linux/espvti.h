@@ -4,7 +4,8 @@
  *
  * Family "espvti". Every request is answered in the caller's network
  * namespace: an interface is named by ESPVTI_A_IFINDEX or ESPVTI_A_IFNAME.
- * Requests that change anything need CAP_NET_ADMIN.
+ * Requests that change anything, SA_GET and joining the events group need
+ * CAP_NET_ADMIN in the user namespace that owns the network namespace.
  *
  * Byte order: SPIs and numbers are host order; addresses are network order
  * (4 bytes for IPv4, 16 for IPv6). Keys are write-only: no reply ever
@@ -39,7 +40,10 @@ enum espvti_cmd {
 	ESPVTI_CMD_SA_ADD,
 	/* SA_DEL: ESPVTI_A_SA with ESPVTI_SA_A_DIR and ESPVTI_SA_A_SPI. */
 	ESPVTI_CMD_SA_DEL,
-	/* SA_GET: dump, the SAs of one interface (no keys). */
+	/*
+	 * SA_GET: one SA (ESPVTI_A_SA with DIR and SPI) or, as a dump, the SAs
+	 * of one interface; never their keys.
+	 */
 	ESPVTI_CMD_SA_GET,
 	/* SA_FLUSH: every SA of one interface. */
 	ESPVTI_CMD_SA_FLUSH,
@@ -150,15 +154,19 @@ enum espvti_alg {
 enum espvti_sa_attr {
 	ESPVTI_SA_A_UNSPEC,
 	ESPVTI_SA_A_DIR,		/* u8, enum espvti_sa_dir */
-	ESPVTI_SA_A_SPI,		/* u32, not 0 */
+	ESPVTI_SA_A_SPI,		/* u32, 256 and up (1..255 are reserved) */
 	ESPVTI_SA_A_ALG,		/* u8, enum espvti_alg */
 	ESPVTI_SA_A_KEY,		/* binary, write-only */
 	ESPVTI_SA_A_AUTH_KEY,		/* binary, write-only */
 	ESPVTI_SA_A_ICV_LEN,		/* u8: 8, 12 or 16 (AES-GCM); 16 */
 	ESPVTI_SA_A_ESN,		/* u8: 1 for 64-bit sequence numbers */
 	ESPVTI_SA_A_REPLAY_WINDOW,	/* u32: packets, 0 (off) .. 65536 */
-	ESPVTI_SA_A_SEQ,		/* u64: outbound, the last number used */
-	ESPVTI_SA_A_CURRENT,		/* u8, in replies: the current outbound SA */
+	ESPVTI_SA_A_SEQ,		/* u64: outbound, the last number used (on
+					 * add: where to start); inbound, in
+					 * replies: the highest received */
+	ESPVTI_SA_A_CURRENT,		/* u8, outbound: the current SA; SA_ADD
+					 * with 0 installs it without switching
+					 * (default 1), SA_SET with 1 switches */
 	ESPVTI_SA_A_STATS,		/* nest of u64, indexed by enum espvti_stat */
 	ESPVTI_SA_A_SOFT,		/* nest, enum espvti_life_attr: soft limits */
 	ESPVTI_SA_A_HARD,		/* nest, enum espvti_life_attr: hard limits */
