@@ -334,9 +334,43 @@ static const struct net_device_ops espvti_netdev_ops = {
 	.ndo_change_mtu		= espvti_change_mtu,
 };
 
+/*
+ * No link-layer header: create() adds nothing. It exists because the
+ * neighbour layer calls it for every IPv4 and IPv6 packet routed into the
+ * interface before the qdisc, with or without carrier; without carrier
+ * the qdisc drops everything before ndo_start_xmit. So it is where traffic
+ * that finds no outbound SA becomes an acquire for the IKE daemon.
+ */
+static int espvti_header_create(struct sk_buff *skb, struct net_device *dev,
+				unsigned short type, const void *daddr,
+				const void *saddr, unsigned int len)
+{
+	struct espvti_dev *edev = netdev_priv(dev);
+	struct espvti_flow fl;
+
+	if (likely(rcu_access_pointer(edev->sa_out)) || !(dev->flags & IFF_UP))
+		return 0;
+	if ((type == ETH_P_IP && pskb_network_may_pull(skb, sizeof(struct iphdr)) &&
+	     ip_hdr(skb)->version == 4) ||
+	    (type == ETH_P_IPV6 && pskb_network_may_pull(skb, sizeof(struct ipv6hdr)) &&
+	     ipv6_hdr(skb)->version == 6)) {
+		rcu_read_lock();
+		if (skb->protocol == htons(type) && !espvti_flow_parse(skb, &fl) &&
+		    espvti_spd_match(rcu_dereference(edev->spd), &fl))
+			espvti_nl_acquire(edev, &fl);
+		rcu_read_unlock();
+	}
+	return 0;
+}
+
+static const struct header_ops espvti_header_ops = {
+	.create	= espvti_header_create,
+};
+
 static void espvti_setup(struct net_device *dev)
 {
 	dev->netdev_ops = &espvti_netdev_ops;
+	dev->header_ops = &espvti_header_ops;
 	dev->type = ARPHRD_NONE;
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP | IFF_MULTICAST;
 	dev->priv_flags |= IFF_NO_QUEUE;
