@@ -1590,9 +1590,10 @@ out:
 
 /*
  * setconf DEV FILE: make the interface what FILE says, without a moment
- * without a current SA or a selector that both have: the addresses, then
- * the SAs missing (the file's current outbound SA made current), then away
- * with the SAs the file does not have; selectors added before others go.
+ * without a current SA or a selector that both have: the addresses, the
+ * selectors (the missing added before the others go), then the SAs missing
+ * (the file's current outbound SA made current), then away with the SAs
+ * the file does not have.
  */
 static int cmd_setconf(const struct ctx *ctx, int argc, char **argv)
 {
@@ -3938,6 +3939,27 @@ static int conf_apply(struct nl *nl, const char *dev, const struct conf *conf,
 		if (ret)
 			return ret;
 	}
+	/*
+	 * Selectors before SAs: what the file's leave out never leaves, even
+	 * when the first SA brings carrier. The file's that are missing, then
+	 * away with the others.
+	 */
+	for (i = 0, sel = conf->sels.items; i < conf->sels.n; i++, sel++) {
+		if (find_sel(sels, sel))
+			continue;
+		ret = sel_change(nl, dev, ESPVTI_CMD_SEL_ADD, sel);
+		if (ret)
+			return ret;
+	}
+	for (i = 0, sel = sels->items; i < sels->n; i++, sel++) {
+		old = *sel;
+		sel_fill(&old);
+		if (find_sel(&conf->sels, &old))
+			continue;
+		ret = sel_change(nl, dev, ESPVTI_CMD_SEL_DEL, &old);
+		if (ret)
+			return ret;
+	}
 	/* New inbound SAs first: the peer may switch to them once it has them too. */
 	for (i = 0, sa = conf->sas.items; i < conf->sas.n; i++, sa++) {
 		if (sa->dir == ESPVTI_SA_DIR_OUT && sa->current)
@@ -3989,23 +4011,6 @@ static int conf_apply(struct nl *nl, const char *dev, const struct conf *conf,
 			if (ret)
 				return ret;
 		}
-	}
-	/* Selectors: the file's that are missing, then away with the others. */
-	for (i = 0, sel = conf->sels.items; i < conf->sels.n; i++, sel++) {
-		if (find_sel(sels, sel))
-			continue;
-		ret = sel_change(nl, dev, ESPVTI_CMD_SEL_ADD, sel);
-		if (ret)
-			return ret;
-	}
-	for (i = 0, sel = sels->items; i < sels->n; i++, sel++) {
-		old = *sel;
-		sel_fill(&old);
-		if (find_sel(&conf->sels, &old))
-			continue;
-		ret = sel_change(nl, dev, ESPVTI_CMD_SEL_DEL, &old);
-		if (ret)
-			return ret;
 	}
 	return 0;
 }
