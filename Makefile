@@ -36,11 +36,9 @@ DESTDIR ?=
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
-BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 DKMS_SRC = $(DESTDIR)/usr/src/espvti-$(VERSION)
 INSTALL ?= install
-# The man page, where it is written.
-MAN8 := $(firstword $(wildcard tools/espvti/espvti.8 Documentation/espvti.8))
 
 all: module tool
 
@@ -60,18 +58,15 @@ install-module: module
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	$(if $(DESTDIR),,depmod -a $(KVER))
 
+# The tool's Makefile installs the tool, espvti(8) and the bash completion.
 install-tool: tool
 	$(MAKE) -C tools/espvti install VERSION=$(VERSION) DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) \
-		SBINDIR=$(SBINDIR)
-	$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR)
-	$(INSTALL) -m 0644 tools/espvti/completion.bash $(DESTDIR)$(BASHCOMPDIR)/espvti
-	$(if $(MAN8),$(INSTALL) -d $(DESTDIR)$(MANDIR)/man8)
-	$(if $(MAN8),$(INSTALL) -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/espvti.8)
+		SBINDIR=$(SBINDIR) MANDIR=$(MANDIR) COMPLETIONDIR=$(COMPLETIONDIR)
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/espvti.ko*
 	$(if $(DESTDIR),,depmod -a $(KVER))
-	rm -f $(DESTDIR)$(SBINDIR)/espvti $(DESTDIR)$(BASHCOMPDIR)/espvti \
+	rm -f $(DESTDIR)$(SBINDIR)/espvti $(DESTDIR)$(COMPLETIONDIR)/espvti \
 		$(DESTDIR)$(MANDIR)/man8/espvti.8
 
 # What DKMS builds: Kbuild, the module, the uapi header, VERSION and
