@@ -5,31 +5,99 @@
 #   make                 the module (espvti.ko) and the tool (tools/espvti/espvti)
 #   make KDIR=...        against another kernel tree or headers
 #   make W=1 C=1         with extra warnings and sparse
+#   make install         the module (to /lib/modules/KVER/updates, then
+#                        depmod), the tool, its man page and bash completion;
+#                        DESTDIR and PREFIX (default /usr/local) are honoured
+#   make uninstall       remove what install installed
+#   make dkms-install    the module's sources to /usr/src/espvti-VERSION and
+#                        `dkms add` (DKMS builds it for each kernel)
+#   make dkms-uninstall  `dkms remove` it from every kernel, and the sources
+#   make dist            espvti-VERSION.tar.gz, reproducible: the files of the
+#                        last commit, its time, sorted, owned by root
 #   make style           checkpatch --strict over the C sources
 #   make check           the test bench: KUnit + netns selftests in VMs
+#   make compat          build and smoke-test on every supported kernel
+#                        (tests/compat/kernels; not part of make check)
 #   make demo            a two-site topology in the stock-kernel VM
 #   make vm-shell        a shell in the stock-kernel VM (VM=debug: debug kernel)
+
+# The one place the version is written.
+VERSION := $(shell cat $(CURDIR)/VERSION)
 
 KDIR ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
 	echo /lib/modules/$$(uname -r)/build; \
 	else ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1; fi)
+# The release of the kernel KDIR is for (Debian's headers carry it in
+# utsrelease.h, not in kernel.release).
+KVER ?= $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+
+DESTDIR ?=
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+DKMS_SRC = $(DESTDIR)/usr/src/espvti-$(VERSION)
+INSTALL ?= install
 
 all: module tool
 
 module:
-	@test -n "$(KDIR)" || { echo "no kernel headers: install linux-headers-amd64 or pass KDIR=" >&2; exit 1; }
+	@test -n "$(KDIR)" && test -d "$(KDIR)" || { \
+		echo "espvti: no kernel headers$(if $(KDIR), at $(KDIR)): install linux-headers-$$(uname -r) (Debian: apt-get install linux-headers-amd64), or pass KDIR=/path/to/headers" >&2; \
+		exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 tool:
-	$(MAKE) -C tools/espvti
+	$(MAKE) -C tools/espvti VERSION=$(VERSION)
+
+install: install-module install-tool
+
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) KERNELRELEASE=$(KVER) INSTALL_MOD_DIR=updates \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+# The tool's Makefile installs the tool, espvti(8) and the bash completion.
+install-tool: tool
+	$(MAKE) -C tools/espvti install VERSION=$(VERSION) DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) \
+		SBINDIR=$(SBINDIR) MANDIR=$(MANDIR) COMPLETIONDIR=$(COMPLETIONDIR)
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/espvti.ko*
+	$(if $(DESTDIR),,depmod -a $(KVER))
+	rm -f $(DESTDIR)$(SBINDIR)/espvti $(DESTDIR)$(COMPLETIONDIR)/espvti \
+		$(DESTDIR)$(MANDIR)/man8/espvti.8
+
+# What DKMS builds: Kbuild, the module, the uapi header, VERSION and
+# dkms.conf with its version filled in.
+DKMS_FILES := Kbuild VERSION module uapi
+
+dkms-install:
+	rm -rf $(DKMS_SRC)
+	$(INSTALL) -d $(DKMS_SRC)
+	cp -R $(DKMS_FILES) $(DKMS_SRC)/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf > $(DKMS_SRC)/dkms.conf
+	$(if $(DESTDIR),,dkms add -m espvti -v $(VERSION))
+
+dkms-uninstall:
+	-dkms remove -m espvti -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+DIST := espvti-$(VERSION)
+dist:
+	scripts/dist.sh $(DIST)
 
 clean:
 	@test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C tools/espvti clean
-	rm -rf tests/build
+	rm -rf tests/build .compat
 
 check:
 	tests/check.sh
+
+compat:
+	tests/compat/compat.sh
 
 style:
 	tests/style.sh
@@ -40,4 +108,5 @@ demo:
 vm-shell:
 	tests/vm/run.sh --kernel $(or $(VM),stock) --shell
 
-.PHONY: all module tool clean check style demo vm-shell
+.PHONY: all module tool install install-module install-tool uninstall dkms-install \
+	dkms-uninstall dist clean check compat style demo vm-shell

@@ -379,7 +379,8 @@ static void espvti_setup(struct net_device *dev)
 	dev->needed_headroom = LL_MAX_HEADER + sizeof(struct ipv6hdr) + 8 +
 			       sizeof(struct ip_esp_hdr) + 16 + sizeof(__be32);
 	dev->needed_tailroom = 16 + 2 + 16;
-	dev->features |= NETIF_F_LLTX | ESPVTI_FEATURES;
+	dev->features |= ESPVTI_FEATURES;
+	espvti_set_lltx(dev);
 	dev->hw_features |= ESPVTI_FEATURES;
 	dev->hw_enc_features |= ESPVTI_FEATURES;
 	dev->mtu = espvti_inner_mtu(&espvti_geom_worst, ESPVTI_DEFAULT_UNDERLAY_MTU);
@@ -390,9 +391,9 @@ static void espvti_setup(struct net_device *dev)
 	netif_keep_dst(dev);
 }
 
-static int espvti_newlink(struct net *src_net, struct net_device *dev,
-			  struct nlattr *tb[], struct nlattr *data[],
-			  struct netlink_ext_ack *extack)
+int espvti_newlink(struct net *src_net, struct net_device *dev,
+		   struct nlattr *tb[], struct nlattr *data[],
+		   struct netlink_ext_ack *extack)
 {
 	static atomic_t next_id = ATOMIC_INIT(0);
 	struct espvti_dev *edev = netdev_priv(dev);
@@ -430,7 +431,7 @@ struct rtnl_link_ops espvti_link_ops __read_mostly = {
 	.kind		= ESPVTI_LINK_KIND,
 	.priv_size	= sizeof(struct espvti_dev),
 	.setup		= espvti_setup,
-	.newlink	= espvti_newlink,
+	.newlink	= espvti_newlink_compat,
 	.dellink	= espvti_dellink,
 	.get_link_net	= espvti_get_link_net,
 };

@@ -173,9 +173,9 @@ static void espvti_output_finish(struct sk_buff *skb, int err)
 	espvti_sa_put(sa);
 }
 
-static void espvti_output_done(struct crypto_async_request *base, int err)
+static void espvti_output_done(espvti_crypto_done_arg *base, int err)
 {
-	struct sk_buff *skb = base->data;
+	struct sk_buff *skb = espvti_crypto_done_data(base);
 
 	local_bh_disable();
 	espvti_output_finish(skb, err);
@@ -505,9 +505,9 @@ out:
 	espvti_sa_put(sa);
 }
 
-static void espvti_input_done(struct crypto_async_request *base, int err)
+static void espvti_input_done(espvti_crypto_done_arg *base, int err)
 {
-	struct sk_buff *skb = base->data;
+	struct sk_buff *skb = espvti_crypto_done_data(base);
 
 	local_bh_disable();
 	espvti_input_finish(skb, err);

@@ -23,7 +23,7 @@
 
 #include <linux/espvti.h>
 
-#define ESPVTI_VERSION "0.1.0"
+#include "compat.h"	/* kernel differences; ESPVTI_VERSION */
 
 struct espvti_sa;
 struct aead_request;

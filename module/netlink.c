@@ -731,7 +731,7 @@ static struct espvti_dev *espvti_nl_dump_lookup(struct sk_buff *skb, struct netl
 {
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
 
-	return espvti_nl_lookup(sock_net(skb->sk), info->attrs, cb->extack);
+	return espvti_nl_lookup(sock_net(skb->sk), espvti_dumpit_attrs(info), cb->extack);
 }
 
 /* cb->args[0]: how many SAs earlier parts returned (the outbound first). */

@@ -65,6 +65,9 @@ check "build: espvti tool, no warnings" \
 check "style: checkpatch --strict clean" tests/style.sh
 check "spec: YAML spec, uapi header and kernel policies agree" tests/spec-check.py
 
+check "packaging: one version in VERSION, dkms.conf, debian/changelog, module and tool; dkms.conf matches Kbuild" \
+	tests/packaging-check.sh
+
 # run_vm KERNEL KDIR: build the module for KDIR, boot KERNEL, run the tests.
 run_vm() {
 	local kernel=$1 kdir=$2 moddir rc vm quick

@@ -31,8 +31,15 @@ if [ -n "$modroot" ]; then
 	while read -r verb path _; do
 		[ "$verb" = insmod ] || continue
 		name=$(basename "$path")
+		# busybox's insmod takes no compressed modules (6.12 on: .ko.xz).
+		case "$name" in
+		*.xz) name=${name%.xz} unpack="xz -dc" ;;
+		*.zst) name=${name%.zst} unpack="zstd -dc" ;;
+		*.gz) name=${name%.gz} unpack="gzip -dc" ;;
+		*) unpack=cat ;;
+		esac
 		grep -qx "$name" "$tmp/modules.order" && continue
-		cp "$path" "$tmp/lib/modules/$name"
+		$unpack "$path" > "$tmp/lib/modules/$name"
 		echo "$name" >> "$tmp/modules.order"
 	done
 fi

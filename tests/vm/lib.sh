@@ -20,7 +20,7 @@ linux_source() {
 # for several kernels (or sparse) do not overwrite each other's objects.
 copy_module_sources() {
 	mkdir -p "$1/tests"
-	rsync -a --delete "$ESPVTI_REPO_DIR/Kbuild" "$ESPVTI_REPO_DIR/module" \
-		"$ESPVTI_REPO_DIR/uapi" "$1/"
+	rsync -a --delete "$ESPVTI_REPO_DIR/Kbuild" "$ESPVTI_REPO_DIR/VERSION" \
+		"$ESPVTI_REPO_DIR/module" "$ESPVTI_REPO_DIR/uapi" "$1/"
 	rsync -a --delete "$ESPVTI_REPO_DIR/tests/kunit" "$1/tests/"
 }

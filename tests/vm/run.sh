@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh --kernel stock|debug [--out DIR] [--timeout S] [--shell] [--] [CMD...]
+# run.sh --kernel stock|stock:SUITE[:HEADERS]|debug [--out DIR] [--timeout S]
+#        [--shell] [--] [CMD...]
 #
 # Boot a bench kernel under QEMU with the host's root shared read-only, run
 # CMD (a bash command line) in the repository inside the guest, and exit
@@ -30,15 +31,18 @@ out=${out:-$repo/tests/build/vm-$kernel}
 
 modroot=
 case "$kernel" in
-stock)
-	{ read -r kver; read -r modroot; read -r _; } < <("$here/stock-kernel.sh")
+stock|stock:*)
+	IFS=: read -r _ suite hpkg <<< "$kernel"
+	{ read -r kver; read -r modroot; read -r _; } < \
+		<("$here/stock-kernel.sh" ${suite:+"$suite"} ${hpkg:+"$hpkg"})
+	[ -n "$modroot" ] || die "no stock kernel '$kernel'"
 	bzimage=$modroot/boot/vmlinuz-$kver
 	;;
 debug)
 	kdir=$("$here/debug-kernel.sh")
 	bzimage=$kdir/arch/x86/boot/bzImage
 	;;
-*) die "unknown kernel '$kernel' (stock or debug)" ;;
+*) die "unknown kernel '$kernel' (stock, stock:SUITE[:HEADERS] or debug)" ;;
 esac
 
 rm -rf "$out"

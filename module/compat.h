@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * espvti: what differs between the kernels the module supports (6.1 to
+ * 7.2), spelled once for the rest of the module.
+ *
+ * Each difference is probed from the target kernel's headers at build time
+ * by module/compat-probe.sh (run from Kbuild), which writes
+ * espvti_probed.h into the build directory: ESPVTI_HAVE_* for each
+ * feature found, and ESPVTI_VERSION from the top-level VERSION file.
+ * Probing what the headers contain, rather than comparing
+ * LINUX_VERSION_CODE, also gets distribution kernels with backports right.
+ *
+ * To support a new kernel: add a probe to compat-probe.sh (a header that
+ * appeared, a line that changed) and its shim here, and keep call sites
+ * spelled the new way where the old kernels can be given that spelling.
+ */
+#ifndef _ESPVTI_COMPAT_H
+#define _ESPVTI_COMPAT_H
+
+#include <linux/crypto.h>
+#include <linux/netdevice.h>
+#include <net/genetlink.h>
+#include <net/rtnetlink.h>
+
+#include "espvti_probed.h"
+
+#ifdef ESPVTI_HAVE_NET_GSO_H
+#include <net/gso.h>		/* skb_gso_segment(), there since 6.4 */
+#endif
+
+/* Lockless transmit: NETIF_F_LLTX until 6.12, dev->lltx since. */
+static inline void espvti_set_lltx(struct net_device *dev)
+{
+#ifdef ESPVTI_HAVE_NETIF_F_LLTX
+	dev->features |= NETIF_F_LLTX;
+#else
+	dev->lltx = true;
+#endif
+}
+
+/*
+ * Crypto completion callbacks get the request's data since 6.3, the
+ * request before: declare them as
+ *	static void done(espvti_crypto_done_arg *arg, int err)
+ * and take the data with espvti_crypto_done_data(arg).
+ */
+#ifdef ESPVTI_HAVE_CRYPTO_DONE_DATA
+#define espvti_crypto_done_arg void
+#define espvti_crypto_done_data(arg) (arg)
+#else
+#define espvti_crypto_done_arg struct crypto_async_request
+#define espvti_crypto_done_data(arg) ((arg)->data)
+#endif
+
+/* A dump's parsed attributes: in genl_dumpit_info.info since 6.2. */
+static inline struct nlattr **espvti_dumpit_attrs(const struct genl_dumpit_info *info)
+{
+#ifdef ESPVTI_HAVE_GENL_DUMPIT_INFO_INFO
+	return info->info.attrs;
+#else
+	return info->attrs;
+#endif
+}
+
+/*
+ * rtnl_link_ops.newlink gets its arguments in struct rtnl_newlink_params
+ * since 6.15: espvti_newlink_compat() has this kernel's type and calls
+ * espvti_newlink() (device.c), which keeps the older arguments.
+ */
+int espvti_newlink(struct net *src_net, struct net_device *dev,
+		   struct nlattr *tb[], struct nlattr *data[],
+		   struct netlink_ext_ack *extack);
+
+#ifdef ESPVTI_HAVE_RTNL_NEWLINK_PARAMS
+static inline int espvti_newlink_compat(struct net_device *dev,
+					struct rtnl_newlink_params *params,
+					struct netlink_ext_ack *extack)
+{
+	return espvti_newlink(params->src_net, dev, params->tb, params->data, extack);
+}
+#else
+static inline int espvti_newlink_compat(struct net *src_net, struct net_device *dev,
+					struct nlattr *tb[], struct nlattr *data[],
+					struct netlink_ext_ack *extack)
+{
+	return espvti_newlink(src_net, dev, tb, data, extack);
+}
+#endif
+
+#endif /* _ESPVTI_COMPAT_H */

@@ -1,0 +1,161 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make compat: for each kernel of tests/compat/kernels
+#   1. fetch Debian's stock image and headers (tests/vm/stock-kernel.sh,
+#      through a private apt configuration for other suites),
+#   2. build the module with W=1 and fail on any warning (the machine's
+#      gcc-12, or a chroot of the suite: tests/compat/chroot.sh),
+#   3. build it again the way users get it, through DKMS (dkms add + dkms
+#      build with dkms.conf as installed, in a DKMS tree of its own so the
+#      machine's DKMS state is not touched),
+#   4. boot the stock image in the bench VM, load the module DKMS built
+#      and run the data-path interop smoke: tests/selftests/datapath.sh
+#      with DP_QUICK=1, the tests in COMPAT_TESTS: by default the XFRM
+#      peer's own baseline, carrier, interop with Linux XFRM over AES-GCM
+#      and ChaCha20-Poly1305 (two combinations of outer family and ESN
+#      each, pings both ways over both inner families and 200 KB of TCP
+#      each way) and espvti against itself; COMPAT_TESTS=all runs every
+#      test of datapath.sh (three times as long).
+# Prints one line per kernel and ends with "N passed, M failed" (kernels).
+# Not part of `make check`: about 10 minutes a kernel on 2 cores, more
+# the first time (downloads, the chroot).
+#
+#   COMPAT_KERNELS="6.12 7.2"   only these lines of tests/compat/kernels
+#   COMPAT_TESTS="xfrm_baseline interop_aes_gcm"   other tests of datapath.sh
+set -uo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo" || exit 1
+. tests/vm/lib.sh
+
+[ "$(id -u)" = 0 ] || die "make compat needs root (DKMS, chroot, debootstrap)"
+tests/deps.sh || die "the bench's packages are missing"
+missing=()
+for p in dkms debootstrap xz-utils zstd; do
+	[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	log "installing: ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >&2 || die "cannot install ${missing[*]}"
+fi
+version=$(cat VERSION)
+tests=${COMPAT_TESTS:-xfrm_baseline carrier interop_aes_gcm interop_chacha20_poly1305 espvti_to_espvti}
+[ "$tests" != all ] || tests=
+build=$repo/tests/build/compat
+mkdir -p "$build"
+passed=0 failed=0
+
+# dkms_build DIR KVER HEADERS [CHROOT-SUITE]: DKMS in a tree of its own
+# under DIR (inside the chroot when one is named); prints the module.
+dkms_build() {
+	local dir=$1 kver=$2 headers=$3 suite=${4:-} top run=()
+	top=$dir
+	if [ -n "$suite" ]; then
+		top=$(tests/compat/chroot.sh "$suite")$dir
+		run=(tests/compat/chroot.sh "$suite")
+	fi
+	rm -rf "$top"
+	mkdir -p "$top/tree"
+	make -s dkms-install DESTDIR="$top/stage" > /dev/null || return 1
+	"${run[@]}" dkms add -m espvti -v "$version" --dkmstree "$dir/tree" \
+		--sourcetree "$dir/stage/usr/src" >&2 || return 1
+	if ! "${run[@]}" dkms build -m espvti -v "$version" -k "$kver" \
+		--kernelsourcedir "$headers" --dkmstree "$dir/tree" \
+		--sourcetree "$dir/stage/usr/src" >&2; then
+		cat "$top/tree/espvti/$version/build/make.log" >&2 2>/dev/null
+		return 1
+	fi
+	ls "$top/tree/espvti/$version/$kver/x86_64/module/espvti.ko"* 2>/dev/null | head -n 1
+}
+
+# chroot_build NAME SUITE KVER: the W=1 build inside the suite's chroot,
+# with the kernel's headers (and DKMS) installed there by apt.
+chroot_build() {
+	local name=$1 suite=$2 kver=$3 root dest
+	root=$(tests/compat/chroot.sh "$suite") || return 1
+	if ! tests/compat/chroot.sh "$suite" dpkg -s "linux-headers-$kver" dkms > /dev/null 2>&1; then
+		log "installing linux-headers-$kver and dkms in the $suite chroot"
+		tests/compat/chroot.sh "$suite" sh -c "apt-get update -q && apt-get install -y -q linux-headers-$kver dkms" >&2 ||
+			return 1
+	fi
+	dest=/build/mod-$name
+	copy_module_sources "$root$dest"
+	if ! tests/compat/chroot.sh "$suite" make -C "/usr/src/linux-headers-$kver" M="$dest" W=1 modules \
+		> "$root$dest/build.log" 2>&1; then
+		cat "$root$dest/build.log" >&2
+		return 1
+	fi
+	! grep -E 'warning:|error:' "$root$dest/build.log" >&2
+}
+
+while read -r name suite headers builder; do
+	case "$name" in ''|'#'*) continue ;; esac
+	if [ -n "${COMPAT_KERNELS:-}" ] && [[ " $COMPAT_KERNELS " != *" $name "* ]]; then
+		continue
+	fi
+	out=$build/$name
+	rm -rf "$out"
+	mkdir -p "$out"
+	logf=$out/compat.log
+	b=FAIL d=FAIL v=FAIL kver=?
+	log "$name: fetching the kernel"
+	args=() spec=stock
+	if [ "$suite" != installed ]; then
+		args=("$suite" "$headers")
+		spec=stock:$suite:$headers
+	fi
+	if info=$(tests/vm/stock-kernel.sh "${args[@]}" 2>>"$logf"); then
+		{ read -r kver; read -r _; read -r hdir; } <<< "$info"
+		log "$name: $kver: building with W=1"
+		if [ "$builder" = chroot ]; then
+			chroot_build "$name" "$suite" "$kver" >> "$logf" 2>&1 && b=ok
+			hdir=/usr/src/linux-headers-$kver
+		else
+			tests/build-module.sh "compat-$name" "$hdir" >> "$logf" 2>&1 && b=ok
+		fi
+		log "$name: $kver: building through DKMS"
+		if [ "$builder" = chroot ]; then
+			ko=$(dkms_build "/build/dkms-$name" "$kver" "$hdir" "$suite" 2>>"$logf")
+		else
+			ko=$(dkms_build "$out/dkms" "$kver" "$hdir" 2>>"$logf")
+		fi
+		if [ -n "$ko" ]; then
+			mkdir -p "$out/mod"
+			case "$ko" in
+			*.xz) xz -dc "$ko" > "$out/mod/espvti.ko" ;;
+			*.zst) zstd -dc "$ko" > "$out/mod/espvti.ko" ;;
+			*) cp "$ko" "$out/mod/espvti.ko" ;;
+			esac
+			modinfo -F vermagic "$out/mod/espvti.ko" | grep -q "^$kver " &&
+				[ "$(modinfo -F version "$out/mod/espvti.ko")" = "$version" ] && d=ok
+		fi
+		if [ "$d" = ok ]; then
+			log "$name: $kver: booting the stock image with the DKMS module"
+			tests/vm/run.sh --kernel "$spec" --out "$out/vm" -- \
+				DP_QUICK=1 "TESTS=$(printf '%q' "$tests")" \
+				tests/guest-tests.sh "$out/mod" datapath.sh >> "$logf" 2>&1
+			rc=$?
+			n_ok=$(grep -c '^ok - ' "$out/vm/results.tap" 2>/dev/null)
+			n_not=$(grep -c '^not ok - ' "$out/vm/results.tap" 2>/dev/null)
+			if [ "$rc" = 0 ] && [ "${n_not:-1}" = 0 ] && [ "${n_ok:-0}" -gt 2 ]; then
+				v="ok ($n_ok passed)"
+			else
+				v="FAIL (exit $rc, ${n_ok:-0} passed, ${n_not:-?} failed)"
+			fi
+		fi
+	fi
+	line="compat: $name $kver: build W=1 $b, dkms $d, vm smoke $v"
+	if [ "$b" = ok ] && [ "$d" = ok ] && [ "${v%% *}" = ok ]; then
+		echo "ok - $line"
+		passed=$((passed + 1))
+	else
+		echo "not ok - $line (log: ${logf#"$repo/"})"
+		grep -E '^not ok|error|warning:|\[bench\] error' "$logf" | head -n 20 | sed 's/^/#   /'
+		failed=$((failed + 1))
+	fi
+done < tests/compat/kernels
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
