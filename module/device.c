@@ -27,6 +27,7 @@
 #include <net/ipv6.h>
 #include <net/route.h>
 #include <net/rtnetlink.h>
+#include <net/sch_generic.h>
 
 #include "espvti.h"
 
@@ -339,7 +340,9 @@ static const struct net_device_ops espvti_netdev_ops = {
  * neighbour layer calls it for every IPv4 and IPv6 packet routed into the
  * interface before the qdisc, with or without carrier; without carrier
  * the qdisc drops everything before ndo_start_xmit. So it is where traffic
- * that finds no outbound SA becomes an acquire for the IKE daemon.
+ * that finds no outbound SA becomes an acquire for the IKE daemon, and
+ * where such a packet is counted (tx_no_sa) when the qdisc will drop it
+ * silently. Packet sockets' frames are not: the core counts those.
  */
 static int espvti_header_create(struct sk_buff *skb, struct net_device *dev,
 				unsigned short type, const void *daddr,
@@ -356,8 +359,14 @@ static int espvti_header_create(struct sk_buff *skb, struct net_device *dev,
 	     ipv6_hdr(skb)->version == 6)) {
 		rcu_read_lock();
 		if (skb->protocol == htons(type) && !espvti_flow_parse(skb, &fl) &&
-		    espvti_spd_match(rcu_dereference(edev->spd), &fl))
+		    espvti_spd_match(rcu_dereference(edev->spd), &fl)) {
 			espvti_nl_acquire(edev, &fl);
+			if (rcu_access_pointer(netdev_get_tx_queue(dev, 0)->qdisc) == &noop_qdisc &&
+			    !(skb->sk && skb->sk->sk_family == AF_PACKET)) {
+				espvti_count(edev, NULL, ESPVTI_STAT_TX_NO_SA);
+				dev_core_stats_tx_dropped_inc(dev);
+			}
+		}
 		rcu_read_unlock();
 	}
 	return 0;

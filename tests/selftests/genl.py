@@ -3,6 +3,7 @@
 """Send one raw espvti generic netlink request and print the answer.
 
     genl.py [--dump] CMD [ATTR=VALUE...]
+    genl.py --refused IFNAME CMD [ATTR=VALUE...]
 
 CMD is a command number or name (dev_get, sa_add, ...); ATTR is an
 attribute name or number, dotted for nests (sa.spi, sa.hard.packets,
@@ -10,7 +11,9 @@ sel.src); VALUE is typed by the attribute or explicitly ("u64:5", "u32:5",
 "u16:5", "u8:5", "str:vti0", "bytes:vti0" with no NUL, "hex:c0000201").
 Prints "error ERRNO: MESSAGE" and exits 1 on an error reply, else "ok" and
 one "PATH=VALUE" line per reply attribute. This lets the selftests send
-requests the espvti tool never would.
+requests the espvti tool never would. --refused: the request must be
+refused with a message, and IFNAME's SAs, selectors and parameters (as
+the kernel reports them) must be the same after it as before.
 """
 import os
 import socket
@@ -181,7 +184,41 @@ def show(buf, table, prefix, out):
             out.append(f"{prefix}{name}={val.hex()}")
 
 
+def state(genl, family, ifname):
+    """What the kernel says about IFNAME's SAs, selectors and itself, less
+    what moves by itself (ages, counters)."""
+    out = []
+    name = attr(2, ifname.encode() + bytes(1))
+    for cmd, dump in ((5, True), (9, True), (1, False)):
+        err, extack, replies = genl.request(family, cmd, name, dump=dump)
+        out.append(f"cmd {cmd}: {err} {extack}")
+        for reply in replies:
+            show(reply, ATTRS, "", out)
+    return [line for line in out if ".age=" not in line and "use_age=" not in line
+            and not line.startswith("stats.")]
+
+
+def refused_unchanged(argv):
+    """--refused IFNAME CMD ATTRS...: the request is refused with a message
+    and IFNAME's state is what it was (exit 0); else exit 1, saying why."""
+    ifname, cmd, args = argv[0], argv[1], argv[2:]
+    genl = Genl()
+    family = genl.family("espvti")
+    before = state(genl, family, ifname)
+    err, extack, _replies = genl.request(family, CMDS.get(cmd) or int(cmd, 0),
+                                         build(args))
+    after = state(genl, family, ifname)
+    print(f"error {err}: {extack}" if err else "accepted")
+    if before != after:
+        print("state changed:", [l for l in after if l not in before],
+              [l for l in before if l not in after])
+        return 1
+    return 0 if err and extack else 1
+
+
 def main(argv):
+    if argv and argv[0] == "--refused":
+        return refused_unchanged(argv[1:])
     dump = bool(argv) and argv[0] == "--dump"
     if dump:
         argv = argv[1:]
