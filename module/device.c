@@ -546,6 +546,10 @@ static int espvti_netdev_event(struct notifier_block *nb, unsigned long event,
 		list_del(&edev->list);
 		en->gen++;
 		break;
+	case NETDEV_UP:
+	case NETDEV_DOWN:
+		espvti_nl_notify_dev(edev);	/* up or down by hand */
+		break;
 	}
 	return NOTIFY_DONE;
 }

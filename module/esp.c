@@ -434,6 +434,7 @@ static enum espvti_stat espvti_deliver(struct espvti_sa *sa, struct sk_buff *skb
 
 	if (espvti_flow_parse(skb, &fl))
 		return ESPVTI_STAT_RX_MALFORMED;
+	espvti_flow_reverse(&fl);	/* selectors are written as we send */
 	rcu_read_lock();
 	match = espvti_spd_match(rcu_dereference(edev->spd), &fl);
 	rcu_read_unlock();

@@ -104,6 +104,7 @@ struct espvti_spd {
 bool espvti_sel_match(const struct espvti_sel *sel, const struct espvti_flow *fl);
 bool espvti_spd_match(const struct espvti_spd *spd, const struct espvti_flow *fl);
 int espvti_flow_parse(struct sk_buff *skb, struct espvti_flow *fl);
+void espvti_flow_reverse(struct espvti_flow *fl);
 const char *espvti_sel_check(const struct espvti_sel *sel);
 void espvti_sel_any(struct espvti_sel *sel, u16 family);
 

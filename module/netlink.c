@@ -136,7 +136,12 @@ static int espvti_nl_fill_dev(struct sk_buff *skb, const struct espvti_dev *edev
 
 	if (espvti_nl_put_ifname(skb, edev) ||
 	    nla_put_u32(skb, ESPVTI_A_MTU, READ_ONCE(dev->mtu)) ||
-	    nla_put_u8(skb, ESPVTI_A_OPER_UP, netif_oper_up(dev)) ||
+	    /*
+	     * An event goes out before linkwatch updates the operational
+	     * state: it says what that state becomes.
+	     */
+	    nla_put_u8(skb, ESPVTI_A_OPER_UP, cmd == ESPVTI_CMD_DEV_CHANGE_NTF ?
+		       netif_running(dev) && netif_carrier_ok(dev) : netif_oper_up(dev)) ||
 	    nla_put_u8(skb, ESPVTI_A_CARRIER, netif_carrier_ok(dev)) ||
 	    espvti_nl_put_peer(skb, rtnl_dereference(edev->peer)) ||
 	    espvti_stats_put(skb, ESPVTI_A_STATS, edev->stats, edev->stats_base))

@@ -140,6 +140,19 @@ static void espvti_flow_ports(struct sk_buff *skb, unsigned int off,
 }
 
 /*
+ * @fl seen from the other end: what an inbound packet is checked as, so
+ * that one selector covers both directions (RFC 4301 section 5.2: the
+ * SPD entry's local and remote sides). ICMP type and code stay put.
+ */
+void espvti_flow_reverse(struct espvti_flow *fl)
+{
+	swap(fl->src, fl->dst);
+	if (fl->proto != IPPROTO_ICMP && fl->proto != IPPROTO_ICMPV6)
+		swap(fl->sport, fl->dport);
+}
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_flow_reverse);
+
+/*
  * The selector fields of the IP packet at skb_network_header(@skb), whose
  * header must be in the linear area. Ports only from a first fragment;
  * IPv6 extension headers are skipped.

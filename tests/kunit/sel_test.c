@@ -276,7 +276,35 @@ static void flow_from_packets(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/*
+ * An inbound packet is checked reversed: a selector written for what we
+ * send (10.1/24 to 10.2/24, to UDP port 53) covers the answers too; ICMP
+ * type and code are not ports and stay where they are.
+ */
+static void sel_inbound_reversed(struct kunit *test)
+{
+	struct espvti_sel s = sel4("10.1.0.0", 24, "10.2.0.0", 24);
+	struct espvti_flow in = flow4("10.2.0.9", "10.1.0.5", IPPROTO_UDP, 53, 40000);
+	struct espvti_flow icmp = flow4("10.2.0.9", "10.1.0.5", IPPROTO_ICMP, 0, 0);
+
+	s.proto = IPPROTO_UDP;
+	s.dport_min = 53;
+	s.dport_max = 53;
+	KUNIT_EXPECT_FALSE(test, match(&s, in));
+	espvti_flow_reverse(&in);
+	KUNIT_EXPECT_TRUE(test, match(&s, in));
+	KUNIT_EXPECT_EQ(test, in.sport, 40000);
+	KUNIT_EXPECT_EQ(test, in.dport, 53);
+
+	icmp.sport = 8;		/* echo request, code 0 */
+	espvti_flow_reverse(&icmp);
+	KUNIT_EXPECT_EQ(test, icmp.sport, 8);
+	KUNIT_EXPECT_EQ(test, icmp.dport, 0);
+	KUNIT_EXPECT_EQ(test, icmp.src.v4, v4("10.1.0.5").v4);
+}
+
 static struct kunit_case espvti_sel_cases[] = {
+	KUNIT_CASE(sel_inbound_reversed),
 	KUNIT_CASE(sel_any_matches_its_family_only),
 	KUNIT_CASE(sel_prefixes),
 	KUNIT_CASE(sel_ipv6_prefixes),
