@@ -31,6 +31,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1531,11 +1532,16 @@ static void monitor_signal(int sig)
 	_exit(0);	/* what was printed is flushed already: an event a line */
 }
 
-/* monitor: print each event of the "events" group as it comes, a line each. */
+/*
+ * monitor: print each event of the "events" group as it comes, a line
+ * each, until killed (SIGINT, SIGTERM: status 0) or until what reads the
+ * output closes it (status 0 too).
+ */
 static int cmd_monitor(const struct ctx *ctx, int argc, char **argv)
 {
 	struct sigaction act = { .sa_handler = monitor_signal };
 	int size = 4 << 20, ret = 0;
+	struct pollfd fds[2] = {};
 	struct nl nl = {};
 	ssize_t len;
 
@@ -1561,8 +1567,28 @@ static int cmd_monitor(const struct ctx *ctx, int argc, char **argv)
 	sigemptyset(&act.sa_mask);
 	sigaction(SIGINT, &act, NULL);
 	sigaction(SIGTERM, &act, NULL);
+	fds[0].fd = mnl_socket_get_fd(nl.sock);
+	fds[0].events = POLLIN;
+	fds[1].fd = STDOUT_FILENO;
+	fds[1].events = 0;	/* POLLERR, POLLHUP: always reported */
 
 	for (;;) {
+		/*
+		 * Wait for an event, or for the reader of our output to go: a
+		 * pipe whose reader closed it reports POLLERR at once, not only
+		 * when the next event is written.
+		 */
+		if (poll(fds, MNL_ARRAY_SIZE(fds), -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "espvti: cannot wait for events: %s\n", strerror(errno));
+			ret = ERR_FAIL;
+			break;
+		}
+		if (fds[1].revents)
+			break;	/* nobody reads what we print any more */
+		if (!fds[0].revents)
+			continue;
 		len = mnl_socket_recvfrom(nl.sock, nl_buf, sizeof(nl_buf));
 		if (len < 0 && errno == ENOBUFS) {
 			fprintf(stderr, "espvti: events lost: the socket's buffer overflowed\n");
