@@ -11,7 +11,7 @@
  *   espvti [-j] [-n NETNS] sa show|get|allocspi DEV ...
  *   espvti [-n NETNS] policy add|del|flush DEV ...
  *   espvti [-j] [-n NETNS] policy show DEV
- *   espvti [-j] [-n NETNS] monitor
+ *   espvti [-j] [-t] [-n NETNS] monitor
  *   espvti [-n NETNS] setconf DEV FILE
  *   espvti [-n NETNS] showconf DEV
  *
@@ -193,6 +193,7 @@ struct ctx {
 	const char *netns;
 	bool json;
 	bool stats;			/* -s */
+	bool timestamp;			/* -t */
 	const struct verb *verb;
 };
 
@@ -759,7 +760,7 @@ static void print_sel_json(const void *item);
 static void print_stats_fields(const struct stats *stats);
 static void print_stats_plain(const struct stats *stats, const char *indent);
 static void print_event_plain(const struct msg *m);
-static void print_event_json(const struct msg *m);
+static void print_event_json(const struct msg *m, const char *stamp);
 static void print_flow_plain(const struct espvti_sel *fl);
 static void print_flow_json(const struct espvti_sel *fl);
 static const char *addr_str(const struct addr *addr, char *buf, size_t size);
@@ -857,6 +858,7 @@ static int run(int argc, char **argv)
 		{ "json",	no_argument,		NULL, 'j' },
 		{ "netns",	required_argument,	NULL, 'n' },
 		{ "stats",	no_argument,		NULL, 's' },
+		{ "timestamp",	no_argument,		NULL, 't' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{}
@@ -864,7 +866,7 @@ static int run(int argc, char **argv)
 	struct ctx ctx = {};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+jn:shV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jn:sthV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			ctx.json = true;
@@ -874,6 +876,9 @@ static int run(int argc, char **argv)
 			break;
 		case 's':
 			ctx.stats = true;
+			break;
+		case 't':
+			ctx.timestamp = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -978,6 +983,7 @@ static void usage(FILE *f)
 		"  -j, --json           print JSON\n"
 		"  -n, --netns NETNS    run in the network namespace NETNS, as ip -n\n"
 		"  -s, --stats          show: the counters too; stats: each SA's too\n"
+		"  -t, --timestamp      monitor: when each event came, in seconds since 1970\n"
 		"Exit status: 0 success, 1 the kernel or the system refused, 2 bad\n"
 		"arguments.\n"
 		"See espvti(8).\n");
@@ -2593,20 +2599,31 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* An event: printed on a line of its own. */
+/*
+ * An event: printed on a line of its own; with -t after when it came, in
+ * seconds since the epoch (text), or with it as "time" (JSON).
+ */
 static int event_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct ctx *ctx = data;
+	char stamp[32] = "";
+	struct timespec ts;
 	struct msg m;
 	int ret;
 
+	if (ctx->timestamp && !clock_gettime(CLOCK_REALTIME, &ts))
+		snprintf(stamp, sizeof(stamp), "%lld.%06ld", (long long)ts.tv_sec,
+			 ts.tv_nsec / 1000);
 	ret = msg_cb(nlh, &m);
 	if (ret != MNL_CB_OK)
 		return ret;
-	if (ctx->json)
-		print_event_json(&m);
-	else
+	if (ctx->json) {
+		print_event_json(&m, stamp);
+	} else {
+		if (stamp[0])
+			printf("%s ", stamp);
 		print_event_plain(&m);
+	}
 	putchar('\n');
 	return MNL_CB_OK;
 }
@@ -3121,15 +3138,18 @@ static void print_event_plain(const struct msg *m)
 		printf(" remote %s", addr_str(&m->remote, buf, sizeof(buf)));
 }
 
-/* An event as one JSON object. */
-static void print_event_json(const struct msg *m)
+/* An event as one JSON object; "time" first when @stamp is not "". */
+static void print_event_json(const struct msg *m, const char *stamp)
 {
 	char buf[INET6_ADDRSTRLEN];
 
+	putchar('{');
+	if (stamp[0])
+		printf("\"time\":%s,", stamp);
 	if (m->cmd <= ESPVTI_CMD_MAX && event_names[m->cmd])
-		printf("{\"event\":\"%s\"", event_names[m->cmd]);
+		printf("\"event\":\"%s\"", event_names[m->cmd]);
 	else
-		printf("{\"event\":\"event-%u\"", m->cmd);
+		printf("\"event\":\"event-%u\"", m->cmd);
 	printf(",\"ifname\":");
 	print_json_string(m->ifname);
 	printf(",\"ifindex\":%u", m->ifindex);
