@@ -816,7 +816,7 @@ static const struct verb verbs[] = {
 	{ .name = "show", .args = "[DEV]", .fn = cmd_show },
 	{ .name = "set", .args = "DEV [local ADDR] [remote ADDR]", .fn = cmd_set },
 	{ .name = "stats", .args = "[-s] DEV [reset]", .fn = cmd_stats },
-	{ .name = "monitor", .args = "", .fn = cmd_monitor },
+	{ .name = "monitor", .args = "[-j] [-t]", .fn = cmd_monitor },
 	{ .name = "setconf", .args = "DEV FILE", .fn = cmd_setconf },
 	{ .name = "showconf", .args = "DEV", .fn = cmd_showconf },
 	{ .obj = "sa", .name = "add", .fn = cmd_sa_add,
@@ -1548,11 +1548,20 @@ static int cmd_monitor(const struct ctx *ctx, int argc, char **argv)
 	struct sigaction act = { .sa_handler = monitor_signal };
 	int size = 4 << 20, ret = 0;
 	struct pollfd fds[2] = {};
+	struct ctx opts = *ctx;
 	struct nl nl = {};
 	ssize_t len;
 
-	if (no_more_args(ctx, argc, argv))
-		return ERR_USAGE;
+	/* -j and -t may follow the command too, as in "espvti monitor -j". */
+	for (; argc; argc--, argv++) {
+		if (!strcmp(argv[0], "-j") || !strcmp(argv[0], "--json"))
+			opts.json = true;
+		else if (!strcmp(argv[0], "-t") || !strcmp(argv[0], "--timestamp"))
+			opts.timestamp = true;
+		else
+			return no_more_args(ctx, argc, argv);
+	}
+	ctx = &opts;
 	if (nl_start(&nl, ctx->netns))
 		return ERR_FAIL;
 	if (!nl.events) {
