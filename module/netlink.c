@@ -31,7 +31,8 @@ const struct nla_policy espvti_life_policy[ESPVTI_LIFE_A_MAX + 1] = {
 };
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_life_policy);
 
-#define ESPVTI_READ_ONLY { .type = NLA_REJECT, .reject_message = "read-only: only the kernel sets it" }
+#define ESPVTI_READ_ONLY \
+	{ .type = NLA_REJECT, .reject_message = "read-only: only the kernel sets it" }
 
 const struct nla_policy espvti_sa_policy[ESPVTI_SA_A_MAX + 1] = {
 	[ESPVTI_SA_A_DIR]		= NLA_POLICY_RANGE(NLA_U8, ESPVTI_SA_DIR_IN,

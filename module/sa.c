@@ -474,7 +474,8 @@ int espvti_sa_insert(struct espvti_dev *edev, struct espvti_sa *sa, bool make_cu
 	sa->life.add_ns = ktime_get_boottime_ns();
 	if (sa->dir == ESPVTI_SA_DIR_OUT) {
 		if (espvti_sa_find(edev, ESPVTI_SA_DIR_OUT, sa->spi)) {
-			NL_SET_ERR_MSG(extack, "SPI: the interface has an outbound SA with it already");
+			NL_SET_ERR_MSG(extack,
+				       "SPI: the interface has an outbound SA with it already");
 			return -EEXIST;
 		}
 		list_add_tail(&sa->list, &edev->sa_outs);

@@ -10,14 +10,15 @@
 #   cpB: vethB 10.0.0.2/24, vti0 (or xfrm0, if_id 42) 172.16.0.2, fd01::2
 #
 # Events are read with `espvti monitor -j`, each line stamped with the
-# time it arrived (seconds since the epoch, as `date +%s.%N`).
+# time it arrived (seconds since the epoch, bash's $EPOCHREALTIME).
 #
-# DP_QUICK=1 (the slow debug kernel): 5 rekeys under traffic instead of 20.
+# DP_QUICK=1 (the slow debug kernel): 5 rekeys under traffic instead of
+# 20, pings every 100 ms instead of 20.
 . "$(dirname "$0")/lib.sh"
 
 ALG=aes-gcm
-REKEYS=20
-[ "${DP_QUICK:-0}" = 1 ] && REKEYS=5
+REKEYS=20 PING_I=0.02
+[ "${DP_QUICK:-0}" = 1 ] && REKEYS=5 PING_I=0.1
 BG_PIDS=()
 TMPD=
 
@@ -52,9 +53,14 @@ key() {
 		cut -c1-42
 }
 
-# topo: the two namespaces and their underlay.
+# topo: the two namespaces and their underlay. IPv6 is off on the
+# tunnels made afterwards: only what a test sends goes through them (no
+# router solicitations or MLD reports), so packet and byte counts are
+# exact.
 topo() {
 	ns_new cpA cpB
+	q ip netns exec cpA sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	q ip netns exec cpB sysctl -qw net.ipv6.conf.default.disable_ipv6=1
 	q ip link add vethA netns cpA type veth peer name vethB netns cpB
 	q ip -n cpA addr add 10.0.0.1/24 dev vethA
 	q ip -n cpB addr add 10.0.0.2/24 dev vethB
@@ -108,7 +114,7 @@ xfrm_peer() {
 monitor() {
 	ip netns exec "$1" "$ESPVTI" -j monitor 2>"$TMPD/$2.err" |
 		while IFS= read -r line; do
-			printf '%s %s\n' "$(date +%s.%N)" "$line"
+			printf '%s %s\n' "$EPOCHREALTIME" "$line"
 		done >"$TMPD/$2" &
 	BG_PIDS+=($!)
 	# Subscribed once it answers: wait until its socket exists.
@@ -185,8 +191,10 @@ test_lifetime_packets() {
 	expect_eq "hard events" "$(count mon '.event == "sa-expire" and .expire == "hard"')" 1
 	expect_eq "deletions" "$(events mon 'select(.event == "sa-del") | .reason + " " + (.sa.spi | tostring)')" \
 		"expired $((0x1001))"
-	expect_eq "order" "$(events mon '.event + (.expire // "")' | paste -sd' ')" \
+	expect_eq "order" "$(events mon 'select(.event != "acquire") | .event + (.expire // "")' | paste -sd' ')" \
 		"sa-expiresoft sa-expirehard sa-del dev-change"
+	# The pings after it meet no SA: the IKE daemon hears of them.
+	[ "$(count mon '.event == "acquire"')" -ge 1 ] || fail "no acquire after the SA went"
 	expect_eq "packets the peer received" \
 		"$("$ESPVTI" -n cpB -j sa show vti0 | jq '.[] | select(.dir == "in") | .stats.rx_packets')" 7
 	expect_eq "A's outbound SAs" "$(sa_json cpA | jq '[.[] | select(.dir == "out")] | length')" 0
@@ -200,11 +208,12 @@ test_lifetime_time() {
 	pair 0x1001 0x2001
 	monitor cpB mon
 	local t0
-	t0=$(date +%s.%N)
+	t0=$EPOCHREALTIME
 	sa cpB in 0x1002 limit time-soft 2 limit time-hard 4
-	wait_event mon 'select(.event == "sa-del" and .sa.spi == 4098)' 10
-	between "soft expiry after" "$(awk -v a="$(event_time mon '.event == "sa-expire" and .expire == "soft"')" -v b="$t0" 'BEGIN { print a - b }')" 1.8 3.5
-	between "hard expiry after" "$(awk -v a="$(event_time mon '.event == "sa-expire" and .expire == "hard"')" -v b="$t0" 'BEGIN { print a - b }')" 3.8 5.5
+	wait_event mon 'select(.event == "sa-del" and .sa.spi == 4098)' 15
+	# Never early; late only by as much as a loaded slow guest makes it.
+	between "soft expiry after" "$(awk -v a="$(event_time mon '.event == "sa-expire" and .expire == "soft"')" -v b="$t0" 'BEGIN { print a - b }')" 1.8 8
+	between "hard expiry after" "$(awk -v a="$(event_time mon '.event == "sa-expire" and .expire == "hard"')" -v b="$t0" 'BEGIN { print a - b }')" 3.8 10
 	expect_eq "SAs left" "$(sa_json cpB | jq -c '[.[] | .spi] | sort')" "[$((0x1001)),$((0x2001))]"
 	# Soft expiry is only an event: the SA works on.
 	expect_eq "soft only" "$(count mon '.event == "sa-expire" and .sa.spi == 4097')" 0
@@ -222,10 +231,10 @@ test_lifetime_use_time() {
 	sleep 3
 	expect_eq "unused: no expiry" "$(count mon '.event == "sa-expire"')" 0
 	local t0
-	t0=$(date +%s.%N)
+	t0=$EPOCHREALTIME
 	q ip netns exec cpA ping -c 1 -W 2 172.16.0.2
-	wait_event mon 'select(.event == "sa-del")' 6
-	between "use expiry after" "$(awk -v a="$(event_time mon '.event == "sa-expire" and .expire == "hard"')" -v b="$t0" 'BEGIN { print a - b }')" 1.5 4
+	wait_event mon 'select(.event == "sa-del")' 10
+	between "use expiry after" "$(awk -v a="$(event_time mon '.event == "sa-expire" and .expire == "hard"')" -v b="$t0" 'BEGIN { print a - b }')" 1.5 8
 }
 
 # Byte limits: soft and hard after as many bytes.
@@ -291,7 +300,7 @@ rekeys_espvti() {
 		sa cpB out "$nin"
 		q "$ESPVTI" -n cpA sa del vti0 dir out spi "$out"	# 3. old outbound go
 		q "$ESPVTI" -n cpB sa del vti0 dir out spi "$in"
-		sleep 0.2			# 4. old inbound go once the peer switched
+		sleep 0.5			# 4. old inbound go once the peer switched
 		q "$ESPVTI" -n cpA sa del vti0 dir in spi "$in"
 		q "$ESPVTI" -n cpB sa del vti0 dir in spi "$out"
 		out=$nout in=$nin
@@ -311,7 +320,7 @@ rekeys_xfrm() {
 			mode tunnel if_id 42 flag af-unspec aead 'rfc4106(gcm(aes))' "$(key "$nin")" 128
 		q "$ESPVTI" -n cpA sa del vti0 dir out spi "$out"
 		q ip -n cpB xfrm state del src 10.0.0.2 dst 10.0.0.1 proto esp spi "$in"
-		sleep 0.2
+		sleep 0.5
 		q "$ESPVTI" -n cpA sa del vti0 dir in spi "$in"
 		q ip -n cpB xfrm state del src 10.0.0.1 dst 10.0.0.2 proto esp spi "$out"
 		out=$nout in=$nin
@@ -324,21 +333,24 @@ rekey_under_traffic() {
 	ip -n cpA monitor link >"$TMPD/links" 2>&1 &
 	BG_PIDS+=($!)
 	monitor cpA mon
-	ip netns exec cpA ping -i 0.02 -W 3 172.16.0.2 >"$TMPD/pingA" 2>&1 &
+	ip netns exec cpA ping -i "$PING_I" -W 3 172.16.0.2 >"$TMPD/pingA" 2>&1 &
 	local pa=$!
-	ip netns exec cpB ping -i 0.02 -W 3 172.16.0.1 >"$TMPD/pingB" 2>&1 &
+	ip netns exec cpB ping -i "$PING_I" -W 3 172.16.0.1 >"$TMPD/pingB" 2>&1 &
 	local pb=$!
 	sleep 1
 	"rekeys_$1" "$REKEYS"
 	sleep 1
 	kill -INT "$pa" "$pb"
 	wait "$pa" "$pb" || true
-	local s
+	# Every echo request answered: no gap in the sequence numbers of the
+	# replies (the one in flight when ping was stopped is not a loss).
+	local s seqs
 	for s in pingA pingB; do
-		expect_match "$s" "$(cat "$TMPD/$s")" ' 0% packet loss'
+		seqs=$(grep -o 'icmp_seq=[0-9]*' "$TMPD/$s" | cut -d= -f2 | sort -n | uniq)
+		[ "$(wc -l <<< "$seqs")" -gt 20 ] || fail "$s: too few replies: $(tail -3 "$TMPD/$s")"
+		expect_eq "$s: replies 1..last, none missing" \
+			"$(head -1 <<< "$seqs") $(wc -l <<< "$seqs")" "1 $(tail -1 <<< "$seqs")"
 	done
-	has_lines=$(grep -c . "$TMPD/pingA")
-	[ "$has_lines" -gt 5 ] || fail "ping printed nothing"
 	expect_eq "carrier changes" "$(count mon '.event == "dev-change"')" 0
 	if grep -E 'vti0.*(NO-CARRIER|state DOWN)' "$TMPD/links"; then
 		fail "vti0 lost carrier during the rekeys: $(cat "$TMPD/links")"
@@ -407,7 +419,7 @@ test_sa_events() {
 	q "$ESPVTI" -n cpA sa flush vti0
 	sa cpA in 0x2003
 	q ip -n cpA link del vti0
-	sleep 0.5
+	wait_event mon 'select(.event == "sa-del" and .reason == "dev-gone")' 10
 	expect_eq "events" "$(events mon '[.event, (.sa.spi // 0), (.reason // ""), (if has("carrier") then .carrier else "" end)] | map(tostring) | join(":")' | paste -sd' ')" \
 		"sa-add:4097:: dev-change:0::true sa-add:8193:: sa-del:8193:requested: sa-add:8194:: sa-del:4097:flushed: sa-del:8194:flushed: dev-change:0::false sa-add:8195:: dev-change:0::false sa-del:8195:dev-gone:"
 	# No event ever carries key material.
@@ -529,7 +541,6 @@ test_bad_requests() {
 	bad cpA 'different interfaces' sa_flush ifname=vti0 ifindex=1
 	bad cpA 'selector' sel_add ifname=vti0 sel.family=u16:2 sel.src=hex:fd000000000000000000000000000002
 	bad cpA '.' sel_add ifname=vti0 sel.src_prefix=u8:129
-	bad cpA '.' 99 ifname=vti0
 	}
 }
 

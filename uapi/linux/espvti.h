@@ -161,12 +161,16 @@ enum espvti_sa_attr {
 	ESPVTI_SA_A_ICV_LEN,		/* u8: 8, 12 or 16 (AES-GCM); 16 */
 	ESPVTI_SA_A_ESN,		/* u8: 1 for 64-bit sequence numbers */
 	ESPVTI_SA_A_REPLAY_WINDOW,	/* u32: packets, 0 (off) .. 65536 */
-	ESPVTI_SA_A_SEQ,		/* u64: outbound, the last number used (on
-					 * add: where to start); inbound, in
-					 * replies: the highest received */
-	ESPVTI_SA_A_CURRENT,		/* u8, outbound: the current SA; SA_ADD
-					 * with 0 installs it without switching
-					 * (default 1), SA_SET with 1 switches */
+	/*
+	 * SEQ, u64: outbound, the last number used (on add: where to start);
+	 * inbound, in replies: the highest number received.
+	 */
+	ESPVTI_SA_A_SEQ,
+	/*
+	 * CURRENT, u8, outbound: the current SA. SA_ADD with 0 installs it
+	 * without switching (default 1); SA_SET with 1 switches.
+	 */
+	ESPVTI_SA_A_CURRENT,
 	ESPVTI_SA_A_STATS,		/* nest of u64, indexed by enum espvti_stat */
 	ESPVTI_SA_A_SOFT,		/* nest, enum espvti_life_attr: soft limits */
 	ESPVTI_SA_A_HARD,		/* nest, enum espvti_life_attr: hard limits */
