@@ -368,4 +368,34 @@ test_underlay_netns() {
 	expect_fail ip -n rtO link show vti0
 }
 
+# A namespace deleted while ESP keeps arriving in it: espvti's part of
+# its cleanup (the SA table) runs while its veth still delivers, before
+# the devices go (it was a use-after-free in espvti_rcv). Twice, with
+# nothing in the kernel log.
+test_netns_dies_under_esp() {
+	local i n p1 p2 log
+	log=$(dmesg | wc -l)
+	for i in 1 2; do
+		pair
+		ip netns exec rtB ping -q -f -W 0.01 172.16.0.1 >/dev/null 2>&1 &
+		p1=$!
+		ip netns exec rtB ping -q -f -W 0.01 -s 1000 172.16.0.1 >/dev/null 2>&1 &
+		p2=$!
+		sleep 1
+		[ "$(stat rtA rx_packets)" -gt 0 ] || fail "no ESP reached rtA"
+		ip netns del rtA
+		# The veth pair goes at the end of rtA's cleanup.
+		for ((n = 0; n < 100; n++)); do
+			ip -n rtB link show veth0 >/dev/null 2>&1 || break
+			sleep 0.1
+		done
+		kill "$p1" "$p2" 2>/dev/null || true
+		wait "$p1" "$p2" || true
+		expect_fail ip -n rtB link show veth0
+		ns_cleanup
+	done
+	expect_eq "kernel log" "$(dmesg | tail -n +$((log + 1)) |
+		grep -E 'BUG|WARNING|Oops|KASAN|Call Trace' || true)" ""
+}
+
 run_tests
