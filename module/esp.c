@@ -654,6 +654,14 @@ static int espvti_rcv(struct sk_buff *skb, u16 family)
 	__be32 spi;
 	u8 tos;
 
+	/*
+	 * A dying namespace: our exit_batch (a pernet device) destroys its SA
+	 * table while its other devices (a veth) may still deliver ESP. Its
+	 * count is 0 before cleanup_net()'s synchronize_rcu(), so no lookup
+	 * that passed this test is still running when the table goes.
+	 */
+	if (!check_net(net))
+		return -EINVAL;
 	if (!pskb_may_pull(skb, sizeof(struct ip_esp_hdr)))
 		return -EINVAL;
 	spi = ((struct ip_esp_hdr *)skb->data)->spi;

@@ -25,13 +25,16 @@
 # the XFRM error counters.
 #
 # DP_QUICK=1 (what `make check` sets for the slow debug kernel): the
-# first two combinations of each interop test only.
+# first two combinations of each interop test only, and half the TCP.
 # DP_FULL=1: the interop tests run every transform with every
 # combination of outer family and ESN (about twice as long); by default
 # 11 combinations: every transform, and both outer families and both ESN
 # states for each algorithm (all four combinations for AES-GCM). Each
 # combination pings both ways over both inner families and moves 200 KB
-# of TCP each way over IPv4.
+# of TCP each way over each inner family (DP_QUICK=1: one way over IPv4
+# and the other over IPv6, swapped with the outer family, so that the
+# two combinations of a quick test, one per outer family, still move TCP
+# each way over each inner family).
 #
 # Time: process creation is slow in a TCG guest (150-500 ms), so setup
 # goes through `ip -batch`, pings run in parallel and esp.py serves a
@@ -492,13 +495,30 @@ link_stat() {
 	ip -n "$1" -s -j link show "$2" | jq ".[0].stats64.$3.$4"
 }
 
+# tcp_transfers: the TCP transfers of the current combination, as
+# INNER-FAMILY/DIRECTION words (4 or 6; up: A to B, down: B to A): each
+# way over each inner family; with DP_QUICK=1 one way over each, which
+# way depending on the outer family; without IPv6 inside, IPv4 only.
+tcp_transfers() {
+	if [ "$V6" != 1 ]; then
+		echo 4/up 4/down
+	elif [ "${DP_QUICK:-0}" != 1 ]; then
+		echo 4/up 4/down 6/up 6/down
+	elif [ "$OUTER" = 4 ]; then
+		echo 4/up 6/down
+	else
+		echo 6/up 4/down
+	fi
+}
+
 # traffic KIND_A KIND_B: both ends for the current transform (KIND
 # espvti or xfrm), pings both ways over both inner families, 200 KB of
-# TCP each way over IPv4; ESP with the two SPIs and nothing else on the
-# wire; espvti's traffic counters grew and no other moved; XFRM counted
-# no error. One "# " line.
+# TCP each way over each inner family (tcp_transfers); ESP with the two
+# SPIs and nothing else on the wire; espvti's traffic counters grew and
+# no other moved; XFRM counted no error. One "# " line.
 traffic() {
-	local ka=$1 kb=$2 before_a='' before_b='' xs_a='' xs_b='' up ns t0=$SECONDS
+	local ka=$1 kb=$2 before_a='' before_b='' xs_a='' xs_b='' ns t0=$SECONDS
+	local t dst rates=
 	"conf_$ka" esA
 	"conf_$kb" esB
 	up esA
@@ -519,9 +539,16 @@ traffic() {
 	else
 		pings esA:172.16.0.2 esB:172.16.0.1
 	fi
-	iperf_ok esA 172.16.0.2
-	up=$RATE
-	iperf_ok esA 172.16.0.2 -R
+	for t in $(tcp_transfers); do
+		dst=172.16.0.2
+		[ "${t%/*}" = 4 ] || dst=fd01::2
+		if [ "${t#*/}" = up ]; then
+			iperf_ok esA "$dst"
+		else
+			iperf_ok esA "$dst" -R
+		fi
+		rates+=" v$t $RATE"
+	done
 	cap_stop
 	expect_wire "$ka <-> $kb $(transform)" $SPI_AB $SPI_BA
 	if [ -n "$before_a" ]; then
@@ -537,7 +564,7 @@ traffic() {
 		expect_xfrm_clean esB "$xs_b"
 	fi
 	echo "# $ka <-> $kb $(transform): ok, ESP packets" \
-		"${WIRE_ESP[$((SPI_AB))]}/${WIRE_ESP[$((SPI_BA))]}, TCP $up/$RATE Mbit/s," \
+		"${WIRE_ESP[$((SPI_AB))]}/${WIRE_ESP[$((SPI_BA))]}, TCP (Mbit/s)$rates," \
 		"$((SECONDS - t0)) s"
 	for ns in esA esB; do
 		down $ns

@@ -5,7 +5,8 @@
     esp.py craft --dst ADDR --spi SPI --seq SEQ --alg ALG --key HEX
                  [--auth-key HEX] [--icv N] [--esn-hi N] [--inner SPEC]
                  [--next-header N] [--pad ok|bad|long] [--flip N]
-                 [--truncate N] [--count N] [--print]
+                 [--truncate N] [--count N] [--tos N] [--outer-tos N]
+                 [--print]
         Builds ESP packets and sends them with a raw socket (IPPROTO_ESP)
         to ADDR (the kernel picks the outer source), or prints them in hex.
         ALG: aes-gcm (rfc4106), chacha20-poly1305 (rfc7539esp), aes-gmac
@@ -19,6 +20,9 @@
         up to the ICV's length). --truncate N: only N bytes follow the
         SPI and sequence number, nothing valid. --count N: N packets,
         sequence numbers SEQ, SEQ+1, ...
+        --tos N: the DS field (DSCP and ECN) of a ping4/ping6 inner
+        packet; --outer-tos N: the same of the outer header (IP_TOS or
+        IPV6_TCLASS on the raw socket), e.g. 3 for CE.
     esp.py frame PCAP --spi SPI [--index N]
         The Nth (from 0) Ethernet frame carrying ESP with that SPI, in hex.
     esp.py send-frame IFACE HEX [--count N] [--flip N]
@@ -67,33 +71,36 @@ def csum(data):
     return ~s & 0xffff
 
 
-def ping4(src, dst, ident=0x4242, seq=1, data=b"espvti-selftest!" * 2):
+def ping4(src, dst, tos=0, ident=0x4242, seq=1,
+          data=b"espvti-selftest!" * 2):
     icmp = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + data
     icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
-    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 1, 0x4000,
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, tos, 20 + len(icmp), 1, 0x4000,
                       64, 1, 0, socket.inet_aton(src), socket.inet_aton(dst))
     hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
     return hdr + icmp
 
 
-def ping6(src, dst, ident=0x4242, seq=1, data=b"espvti-selftest!" * 2):
+def ping6(src, dst, tos=0, ident=0x4242, seq=1,
+          data=b"espvti-selftest!" * 2):
     s = socket.inet_pton(socket.AF_INET6, src)
     d = socket.inet_pton(socket.AF_INET6, dst)
     icmp = struct.pack("!BBHHH", 128, 0, 0, ident, seq) + data
     pseudo = s + d + struct.pack("!I3xB", len(icmp), 58)
     icmp = icmp[:2] + struct.pack("!H", csum(pseudo + icmp)) + icmp[4:]
-    return struct.pack("!IHBB", 6 << 28, len(icmp), 58, 64) + s + d + icmp
+    return struct.pack("!IHBB", 6 << 28 | tos << 20, len(icmp), 58,
+                       64) + s + d + icmp
 
 
-def inner_packet(spec):
+def inner_packet(spec, tos=0):
     kind, _, rest = spec.partition(":")
     if kind == "hex":
         return bytes.fromhex(rest), None
     src, _, dst = rest.partition(",")
     if kind == "ping4":
-        return ping4(src, dst), 4
+        return ping4(src, dst, tos), 4
     if kind == "ping6":
-        return ping6(src, dst), 41
+        return ping6(src, dst, tos), 41
     raise SystemExit("unknown inner packet " + spec)
 
 
@@ -161,7 +168,7 @@ def cmd_craft(a):
     key = bytes.fromhex(a.key.removeprefix("0x"))
     auth = bytes.fromhex(a.auth_key.removeprefix("0x")) if a.auth_key else None
     sa = Sa(a.alg, key, auth, a.icv, a.esn_hi)
-    payload, nh = inner_packet(a.inner)
+    payload, nh = inner_packet(a.inner, a.tos)
     nh = a.next_header if a.next_header is not None else nh
     if nh is None:
         raise SystemExit("--next-header is needed with hex: inner packets")
@@ -170,6 +177,12 @@ def cmd_craft(a):
         enter_netns(a.netns)
         family = socket.AF_INET6 if ":" in a.dst else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_RAW, IPPROTO_ESP)
+        if a.outer_tos is not None:
+            if family == socket.AF_INET:
+                sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, a.outer_tos)
+            else:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_TCLASS,
+                                a.outer_tos)
     for i in range(a.count):
         seq = a.seq + i
         if a.truncate is not None:
@@ -290,6 +303,8 @@ def parser():
     c.add_argument("--flip", type=int, default=0)
     c.add_argument("--truncate", type=int)
     c.add_argument("--count", type=int, default=1)
+    c.add_argument("--tos", type=num, default=0)
+    c.add_argument("--outer-tos", type=num)
     c.add_argument("--print", action="store_true")
     c.set_defaults(func=cmd_craft)
     f = sub.add_parser("frame")
