@@ -989,11 +989,13 @@ test_seq_overflow() {
 	ip netns exec esA ping -c 5 -i 0.2 -W 1 172.16.0.2 >/dev/null 2>&1 || true
 	cap_stop
 	expect_eq "on the wire" "${WIRE_SEQ[$((SPI_AB))]}" " 4294967294 4294967295"
-	# Whether the spent SA also drops the carrier (then the core discards
-	# the rest before espvti sees it) is the module's choice: at least
-	# the third packet is counted.
+	# A spent SA is a hard expiry: it goes, and carrier with it. The
+	# third packet at least is counted as overflow; those after the SA
+	# went meet no SA.
 	expect_deltas "overflow" "$before" "$(stats esA)" tx_packets=2 \
-		tx_seq_overflow=+1 rx_packets=0
+		tx_seq_overflow=+1 tx_no_sa=+0 rx_packets=0
+	expect_eq "the spent SA is gone" \
+		"$("$ESPVTI" -n esA -j sa show vti0 | jq '[.[] | select(.dir == "out")] | length')" 0
 }
 
 run_tests
