@@ -78,7 +78,9 @@ run_vm() {
 	# The debug kernel is slow: fewer interop combinations there.
 	quick=0
 	[ "$kernel" != debug ] || quick=1
-	tests/vm/run.sh --kernel "$kernel" -- \
+	# An hour at most per kernel: a slow, busy 2-core host takes about 35
+	# minutes for the stock kernel's run.
+	tests/vm/run.sh --kernel "$kernel" --timeout 3600 -- \
 		"TESTS=$(printf '%q' "${TESTS:-}")" "DP_QUICK=${DP_QUICK:-$quick}" \
 		"DP_FULL=${DP_FULL:-0}" tests/guest-tests.sh "$moddir" \
 		"${selftests[@]}" > "tests/build/vm-$kernel.log" 2>&1
