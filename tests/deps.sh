@@ -18,6 +18,9 @@ packages=(
 	python3-cryptography
 	# the API spec check (tests/spec-check.py); setpriv for the selftests
 	python3-yaml util-linux
+	# the routing selftests (tests/selftests/routing.sh): zebra, ospfd,
+	# ospf6d, bgpd
+	frr
 )
 
 missing=()

@@ -249,6 +249,11 @@ test_routing_loop() {
 test_dscp_ecn_ttl() {
 	local out
 	pair
+	# Only the ping on the wire: no IPv6 control traffic (MLD, router
+	# solicitations) of the tunnels' own in the two ESP packets caught.
+	ip netns exec rtA sysctl -qw net.ipv6.conf.vti0.disable_ipv6=1
+	ip netns exec rtB sysctl -qw net.ipv6.conf.vti0.disable_ipv6=1
+	sleep 0.5
 	ip netns exec rtB tcpdump -l -n -v -i veth0 -c 2 esp > /tmp/rt-tcpdump.txt 2>/dev/null &
 	sleep 1.5
 	out=$(ip netns exec rtA ping -c 1 -W 2 -Q 0xba 172.16.0.2)
