@@ -197,10 +197,10 @@ ospf() {
 		cat <<-EOF
 			interface lan0
 			 ip ospf area 0
+			 ip ospf passive
 			router ospf
 			 ospf router-id 10.255.0.$id
 			 timers throttle spf 0 50 500
-			 passive-interface lan0
 		EOF
 	)
 	frr "$ns" ospfd <<< "$conf"
