@@ -244,6 +244,19 @@ route_via() {
 
 no_route() { ! ip -n "$1" route show "$2" | grep -q .; }
 
+# lan_routes WHAT 4|6 [DEV_A [DEV_B]]: within 120 s each router routes
+# the other's LAN (IPv4 or IPv6) over its tunnel (vti0 by default).
+lan_routes() {
+	local a=${3:-vti0} b=${4:-${3:-vti0}}
+	if [ "$2" = 4 ]; then
+		wait_for 120 "$1 route to lanB" route_via rtA 192.168.2.0/24 "$a"
+		wait_for 120 "$1 route to lanA" route_via rtB 192.168.1.0/24 "$b"
+	else
+		wait_for 120 "$1 route to lanB" route_via rtA 2001:db8:2::/64 "$a"
+		wait_for 120 "$1 route to lanA" route_via rtB 2001:db8:1::/64 "$b"
+	fi
+}
+
 ping_lan() {	# ping_lan [-6]: lanA reaches lanB
 	if [ "${1:-}" = -6 ]; then
 		ip netns exec lanA ping -6 -c 1 -W 1 2001:db8:2::2
@@ -332,11 +345,9 @@ test_ospf() {
 	echo "# time: OSPFv2 adjacency Full after $(since "$t0") s"
 	wait_for 120 "OSPFv3 Full at A" ospf_full rtA ipv6
 	echo "# time: OSPFv3 adjacency Full after $(since "$t0") s"
-	wait_for 120 "OSPFv2 route to lanB" route_via rtA 192.168.2.0/24 vti0
-	wait_for 120 "OSPFv2 route to lanA" route_via rtB 192.168.1.0/24 vti0
+	lan_routes OSPFv2 4
 	echo "# time: OSPFv2 LAN routes after $(since "$t0") s"
-	wait_for 120 "OSPFv3 route to lanB" route_via rtA 2001:db8:2::/64 vti0
-	wait_for 120 "OSPFv3 route to lanA" route_via rtB 2001:db8:1::/64 vti0
+	lan_routes OSPFv3 6
 	echo "# time: OSPFv3 LAN routes after $(since "$t0") s"
 	expect_match "OSPFv3 next hop is link-local" \
 		"$(ip -n rtA -6 route show 2001:db8:2::/64)" 'via fe80::'
@@ -418,10 +429,8 @@ test_bgp() {
 	wait_for 120 "BGP IPv4 session" bgp_up rtA 172.16.0.2
 	wait_for 120 "BGP link-local session" bgp_up rtA vti0
 	echo "# time: BGP sessions Established after $(since "$t0") s"
-	wait_for 120 "BGP route to lanB" route_via rtA 192.168.2.0/24 vti0
-	wait_for 120 "BGP route to lanA" route_via rtB 192.168.1.0/24 vti0
-	wait_for 120 "BGP IPv6 route to lanB" route_via rtA 2001:db8:2::/64 vti0
-	wait_for 120 "BGP IPv6 route to lanA" route_via rtB 2001:db8:1::/64 vti0
+	lan_routes BGP 4
+	lan_routes "BGP IPv6" 6
 	echo "# time: BGP LAN routes after $(since "$t0") s"
 	expect_match "IPv4 via the peer's tunnel address" \
 		"$(ip -n rtA route show 192.168.2.0/24)" 'via 172.16.0.2 dev vti0 proto bgp'
@@ -464,8 +473,7 @@ test_failover() {
 	zebra rtB
 	ospf rtA 1 vti0:10 vti1:100
 	ospf rtB 2 vti0:10 vti1:100
-	wait_for 120 "route over vti0" route_via rtA 192.168.2.0/24 vti0
-	wait_for 120 "route over vti0 at B" route_via rtB 192.168.1.0/24 vti0
+	lan_routes "OSPF over vti0" 4
 	wait_for 120 "both adjacencies" \
 		bash -c "[ \$(ip netns exec rtA vtysh -N rtA -c 'show ip ospf neighbor' 2>/dev/null | grep -c ' Full/') = 2 ]"
 	expect_ok ping_lan
@@ -483,8 +491,7 @@ test_failover() {
 	t0=$(now)
 	sas rtA vti0 0
 	sas rtB vti0 0
-	wait_for 120 "back to vti0" route_via rtA 192.168.2.0/24 vti0
-	wait_for 120 "back to vti0 at B" route_via rtB 192.168.1.0/24 vti0
+	lan_routes "back to vti0:" 4
 	wait_for 10 "LAN to LAN over vti0" ping_lan
 	echo "# time: back on vti0 $(since "$t0") s after the SAs returned"
 	# The underlay of vti0 cut: B's end of veth0 down.
@@ -529,8 +536,7 @@ test_ospf_xfrmi() {
 	wait_for 120 "OSPFv2 Full at A" ospf_full rtA ip
 	wait_for 120 "OSPFv2 Full at B (xfrm)" ospf_full rtB ip
 	echo "# time: OSPFv2 Full with xfrmi after $(since "$t0") s"
-	wait_for 120 "route to lanB" route_via rtA 192.168.2.0/24 vti0
-	wait_for 120 "route to lanA at B" route_via rtB 192.168.1.0/24 xfrm0
+	lan_routes OSPFv2 4 vti0 xfrm0
 	expect_ok ping_lan
 	expect_ok ip netns exec lanB ping -c 1 -W 2 192.168.1.2
 	[ "$(stat rtA vti0 rx_packets)" -gt 0 ] || fail "nothing received on vti0"
