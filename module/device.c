@@ -20,6 +20,7 @@
 #include <linux/ipv6.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
+#include <linux/udp.h>
 #include <net/icmp.h>
 #include <net/inet_ecn.h>
 #include <net/ip.h>
@@ -60,8 +61,8 @@ void espvti_rx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buf
 }
 
 /* The outer route to the peer, from the per-CPU cache when it is valid. */
-static struct dst_entry *espvti_route(struct espvti_dev *edev, const struct espvti_peer *peer,
-				      union espvti_addr *saddr)
+struct dst_entry *espvti_route(struct espvti_dev *edev, const struct espvti_peer *peer,
+			       union espvti_addr *saddr)
 {
 	struct dst_entry *dst;
 
@@ -69,13 +70,17 @@ static struct dst_entry *espvti_route(struct espvti_dev *edev, const struct espv
 		struct flowi4 fl4 = {
 			.daddr = peer->remote.v4,
 			.saddr = peer->local.v4,
-			.flowi4_proto = IPPROTO_ESP,
+			.flowi4_proto = peer->encap ? IPPROTO_UDP : IPPROTO_ESP,
 		};
 		struct rtable *rt;
 
 		rt = dst_cache_get_ip4(&edev->dst_cache, &saddr->v4);
 		if (rt)
 			return &rt->dst;
+		if (peer->encap) {
+			fl4.fl4_sport = htons(peer->sport);
+			fl4.fl4_dport = htons(peer->dport);
+		}
 		rt = ip_route_output_key(edev->net, &fl4);
 		if (IS_ERR(rt))
 			return NULL;
@@ -88,12 +93,16 @@ static struct dst_entry *espvti_route(struct espvti_dev *edev, const struct espv
 		struct flowi6 fl6 = {
 			.daddr = peer->remote.v6,
 			.saddr = peer->local.v6,
-			.flowi6_proto = IPPROTO_ESP,
+			.flowi6_proto = peer->encap ? IPPROTO_UDP : IPPROTO_ESP,
 		};
 
 		dst = dst_cache_get_ip6(&edev->dst_cache, &saddr->v6);
 		if (dst)
 			return dst;
+		if (peer->encap) {
+			fl6.fl6_sport = htons(peer->sport);
+			fl6.fl6_dport = htons(peer->dport);
+		}
 		if (ip6_dst_lookup(edev->net, NULL, &dst, &fl6))
 			return NULL;
 		saddr->v6 = fl6.saddr;
@@ -119,6 +128,11 @@ static void espvti_xmit_one(struct espvti_dev *edev, struct espvti_sa *sa,
 		goto drop;
 	}
 	p.daddr = peer->remote;
+	if (peer->encap == ESPVTI_ENCAP_UDP) {
+		p.encap = true;
+		p.sport = htons(peer->sport);
+		p.dport = htons(peer->dport);
+	}
 	p.dst = espvti_route(edev, peer, &p.saddr);
 	if (!p.dst) {
 		why = ESPVTI_STAT_TX_NO_ROUTE;
@@ -130,6 +144,8 @@ static void espvti_xmit_one(struct espvti_dev *edev, struct espvti_sa *sa,
 	}
 
 	espvti_sa_geom(sa, peer->family, &g);
+	if (p.encap)
+		g.encap_hdr = sizeof(struct udphdr);
 	max_inner = espvti_inner_mtu(&g, dst_mtu(p.dst));
 	if (skb->protocol == htons(ETH_P_IP)) {
 		const struct iphdr *iph = ip_hdr(skb);
@@ -259,6 +275,7 @@ static int espvti_dev_init(struct net_device *dev)
 	RCU_INIT_POINTER(edev->spd, espvti_spd_default());
 	if (!rcu_access_pointer(edev->spd))
 		goto err_gro_cells;
+	espvti_udp_dev_init(edev);
 	return 0;
 
 err_gro_cells:
@@ -280,6 +297,7 @@ static void espvti_dev_uninit(struct net_device *dev)
 
 	espvti_sa_flush(edev, ESPVTI_DEL_DEV_GONE);
 	list_del_rcu(&edev->tunnel_list);
+	espvti_udp_dev_uninit(edev);
 }
 
 static void espvti_dev_free(struct net_device *dev)
@@ -507,6 +525,8 @@ void espvti_dev_update(struct espvti_dev *edev)
 	}
 	if (!edev->mtu_user) {
 		espvti_sa_geom(sa, peer->family, &g);
+		if (peer->encap == ESPVTI_ENCAP_UDP)
+			g.encap_hdr = sizeof(struct udphdr);
 		mtu = espvti_inner_mtu(&g, espvti_underlay_mtu(edev, peer));
 		mtu = clamp_t(unsigned int, mtu, dev->min_mtu, dev->max_mtu);
 		if (mtu != dev->mtu) {

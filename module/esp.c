@@ -30,12 +30,14 @@
 #include <linux/rhashtable.h>
 #include <linux/scatterlist.h>
 #include <linux/skbuff.h>
+#include <linux/udp.h>
 #include <net/esp.h>
 #include <net/inet_ecn.h>
 #include <net/ip.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
 #include <net/route.h>
+#include <net/ip6_checksum.h>
 #include <net/xfrm.h>
 
 #include "espvti.h"
@@ -51,6 +53,10 @@ struct espvti_esp_tmp {
 		struct {
 			u64 seq;
 			u8 outer_tos;
+			bool udp;		/* came in UDP, from saddr:sport */
+			u16 family;
+			__be16 sport;
+			union espvti_addr saddr;
 		} rx;
 	};
 	/* then: the IV, the aead_request, the scatterlist */
@@ -100,19 +106,55 @@ static void espvti_count_ok(struct espvti_sa *sa, enum espvti_stat pkts, unsigne
 	espvti_stats_packet(sa->stats, pkts, len);
 }
 
+static int espvti_xmit_ip(struct espvti_dev *edev, struct sk_buff *skb,
+			  const struct espvti_tx_params *p);
+
 /* Push the outer header and send; consumes @skb and p->dst. */
 static void espvti_xmit_outer(struct espvti_sa *sa, struct sk_buff *skb,
 			      const struct espvti_tx_params *p, unsigned int inner_len)
 {
 	struct espvti_dev *edev = sa->edev;
+	int err;
+
+	err = espvti_xmit_ip(edev, skb, p);
+	if (likely(!net_xmit_eval(err))) {
+		espvti_count_ok(sa, ESPVTI_STAT_TX_PACKETS, inner_len);
+	} else {
+		espvti_count(edev, sa, ESPVTI_STAT_TX_UNDERLAY_ERROR);
+		dev_core_stats_tx_dropped_inc(edev->dev);
+	}
+}
+
+/*
+ * Push the UDP header when @p says so and the outer IP header, and send;
+ * consumes @skb and p->dst.
+ */
+static int espvti_xmit_ip(struct espvti_dev *edev, struct sk_buff *skb,
+			  const struct espvti_tx_params *p)
+{
 	struct net_device *dev = edev->dev;
 	struct net *net = edev->net;
+	u8 proto = IPPROTO_ESP;
+	struct udphdr *uh;
 	int err;
 
 	skb_scrub_packet(skb, !net_eq(net, dev_net(dev)));
 	skb_dst_set(skb, p->dst);
 	skb->ip_summed = CHECKSUM_NONE;
 	skb->dev = dev;
+	if (p->encap) {
+		/* RFC 3948: over IPv4 the checksum may be, and is, zero. */
+		uh = skb_push(skb, sizeof(*uh));
+		skb_reset_transport_header(skb);
+		uh->source = p->sport;
+		uh->dest = p->dport;
+		uh->len = htons(skb->len);
+		uh->check = 0;
+		proto = IPPROTO_UDP;
+		if (p->family == AF_INET6)
+			udp6_set_csum(false, skb, &p->saddr.v6, &p->daddr.v6, skb->len);
+	}
+	WRITE_ONCE(edev->last_tx, jiffies);
 
 	if (p->family == AF_INET) {
 		struct iphdr *iph;
@@ -125,7 +167,7 @@ static void espvti_xmit_outer(struct espvti_sa *sa, struct sk_buff *skb,
 		iph->tos = p->tos;
 		iph->frag_off = p->df ? htons(IP_DF) : 0;
 		iph->ttl = p->ttl;
-		iph->protocol = IPPROTO_ESP;
+		iph->protocol = proto;
 		iph->saddr = p->saddr.v4;
 		iph->daddr = p->daddr.v4;
 		skb->protocol = htons(ETH_P_IP);
@@ -138,7 +180,7 @@ static void espvti_xmit_outer(struct espvti_sa *sa, struct sk_buff *skb,
 		ip6h = skb_push(skb, sizeof(*ip6h));
 		skb_reset_network_header(skb);
 		ip6_flow_hdr(ip6h, p->tos, 0);
-		ip6h->nexthdr = IPPROTO_ESP;
+		ip6h->nexthdr = proto;
 		ip6h->hop_limit = p->ttl;
 		ip6h->saddr = p->saddr.v6;
 		ip6h->daddr = p->daddr.v6;
@@ -146,13 +188,7 @@ static void espvti_xmit_outer(struct espvti_sa *sa, struct sk_buff *skb,
 		skb->ignore_df = !p->df;
 		err = ip6_local_out(net, NULL, skb);
 	}
-
-	if (likely(!net_xmit_eval(err))) {
-		espvti_count_ok(sa, ESPVTI_STAT_TX_PACKETS, inner_len);
-	} else {
-		espvti_count(edev, sa, ESPVTI_STAT_TX_UNDERLAY_ERROR);
-		dev_core_stats_tx_dropped_inc(dev);
-	}
+	return err;
 }
 
 static void espvti_output_finish(struct sk_buff *skb, int err)
@@ -341,7 +377,8 @@ void espvti_esp_output(struct espvti_sa *sa, struct sk_buff *skb,
 		get_random_bytes(ivb, sa->iv_len);
 
 	nfrags = espvti_esp_frame(sa, skb, seq, ivb, p->proto,
-				  sizeof(struct ipv6hdr) + LL_RESERVED_SPACE(p->dst->dev));
+				  sizeof(struct ipv6hdr) + sizeof(struct udphdr) +
+				  LL_RESERVED_SPACE(p->dst->dev));
 	if (nfrags < 0) {
 		why = ESPVTI_STAT_TX_MALFORMED;
 		goto drop;
@@ -458,8 +495,9 @@ static void espvti_input_finish(struct sk_buff *skb, int err)
 	struct espvti_sa *sa = tmp->sa;
 	unsigned int hdr = sizeof(struct ip_esp_hdr) + sa->iv_len;
 	enum espvti_replay_verdict v;
-	u8 outer_tos = tmp->rx.outer_tos;
-	u64 seq = tmp->rx.seq;
+	typeof(tmp->rx) rx = tmp->rx;
+	u8 outer_tos = rx.outer_tos;
+	u64 seq = rx.seq;
 	enum espvti_stat why;
 	u8 nexthdr;
 	int padlen;
@@ -480,6 +518,8 @@ static void espvti_input_finish(struct sk_buff *skb, int err)
 	spin_unlock(&sa->lock);
 	if (why != __ESPVTI_STAT_MAX)
 		goto drop;
+	if (rx.udp)
+		espvti_nat_seen(sa->edev, rx.family, &rx.saddr, rx.sport);
 
 	padlen = espvti_esp_trailer(skb, skb->len - hdr - sa->icv_len, sa->icv_len, &nexthdr);
 	if (padlen < 0) {
@@ -515,8 +555,12 @@ static void espvti_input_done(espvti_crypto_done_arg *base, int err)
 	local_bh_enable();
 }
 
-/* Decrypt @skb (at its ESP header) with @sa; consumes both. */
-static void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos)
+/*
+ * Decrypt @skb (at its ESP header) with @sa; consumes both. @saddr, @sport:
+ * where it came from, when it came in UDP.
+ */
+static void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
+			     const union espvti_addr *saddr, __be16 sport)
 {
 	struct crypto_aead *aead = sa->aead;
 	unsigned int hdr = sizeof(struct ip_esp_hdr) + sa->iv_len;
@@ -560,6 +604,12 @@ static void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer
 	tmp->sa = sa;
 	tmp->rx.seq = seq;
 	tmp->rx.outer_tos = outer_tos;
+	tmp->rx.udp = !!saddr;
+	if (saddr) {
+		tmp->rx.family = skb->protocol == htons(ETH_P_IP) ? AF_INET : AF_INET6;
+		tmp->rx.saddr = *saddr;
+		tmp->rx.sport = sport;
+	}
 	iv = espvti_tmp_iv(aead, tmp);
 	req = espvti_tmp_req(aead, iv);
 	sg = espvti_tmp_sg(aead, req);
@@ -585,16 +635,11 @@ drop:
 	espvti_sa_put(sa);
 }
 
-static bool espvti_addr_eq(u16 family, const union espvti_addr *a, const union espvti_addr *b)
+/* ESP that came in UDP on one of our sockets (udp.c); RCU held. */
+void espvti_esp_input_udp(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
+			  const union espvti_addr *saddr, __be16 sport)
 {
-	if (family == AF_INET)
-		return a->v4 == b->v4;
-	return ipv6_addr_equal(&a->v6, &b->v6);
-}
-
-static bool espvti_addr_any(u16 family, const union espvti_addr *a)
-{
-	return family == AF_INET ? !a->v4 : ipv6_addr_any(&a->v6);
+	espvti_esp_input(sa, skb, outer_tos, saddr, sport);
 }
 
 /* The tunnel of @net whose peer sent a packet from @saddr to @daddr. */
@@ -685,7 +730,7 @@ static int espvti_rcv(struct sk_buff *skb, u16 family)
 		return -EINVAL;
 	if (!refcount_inc_not_zero(&sa->ref))
 		return -EINVAL;
-	espvti_esp_input(sa, skb, tos);
+	espvti_esp_input(sa, skb, tos, NULL, 0);
 	return 0;
 }
 

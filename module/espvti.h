@@ -19,6 +19,7 @@
 #include <net/dst_cache.h>
 #include <net/genetlink.h>
 #include <net/gro_cells.h>
+#include <net/ipv6.h>
 #include <net/netns/generic.h>
 
 #include <linux/espvti.h>
@@ -61,6 +62,26 @@ static inline struct espvti_net *espvti_pernet(const struct net *net)
 union espvti_addr {
 	__be32 v4;
 	struct in6_addr v6;
+};
+
+static inline bool espvti_addr_eq(u16 family, const union espvti_addr *a,
+				  const union espvti_addr *b)
+{
+	if (family == AF_INET)
+		return a->v4 == b->v4;
+	return ipv6_addr_equal(&a->v6, &b->v6);
+}
+
+static inline bool espvti_addr_any(u16 family, const union espvti_addr *a)
+{
+	return family == AF_INET ? !a->v4 : ipv6_addr_any(&a->v6);
+}
+
+/* An outer endpoint: address and UDP port (host order). */
+struct espvti_ep {
+	u16 family;
+	u16 port;
+	union espvti_addr addr;
 };
 
 /* stats.c: counters, per CPU, per interface and per SA */
@@ -108,12 +129,21 @@ void espvti_flow_reverse(struct espvti_flow *fl);
 const char *espvti_sel_check(const struct espvti_sel *sel);
 void espvti_sel_any(struct espvti_sel *sel, u16 family);
 
-/* The tunnel's outer addresses; replaced whole, read under RCU. */
+/*
+ * The tunnel's outer addresses and encapsulation; replaced whole (under
+ * RTNL), read under RCU.
+ */
 struct espvti_peer {
 	struct rcu_head rcu;
 	u16 family;		/* AF_INET or AF_INET6 */
 	union espvti_addr local, remote;
+	u8 encap;		/* enum espvti_encap */
+	bool nat_follow;	/* remote and dport follow the peer's packets */
+	u16 sport, dport;	/* ESP in UDP: ours, the peer's (host order) */
+	u32 keepalive;		/* ESP in UDP: seconds, 0 off */
 };
+
+struct espvti_usock;
 
 /* device.c: the netdevice */
 struct espvti_dev {
@@ -141,6 +171,14 @@ struct espvti_dev {
 	unsigned long acquire_at;	/* jiffies of the last acquire event */
 	struct gro_cells gro_cells;
 	struct dst_cache dst_cache;
+	/* ESP in UDP (udp.c) */
+	struct espvti_usock *usock;	/* the socket, while encap is udp; RTNL */
+	unsigned long last_tx;		/* jiffies: the last packet to the peer */
+	struct delayed_work ka_work;	/* NAT keepalives */
+	struct work_struct nat_work;	/* the peer moved: follow, report */
+	spinlock_t nat_lock;		/* nat_seen */
+	struct espvti_ep nat_seen;	/* where the last authentic packet came from */
+	struct espvti_ep nat_reported;	/* nat follow 0: the last one reported; RTNL */
 };
 
 extern struct rtnl_link_ops espvti_link_ops;
@@ -154,11 +192,39 @@ int espvti_device_init(void);
 void espvti_device_uninit(void);
 void espvti_device_delete_net(struct net *net, struct list_head *kill);
 void espvti_dev_update(struct espvti_dev *edev);
+struct dst_entry *espvti_route(struct espvti_dev *edev, const struct espvti_peer *peer,
+			       union espvti_addr *saddr);
 void espvti_count(struct espvti_dev *edev, struct espvti_sa *sa, enum espvti_stat why);
 void espvti_tx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buff *skb,
 		    enum espvti_stat why);
 void espvti_rx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buff *skb,
 		    enum espvti_stat why);
+
+/* udp.c: ESP in UDP (RFC 3948) */
+struct espvti_usock {
+	struct list_head list;		/* all of them; RTNL */
+	struct net *net;		/* the underlay; no reference */
+	struct socket *sock;
+	u16 family, port;		/* port: host order */
+	unsigned int users;		/* RTNL */
+};
+
+enum espvti_udp_kind {
+	ESPVTI_UDP_ESP,
+	ESPVTI_UDP_KEEPALIVE,		/* one byte, 0xff */
+	ESPVTI_UDP_NON_ESP,		/* a zero SPI: the non-ESP marker (IKE) */
+	ESPVTI_UDP_MALFORMED,		/* too short for ESP */
+};
+
+enum espvti_udp_kind espvti_udp_classify(const u8 *p, unsigned int len);
+struct espvti_usock *espvti_udp_prepare(struct espvti_dev *edev,
+					const struct espvti_peer *peer,
+					struct netlink_ext_ack *extack);
+void espvti_udp_commit(struct espvti_dev *edev, struct espvti_usock *us);
+void espvti_nat_seen(struct espvti_dev *edev, u16 family, const union espvti_addr *saddr,
+		     __be16 sport);
+void espvti_udp_dev_init(struct espvti_dev *edev);
+void espvti_udp_dev_uninit(struct espvti_dev *edev);
 
 /* main.c: where SA expiry runs */
 extern struct workqueue_struct *espvti_wq;
@@ -285,6 +351,8 @@ struct espvti_tx_params {
 	u8 tos, ttl;
 	bool df;
 	u8 proto;			/* of the inner packet: IPIP or IPV6 */
+	bool encap;			/* ESP in UDP, from sport to dport */
+	__be16 sport, dport;
 };
 
 void espvti_esp_output(struct espvti_sa *sa, struct sk_buff *skb,
@@ -296,6 +364,8 @@ void espvti_esp_aad_pop(struct espvti_sa *sa, struct sk_buff *skb);
 int espvti_esp_req(struct espvti_sa *sa, struct aead_request *req, struct scatterlist *sg,
 		   int nfrags, struct sk_buff *skb, u8 *iv, bool encrypt);
 int espvti_esp_trailer(struct sk_buff *skb, unsigned int elen, unsigned int icv, u8 *nexthdr);
+void espvti_esp_input_udp(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
+			  const union espvti_addr *saddr, __be16 sport);
 int espvti_esp_init(void);
 void espvti_esp_uninit(void);
 
@@ -310,5 +380,7 @@ void espvti_nl_notify_dev(struct espvti_dev *edev);
 void espvti_nl_notify_sa(struct espvti_dev *edev, struct espvti_sa *sa, u8 cmd,
 			 int attr, u8 val);
 void espvti_nl_acquire(struct espvti_dev *edev, const struct espvti_flow *fl);
+void espvti_nl_nat_change(struct espvti_dev *edev, const struct espvti_ep *was,
+			  const struct espvti_ep *now, bool followed);
 
 #endif /* _ESPVTI_H */

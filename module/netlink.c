@@ -89,6 +89,13 @@ const struct nla_policy espvti_genl_policy[ESPVTI_A_MAX + 1] = {
 	[ESPVTI_A_REASON]	= ESPVTI_READ_ONLY,
 	[ESPVTI_A_EXPIRE]	= ESPVTI_READ_ONLY,
 	[ESPVTI_A_FLOW]		= ESPVTI_READ_ONLY,
+	[ESPVTI_A_ENCAP]	= NLA_POLICY_MAX(NLA_U8, ESPVTI_ENCAP_UDP),
+	[ESPVTI_A_ENCAP_SPORT]	= NLA_POLICY_MIN(NLA_U16, 1),
+	[ESPVTI_A_ENCAP_DPORT]	= NLA_POLICY_MIN(NLA_U16, 1),
+	[ESPVTI_A_KEEPALIVE]	= NLA_POLICY_MAX(NLA_U32, ESPVTI_KEEPALIVE_MAX),
+	[ESPVTI_A_NAT_FOLLOW]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[ESPVTI_A_OLD_REMOTE]	= ESPVTI_READ_ONLY,
+	[ESPVTI_A_OLD_DPORT]	= ESPVTI_READ_ONLY,
 };
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_genl_policy);
 
@@ -107,7 +114,14 @@ static int espvti_nl_put_peer(struct sk_buff *skb, const struct espvti_peer *pee
 	if (!peer)
 		return 0;
 	if (espvti_nl_put_addr(skb, ESPVTI_A_LOCAL, peer->family, &peer->local) ||
-	    espvti_nl_put_addr(skb, ESPVTI_A_REMOTE, peer->family, &peer->remote))
+	    espvti_nl_put_addr(skb, ESPVTI_A_REMOTE, peer->family, &peer->remote) ||
+	    nla_put_u8(skb, ESPVTI_A_ENCAP, peer->encap))
+		return -EMSGSIZE;
+	if (peer->encap == ESPVTI_ENCAP_UDP &&
+	    (nla_put_u16(skb, ESPVTI_A_ENCAP_SPORT, peer->sport) ||
+	     nla_put_u16(skb, ESPVTI_A_ENCAP_DPORT, peer->dport) ||
+	     nla_put_u32(skb, ESPVTI_A_KEEPALIVE, peer->keepalive) ||
+	     nla_put_u8(skb, ESPVTI_A_NAT_FOLLOW, peer->nat_follow)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -293,12 +307,16 @@ static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **attrs = info->attrs;
 	struct espvti_peer *peer, *old;
+	struct espvti_usock *us;
 	struct espvti_dev *edev;
 	u16 family = 0, f;
 	int err;
 
-	if (!attrs[ESPVTI_A_LOCAL] && !attrs[ESPVTI_A_REMOTE]) {
-		NL_SET_ERR_MSG(info->extack, "nothing to set: local or remote is needed");
+	if (!attrs[ESPVTI_A_LOCAL] && !attrs[ESPVTI_A_REMOTE] && !attrs[ESPVTI_A_ENCAP] &&
+	    !attrs[ESPVTI_A_ENCAP_SPORT] && !attrs[ESPVTI_A_ENCAP_DPORT] &&
+	    !attrs[ESPVTI_A_KEEPALIVE] && !attrs[ESPVTI_A_NAT_FOLLOW]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "nothing to set: local, remote or an encapsulation setting is needed");
 		return -EINVAL;
 	}
 	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
@@ -312,8 +330,16 @@ static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	old = rtnl_dereference(edev->peer);
-	if (old)
+	if (old) {
 		*peer = *old;
+		family = old->family;
+	} else {
+		peer->sport = ESPVTI_ENCAP_PORT;
+		peer->dport = ESPVTI_ENCAP_PORT;
+		peer->nat_follow = true;
+	}
+	if (attrs[ESPVTI_A_LOCAL] || attrs[ESPVTI_A_REMOTE])
+		family = 0;
 	if (attrs[ESPVTI_A_LOCAL]) {
 		err = espvti_nl_get_addr(attrs[ESPVTI_A_LOCAL], &family, &peer->local,
 					 info->extack);
@@ -344,10 +370,29 @@ static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	peer->family = family;
+	if (attrs[ESPVTI_A_ENCAP])
+		peer->encap = nla_get_u8(attrs[ESPVTI_A_ENCAP]);
+	if (attrs[ESPVTI_A_ENCAP_SPORT])
+		peer->sport = nla_get_u16(attrs[ESPVTI_A_ENCAP_SPORT]);
+	if (attrs[ESPVTI_A_ENCAP_DPORT])
+		peer->dport = nla_get_u16(attrs[ESPVTI_A_ENCAP_DPORT]);
+	if (attrs[ESPVTI_A_KEEPALIVE])
+		peer->keepalive = nla_get_u32(attrs[ESPVTI_A_KEEPALIVE]);
+	if (attrs[ESPVTI_A_NAT_FOLLOW])
+		peer->nat_follow = nla_get_u8(attrs[ESPVTI_A_NAT_FOLLOW]);
+
+	/* The socket first: without it nothing changes. */
+	us = espvti_udp_prepare(edev, peer, info->extack);
+	if (IS_ERR(us)) {
+		err = PTR_ERR(us);
+		goto out;
+	}
 	rcu_assign_pointer(edev->peer, peer);
 	peer = NULL;
 	if (old)
 		kfree_rcu(old, rcu);
+	memset(&edev->nat_reported, 0, sizeof(edev->nat_reported));
+	espvti_udp_commit(edev, us);
 	espvti_dev_update(edev);
 	err = 0;
 out:
@@ -1190,6 +1235,41 @@ void espvti_nl_acquire(struct espvti_dev *edev, const struct espvti_flow *fl)
 	}
 	genlmsg_end(msg, hdr);
 	espvti_nl_multicast(edev, msg, GFP_ATOMIC);
+}
+
+static int espvti_nl_put_ep(struct sk_buff *skb, int addr, int port, const struct espvti_ep *ep)
+{
+	if (espvti_nl_put_addr(skb, addr, ep->family, &ep->addr) ||
+	    nla_put_u16(skb, port, ep->port))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/*
+ * The peer's endpoint was @was, its authentic packets come from @now;
+ * @followed: the tunnel sends there now. RTNL held.
+ */
+void espvti_nl_nat_change(struct espvti_dev *edev, const struct espvti_ep *was,
+			  const struct espvti_ep *now, bool followed)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!espvti_nl_listened(edev))
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &espvti_genl_family, 0, ESPVTI_CMD_NAT_CHANGE_NTF);
+	if (!hdr || espvti_nl_put_ifname(msg, edev) ||
+	    espvti_nl_put_ep(msg, ESPVTI_A_OLD_REMOTE, ESPVTI_A_OLD_DPORT, was) ||
+	    espvti_nl_put_ep(msg, ESPVTI_A_REMOTE, ESPVTI_A_ENCAP_DPORT, now) ||
+	    nla_put_u8(msg, ESPVTI_A_NAT_FOLLOW, followed)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	espvti_nl_multicast(edev, msg, GFP_KERNEL);
 }
 
 static const struct genl_multicast_group espvti_mcgrps[] = {

@@ -29,6 +29,9 @@ if [ -w "$kmemleak" ]; then
 	echo clear > "$kmemleak"
 fi
 
+# What the module needs (udp_tunnel, ip6_udp_tunnel): insmod loads none.
+deps=$(modinfo -F depends "$ESPVTI_KO" 2>/dev/null | tr , ' ')
+[ -z "$deps" ] || modprobe -a $deps || echo "# cannot load $deps"
 if insmod "$ESPVTI_KO"; then
 	result ok "module: loads"
 else

@@ -84,6 +84,18 @@ struct addr {
 	unsigned char bytes[16];
 };
 
+/* ESP in UDP settings: what a request sets, or what an answer says. */
+struct encap {
+	bool has_encap, has_sport, has_dport, has_keepalive, has_nat;
+	uint8_t encap;			/* enum espvti_encap */
+	uint16_t sport, dport;
+	uint32_t keepalive;
+	uint8_t nat_follow;
+};
+
+/* The "on" of "keepalive on": seconds. */
+#define KEEPALIVE_ON 20
+
 /* Counters from an ESPVTI_A_STATS or ESPVTI_SA_A_STATS nest. */
 struct stats {
 	bool present;			/* the answer had the nest */
@@ -107,6 +119,7 @@ struct espvti_dev {
 	struct addr remote;
 	bool has_netnsid;
 	int32_t netnsid;
+	struct encap encap;
 	struct stats stats;
 };
 
@@ -177,6 +190,10 @@ struct msg {
 	uint8_t expire;			/* SA_EXPIRE_NTF */
 	bool has_flow;
 	struct espvti_sel flow;		/* ACQUIRE_NTF */
+	struct encap encap;		/* NAT_CHANGE_NTF: dport, nat_follow */
+	struct addr old_remote;		/* NAT_CHANGE_NTF */
+	bool has_old_dport;
+	uint16_t old_dport;
 };
 
 /* The answers of a dump or a request, of one type each. */
@@ -258,6 +275,7 @@ struct conf {
 	char dir[PATH_MAX];		/* where relative @FILE keys are */
 	struct addr local;
 	struct addr remote;
+	struct encap encap;
 	struct list sas;		/* struct espvti_sa */
 	struct list sels;		/* struct espvti_sel, as sel_fill() makes them */
 };
@@ -331,6 +349,13 @@ static const enum mnl_attr_data_type espvti_attr_types[ESPVTI_A_MAX + 1] = {
 	[ESPVTI_A_REASON]	= MNL_TYPE_U8,
 	[ESPVTI_A_EXPIRE]	= MNL_TYPE_U8,
 	[ESPVTI_A_FLOW]		= MNL_TYPE_NESTED,
+	[ESPVTI_A_ENCAP]	= MNL_TYPE_U8,
+	[ESPVTI_A_ENCAP_SPORT]	= MNL_TYPE_U16,
+	[ESPVTI_A_ENCAP_DPORT]	= MNL_TYPE_U16,
+	[ESPVTI_A_KEEPALIVE]	= MNL_TYPE_U32,
+	[ESPVTI_A_NAT_FOLLOW]	= MNL_TYPE_U8,
+	[ESPVTI_A_OLD_REMOTE]	= MNL_TYPE_BINARY,
+	[ESPVTI_A_OLD_DPORT]	= MNL_TYPE_U16,
 };
 
 static const enum mnl_attr_data_type espvti_sa_attr_types[ESPVTI_SA_A_MAX + 1] = {
@@ -445,6 +470,13 @@ static const char *const attr_names[ESPVTI_A_MAX + 1] = {
 	[ESPVTI_A_REASON]	= "reason",
 	[ESPVTI_A_EXPIRE]	= "expire",
 	[ESPVTI_A_FLOW]		= "flow",
+	[ESPVTI_A_ENCAP]	= "encap",
+	[ESPVTI_A_ENCAP_SPORT]	= "encap_sport",
+	[ESPVTI_A_ENCAP_DPORT]	= "encap_dport",
+	[ESPVTI_A_KEEPALIVE]	= "keepalive",
+	[ESPVTI_A_NAT_FOLLOW]	= "nat_follow",
+	[ESPVTI_A_OLD_REMOTE]	= "old_remote",
+	[ESPVTI_A_OLD_DPORT]	= "old_dport",
 };
 
 static const struct attr_space *const attr_nests[ESPVTI_A_MAX + 1] = {
@@ -482,6 +514,12 @@ static const char *const stat_names[] = {
 	[ESPVTI_STAT_TX_UNDERLAY_ERROR]		= "tx_underlay_error",
 	[ESPVTI_STAT_TX_EXPIRED]		= "tx_expired",
 	[ESPVTI_STAT_RX_EXPIRED]		= "rx_expired",
+	[ESPVTI_STAT_RX_UDP_MALFORMED]		= "rx_udp_malformed",
+	[ESPVTI_STAT_RX_KEEPALIVE]		= "rx_keepalive",
+	[ESPVTI_STAT_TX_KEEPALIVE]		= "tx_keepalive",
+	[ESPVTI_STAT_RX_NAT_CHANGE]		= "rx_nat_change",
+	[ESPVTI_STAT_RX_UDP_NON_ESP]		= "rx_udp_non_esp",
+	[ESPVTI_STAT_RX_UDP_WRONG_ENCAP]	= "rx_udp_wrong_encap",
 };
 
 static_assert(MNL_ARRAY_SIZE(stat_names) == __ESPVTI_STAT_MAX,
@@ -642,11 +680,19 @@ static const struct keyword conf_sel_kws[SEL_N] = {
 	[SEL_DPORT]	= { .name = "DPort" },
 };
 
-enum { TUN_LOCAL, TUN_REMOTE, TUN_N };
+/* The encapsulation settings, in "set" and in a config file's [Tunnel]. */
+enum encap_field { ENC_ENCAP, ENC_SPORT, ENC_DPORT, ENC_KEEPALIVE, ENC_NAT, ENC_N };
+
+enum { TUN_LOCAL, TUN_REMOTE, TUN_ENCAP, TUN_N = TUN_ENCAP + ENC_N };
 
 static const struct keyword conf_tunnel_kws[TUN_N] = {
 	[TUN_LOCAL]	= { .name = "Local" },
 	[TUN_REMOTE]	= { .name = "Remote" },
+	[TUN_ENCAP + ENC_ENCAP]		= { .name = "Encap" },
+	[TUN_ENCAP + ENC_SPORT]		= { .name = "EncapSport" },
+	[TUN_ENCAP + ENC_DPORT]		= { .name = "EncapDport" },
+	[TUN_ENCAP + ENC_KEEPALIVE]	= { .name = "Keepalive" },
+	[TUN_ENCAP + ENC_NAT]		= { .name = "NatFollow" },
 };
 
 /* The sections of a config file and their keys. */
@@ -719,7 +765,11 @@ static struct nlmsghdr *dev_msg(struct nl *nl, uint16_t flags, uint8_t cmd, cons
 static int nl_do(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 static int get_devs(struct nl *nl, const char *name, struct list *list);
 static int dev_set(struct nl *nl, const char *dev, const struct addr *local,
-		   const struct addr *remote);
+		   const struct addr *remote, const struct encap *e);
+static int encap_from_vals(const char *const *vals, struct encap *e, int *badk);
+static void get_encap(const struct nlattr *const *tb, struct encap *e);
+static void print_encap_plain(const struct encap *e);
+static void print_encap_json(const struct encap *e);
 static int sa_add(struct nl *nl, const char *dev, const struct espvti_sa *sa);
 static int sa_set(struct nl *nl, const char *dev, const struct espvti_sa *sa,
 		  const struct life *soft, const struct life *hard, bool current);
@@ -814,7 +864,9 @@ static char *trim(char *s);
 
 static const struct verb verbs[] = {
 	{ .name = "show", .args = "[DEV]", .fn = cmd_show },
-	{ .name = "set", .args = "DEV [local ADDR] [remote ADDR]", .fn = cmd_set },
+	{ .name = "set", .fn = cmd_set,
+	  .args = "DEV [local ADDR] [remote ADDR] [encap udp|none] [sport PORT]\n"
+		  "[dport PORT] [keepalive SECONDS|on|off] [nat follow|report]" },
 	{ .name = "stats", .args = "[-s] DEV [reset]", .fn = cmd_stats },
 	{ .name = "monitor", .args = "[-j] [-t]", .fn = cmd_monitor },
 	{ .name = "setconf", .args = "DEV FILE", .fn = cmd_setconf },
@@ -1099,22 +1151,36 @@ static int cmd_show(const struct ctx *ctx, int argc, char **argv)
 
 static int cmd_set(const struct ctx *ctx, int argc, char **argv)
 {
-	enum { K_LOCAL, K_REMOTE, K_N };
+	enum { K_LOCAL, K_REMOTE, K_ENCAP, K_N = K_ENCAP + ENC_N };
 	static const struct keyword kws[K_N] = {
 		[K_LOCAL]	= { .name = "local" },
 		[K_REMOTE]	= { .name = "remote" },
+		[K_ENCAP + ENC_ENCAP]		= { .name = "encap" },
+		[K_ENCAP + ENC_SPORT]		= { .name = "sport" },
+		[K_ENCAP + ENC_DPORT]		= { .name = "dport" },
+		[K_ENCAP + ENC_KEEPALIVE]	= { .name = "keepalive" },
+		[K_ENCAP + ENC_NAT]		= { .name = "nat" },
 	};
 	const char *vals[K_N] = {};
 	struct addr local = {}, remote = {};
+	struct encap e = {};
 	struct nl nl = {};
 	const char *dev;
-	int ret;
+	int ret, k;
 
 	if (take_dev(ctx, &argc, &argv, &dev) ||
 	    scan_keywords(ctx->verb, argc, argv, kws, K_N, vals))
 		return ERR_USAGE;
-	if (!vals[K_LOCAL] && !vals[K_REMOTE])
+	for (k = 0; k < K_N && !vals[k]; k++)
+		;
+	if (k == K_N)
 		return parse_error(ctx->verb, true, "nothing to set");
+	if (encap_from_vals(vals + K_ENCAP, &e, &k))
+		return parse_error(ctx->verb, false, "%s \"%s\": %s", kws[K_ENCAP + k].name,
+				   vals[K_ENCAP + k],
+				   k == ENC_ENCAP ? "not udp or none" :
+				   k == ENC_KEEPALIVE ? "not SECONDS (0..3600), on or off" :
+				   k == ENC_NAT ? "not follow or report" : "not a port (1..65535)");
 	if (vals[K_LOCAL] && parse_addr(vals[K_LOCAL], &local))
 		return parse_error(ctx->verb, false, "\"%s\" is not an IPv4 or IPv6 address",
 				   vals[K_LOCAL]);
@@ -1127,10 +1193,78 @@ static int cmd_set(const struct ctx *ctx, int argc, char **argv)
 	if (nl_start(&nl, ctx->netns))
 		return ERR_FAIL;
 
-	ret = dev_set(&nl, dev, &local, &remote);
+	ret = dev_set(&nl, dev, &local, &remote, &e);
 
 	mnl_socket_close(nl.sock);
 	return ret;
+}
+
+/*
+ * The encapsulation settings @vals (enum encap_field; NULL: not given)
+ * into @e; on error -1 with *@badk the field at fault.
+ */
+static int encap_from_vals(const char *const *vals, struct encap *e, int *badk)
+{
+	uint64_t v;
+
+	if (vals[ENC_ENCAP]) {
+		e->has_encap = true;
+		if (!strcmp(vals[ENC_ENCAP], "udp"))
+			e->encap = ESPVTI_ENCAP_UDP;
+		else if (!strcmp(vals[ENC_ENCAP], "none"))
+			e->encap = ESPVTI_ENCAP_NONE;
+		else
+			goto bad_encap;
+	}
+	if (vals[ENC_SPORT]) {
+		if (parse_uint(vals[ENC_SPORT], UINT16_MAX, false, &v) || !v)
+			goto bad_sport;
+		e->has_sport = true;
+		e->sport = v;
+	}
+	if (vals[ENC_DPORT]) {
+		if (parse_uint(vals[ENC_DPORT], UINT16_MAX, false, &v) || !v)
+			goto bad_dport;
+		e->has_dport = true;
+		e->dport = v;
+	}
+	if (vals[ENC_KEEPALIVE]) {
+		e->has_keepalive = true;
+		if (!strcmp(vals[ENC_KEEPALIVE], "on"))
+			e->keepalive = KEEPALIVE_ON;
+		else if (!strcmp(vals[ENC_KEEPALIVE], "off"))
+			e->keepalive = 0;
+		else if (!parse_uint(vals[ENC_KEEPALIVE], ESPVTI_KEEPALIVE_MAX, false, &v))
+			e->keepalive = v;
+		else
+			goto bad_keepalive;
+	}
+	if (vals[ENC_NAT]) {
+		e->has_nat = true;
+		if (!strcmp(vals[ENC_NAT], "follow"))
+			e->nat_follow = 1;
+		else if (!strcmp(vals[ENC_NAT], "report"))
+			e->nat_follow = 0;
+		else
+			goto bad_nat;
+	}
+	return 0;
+
+bad_encap:
+	*badk = ENC_ENCAP;
+	return -1;
+bad_sport:
+	*badk = ENC_SPORT;
+	return -1;
+bad_dport:
+	*badk = ENC_DPORT;
+	return -1;
+bad_keepalive:
+	*badk = ENC_KEEPALIVE;
+	return -1;
+bad_nat:
+	*badk = ENC_NAT;
+	return -1;
 }
 
 /* stats [-s] DEV [reset]: the interface's counters, and with -s each SA's. */
@@ -2293,7 +2427,7 @@ static int get_devs(struct nl *nl, const char *name, struct list *list)
 
 /* DEV_SET: the tunnel's addresses, those of @local and @remote that are set. */
 static int dev_set(struct nl *nl, const char *dev, const struct addr *local,
-		   const struct addr *remote)
+		   const struct addr *remote, const struct encap *e)
 {
 	struct nlmsghdr *nlh = dev_msg(nl, NLM_F_ACK, ESPVTI_CMD_DEV_SET, dev);
 
@@ -2301,7 +2435,77 @@ static int dev_set(struct nl *nl, const char *dev, const struct addr *local,
 		mnl_attr_put(nlh, ESPVTI_A_LOCAL, addr_len(local), local->bytes);
 	if (remote->family)
 		mnl_attr_put(nlh, ESPVTI_A_REMOTE, addr_len(remote), remote->bytes);
+	if (e && e->has_encap)
+		mnl_attr_put_u8(nlh, ESPVTI_A_ENCAP, e->encap);
+	if (e && e->has_sport)
+		mnl_attr_put_u16(nlh, ESPVTI_A_ENCAP_SPORT, e->sport);
+	if (e && e->has_dport)
+		mnl_attr_put_u16(nlh, ESPVTI_A_ENCAP_DPORT, e->dport);
+	if (e && e->has_keepalive)
+		mnl_attr_put_u32(nlh, ESPVTI_A_KEEPALIVE, e->keepalive);
+	if (e && e->has_nat)
+		mnl_attr_put_u8(nlh, ESPVTI_A_NAT_FOLLOW, e->nat_follow);
 	return nl_do(nl, nlh, NULL, NULL);
+}
+
+/* The encapsulation attributes of an answer or event. */
+static void get_encap(const struct nlattr *const *tb, struct encap *e)
+{
+	if (tb[ESPVTI_A_ENCAP]) {
+		e->has_encap = true;
+		e->encap = mnl_attr_get_u8(tb[ESPVTI_A_ENCAP]);
+	}
+	if (tb[ESPVTI_A_ENCAP_SPORT]) {
+		e->has_sport = true;
+		e->sport = mnl_attr_get_u16(tb[ESPVTI_A_ENCAP_SPORT]);
+	}
+	if (tb[ESPVTI_A_ENCAP_DPORT]) {
+		e->has_dport = true;
+		e->dport = mnl_attr_get_u16(tb[ESPVTI_A_ENCAP_DPORT]);
+	}
+	if (tb[ESPVTI_A_KEEPALIVE]) {
+		e->has_keepalive = true;
+		e->keepalive = mnl_attr_get_u32(tb[ESPVTI_A_KEEPALIVE]);
+	}
+	if (tb[ESPVTI_A_NAT_FOLLOW]) {
+		e->has_nat = true;
+		e->nat_follow = mnl_attr_get_u8(tb[ESPVTI_A_NAT_FOLLOW]);
+	}
+}
+
+/* " encap udp sport N dport N keepalive S nat follow|report" as set takes it. */
+static void print_encap_plain(const struct encap *e)
+{
+	if (!e->has_encap)
+		return;
+	printf(" encap %s", e->encap == ESPVTI_ENCAP_UDP ? "udp" : "none");
+	if (e->has_sport)
+		printf(" sport %u", e->sport);
+	if (e->has_dport)
+		printf(" dport %u", e->dport);
+	if (e->has_keepalive) {
+		if (e->keepalive)
+			printf(" keepalive %u", e->keepalive);
+		else
+			printf(" keepalive off");
+	}
+	if (e->has_nat)
+		printf(" nat %s", e->nat_follow ? "follow" : "report");
+}
+
+static void print_encap_json(const struct encap *e)
+{
+	if (!e->has_encap)
+		return;
+	printf(",\"encap\":\"%s\"", e->encap == ESPVTI_ENCAP_UDP ? "udp" : "none");
+	if (e->has_sport)
+		printf(",\"sport\":%u", e->sport);
+	if (e->has_dport)
+		printf(",\"dport\":%u", e->dport);
+	if (e->has_keepalive)
+		printf(",\"keepalive\":%u", e->keepalive);
+	if (e->has_nat)
+		printf(",\"nat\":\"%s\"", e->nat_follow ? "follow" : "report");
 }
 
 /* SA_ADD: @sa, with its keys; no copy of them stays in a buffer. */
@@ -2508,6 +2712,7 @@ static int dev_cb(const struct nlmsghdr *nlh, void *data)
 		dev->has_netnsid = true;
 		dev->netnsid = (int32_t)mnl_attr_get_u32(tb[ESPVTI_A_LINK_NETNSID]);
 	}
+	get_encap(tb, &dev->encap);
 	if (tb[ESPVTI_A_STATS] && parse_stats(tb[ESPVTI_A_STATS], &dev->stats))
 		return MNL_CB_ERROR;
 	return MNL_CB_OK;
@@ -2604,6 +2809,13 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 		if (parse_sel(tb[ESPVTI_A_FLOW], &m->flow))
 			return MNL_CB_ERROR;
 		m->has_flow = true;
+	}
+	get_encap(tb, &m->encap);
+	if (tb[ESPVTI_A_OLD_REMOTE] && get_addr(tb[ESPVTI_A_OLD_REMOTE], &m->old_remote))
+		return MNL_CB_ERROR;
+	if (tb[ESPVTI_A_OLD_DPORT]) {
+		m->has_old_dport = true;
+		m->old_dport = mnl_attr_get_u16(tb[ESPVTI_A_OLD_DPORT]);
 	}
 	return MNL_CB_OK;
 }
@@ -2859,6 +3071,7 @@ static void print_dev_plain(const void *item)
 		printf(" remote %s", addr_str(&dev->remote, buf, sizeof(buf)));
 	if (dev->has_netnsid)
 		printf(" link-netnsid %d", dev->netnsid);
+	print_encap_plain(&dev->encap);
 	putchar('\n');
 }
 
@@ -2878,6 +3091,7 @@ static void print_dev_json(const void *item)
 		printf(",\"remote\":\"%s\"", addr_str(&dev->remote, buf, sizeof(buf)));
 	if (dev->has_netnsid)
 		printf(",\"link_netnsid\":%d", dev->netnsid);
+	print_encap_json(&dev->encap);
 	if (dev->stats.present) {
 		printf(",\"stats\":{");
 		print_stats_fields(&dev->stats);
@@ -3135,6 +3349,18 @@ static void print_event_plain(const struct msg *m)
 			print_flow_plain(&m->flow);
 		}
 		break;
+	case ESPVTI_CMD_NAT_CHANGE_NTF:
+		if (m->old_remote.family)
+			printf(" from %s", addr_str(&m->old_remote, buf, sizeof(buf)));
+		if (m->has_old_dport)
+			printf(" port %u", m->old_dport);
+		if (m->remote.family)
+			printf(" to %s", addr_str(&m->remote, buf, sizeof(buf)));
+		if (m->encap.has_dport)
+			printf(" port %u", m->encap.dport);
+		if (m->encap.has_nat)
+			printf(m->encap.nat_follow ? " followed" : " reported");
+		return;
 	}
 	if (m->has_sa) {
 		putchar(' ');
@@ -3184,6 +3410,17 @@ static void print_event_json(const struct msg *m, const char *stamp)
 			printf(",\"flow\":");
 			print_flow_json(&m->flow);
 		}
+		break;
+	case ESPVTI_CMD_NAT_CHANGE_NTF:
+		if (m->old_remote.family)
+			printf(",\"old_remote\":\"%s\"",
+			       addr_str(&m->old_remote, buf, sizeof(buf)));
+		if (m->has_old_dport)
+			printf(",\"old_dport\":%u", m->old_dport);
+		if (m->encap.has_dport)
+			printf(",\"dport\":%u", m->encap.dport);
+		if (m->encap.has_nat)
+			printf(",\"followed\":%s", json_bool(m->encap.nat_follow));
 		break;
 	}
 	if (m->has_sa) {
@@ -3759,6 +3996,7 @@ static int conf_end_section(struct conf_parser *p)
 static int conf_tunnel(struct conf_parser *p, const struct origin *o, const char *const *vals)
 {
 	struct conf *conf = p->conf;
+	int k;
 
 	p->has_tunnel = true;
 	if (vals[TUN_LOCAL] && parse_addr(vals[TUN_LOCAL], &conf->local))
@@ -3767,6 +4005,11 @@ static int conf_tunnel(struct conf_parser *p, const struct origin *o, const char
 		return bad(o, TUN_REMOTE, "\"%s\": not an IPv4 or IPv6 address", vals[TUN_REMOTE]);
 	if (conf->local.family && conf->remote.family && conf->local.family != conf->remote.family)
 		return bad(o, TUN_REMOTE, "\"%s\": not of the family of Local", vals[TUN_REMOTE]);
+	if (encap_from_vals(vals + TUN_ENCAP, &conf->encap, &k))
+		return bad(o, TUN_ENCAP + k, "\"%s\": %s", vals[TUN_ENCAP + k],
+			   k == ENC_ENCAP ? "not udp or none" :
+			   k == ENC_KEEPALIVE ? "not SECONDS (0..3600), on or off" :
+			   k == ENC_NAT ? "not follow or report" : "not a port (1..65535)");
 	return 0;
 }
 
@@ -3990,7 +4233,15 @@ static int conf_apply(struct nl *nl, const char *dev, const struct conf *conf,
 	/* Both addresses the file gives when one changes: a new family needs both. */
 	if ((conf->local.family && !addr_equal(&conf->local, &d->local)) ||
 	    (conf->remote.family && !addr_equal(&conf->remote, &d->remote))) {
-		ret = dev_set(nl, dev, &conf->local, &conf->remote);
+		ret = dev_set(nl, dev, &conf->local, &conf->remote, NULL);
+		if (ret)
+			return ret;
+	}
+	if (conf->encap.has_encap || conf->encap.has_sport || conf->encap.has_dport ||
+	    conf->encap.has_keepalive || conf->encap.has_nat) {
+		struct addr none = {};
+
+		ret = dev_set(nl, dev, &none, &none, &conf->encap);
 		if (ret)
 			return ret;
 	}
@@ -4103,6 +4354,15 @@ static void print_conf(const struct espvti_dev *d, const struct list *sas,
 		printf("Remote = %s\n", addr_str(&d->remote, buf, sizeof(buf)));
 	if (!d->local.family && !d->remote.family)
 		printf("# No addresses set yet.\n");
+	if (d->encap.has_encap && d->encap.encap == ESPVTI_ENCAP_UDP) {
+		printf("Encap = udp\nEncapSport = %u\nEncapDport = %u\n",
+		       d->encap.sport, d->encap.dport);
+		if (d->encap.keepalive)
+			printf("Keepalive = %u\n", d->encap.keepalive);
+		else
+			printf("Keepalive = off\n");
+		printf("NatFollow = %s\n", d->encap.nat_follow ? "follow" : "report");
+	}
 	for (i = 0, sa = sas->items; i < sas->n; i++, sa++) {
 		printf("\n[SA]\nDirection = %s\nSPI = 0x%08x\n", dir_str(sa->dir), sa->spi);
 		if (alg_name(sa->alg))

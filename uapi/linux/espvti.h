@@ -34,7 +34,11 @@ enum espvti_cmd {
 	 * as a dump, every espvti interface of the caller's namespace.
 	 */
 	ESPVTI_CMD_DEV_GET,
-	/* DEV_SET: the tunnel's outer addresses, ESPVTI_A_LOCAL/REMOTE. */
+	/*
+	 * DEV_SET: the tunnel's outer addresses, ESPVTI_A_LOCAL/REMOTE, and
+	 * its encapsulation: ESPVTI_A_ENCAP, ENCAP_SPORT, ENCAP_DPORT,
+	 * KEEPALIVE, NAT_FOLLOW (what is not given stays).
+	 */
 	ESPVTI_CMD_DEV_SET,
 	/* SA_ADD: ESPVTI_A_SA. An outbound SA becomes the current one. */
 	ESPVTI_CMD_SA_ADD,
@@ -85,7 +89,12 @@ enum espvti_cmd {
 	 * interface.
 	 */
 	ESPVTI_CMD_ACQUIRE_NTF,
-	/* The peer's outer address or port changed (NAT-T). */
+	/*
+	 * An authenticated packet came from another outer address or UDP
+	 * port than the peer's (NAT-T): ESPVTI_A_OLD_REMOTE, OLD_DPORT (the
+	 * peer's endpoint before), REMOTE, ENCAP_DPORT (where the packet came
+	 * from), NAT_FOLLOW (1: the tunnel now sends there).
+	 */
 	ESPVTI_CMD_NAT_CHANGE_NTF,
 
 	__ESPVTI_CMD_MAX,
@@ -111,10 +120,27 @@ enum espvti_attr {
 	ESPVTI_A_REASON,	/* u8, SA_DEL_NTF: enum espvti_del_reason */
 	ESPVTI_A_EXPIRE,	/* u8, SA_EXPIRE_NTF: enum espvti_expire */
 	ESPVTI_A_FLOW,		/* nest, ACQUIRE_NTF: enum espvti_sel_attr, exact */
+	ESPVTI_A_ENCAP,		/* u8, enum espvti_encap (default none) */
+	ESPVTI_A_ENCAP_SPORT,	/* u16: our UDP port (default 4500) */
+	ESPVTI_A_ENCAP_DPORT,	/* u16: the peer's UDP port (default 4500) */
+	ESPVTI_A_KEEPALIVE,	/* u32: NAT keepalive interval, seconds; 0 off */
+	ESPVTI_A_NAT_FOLLOW,	/* u8: 1 (default) the peer's endpoint follows NAT */
+	ESPVTI_A_OLD_REMOTE,	/* binary, NAT_CHANGE_NTF: the peer's address before */
+	ESPVTI_A_OLD_DPORT,	/* u16, NAT_CHANGE_NTF: the peer's port before */
 
 	__ESPVTI_A_MAX,
 	ESPVTI_A_MAX = __ESPVTI_A_MAX - 1,
 };
+
+/* How ESP travels (ESPVTI_A_ENCAP). */
+enum espvti_encap {
+	ESPVTI_ENCAP_NONE,		/* IP protocol 50 */
+	ESPVTI_ENCAP_UDP,		/* ESP in UDP, RFC 3948 */
+};
+
+/* ESP in UDP defaults, and the largest keepalive interval. */
+#define ESPVTI_ENCAP_PORT	4500
+#define ESPVTI_KEEPALIVE_MAX	3600
 
 enum espvti_sa_dir {
 	ESPVTI_SA_DIR_IN = 1,
@@ -251,6 +277,12 @@ enum espvti_stat {
 	ESPVTI_STAT_TX_UNDERLAY_ERROR,	/* the underlay refused the ESP packet */
 	ESPVTI_STAT_TX_EXPIRED,		/* the SA reached a hard lifetime */
 	ESPVTI_STAT_RX_EXPIRED,		/* the SA reached a hard lifetime */
+	ESPVTI_STAT_RX_UDP_MALFORMED,	/* ESP in UDP: too short or garbage */
+	ESPVTI_STAT_RX_KEEPALIVE,	/* NAT keepalives received */
+	ESPVTI_STAT_TX_KEEPALIVE,	/* NAT keepalives sent */
+	ESPVTI_STAT_RX_NAT_CHANGE,	/* the peer's outer endpoint changed */
+	ESPVTI_STAT_RX_UDP_NON_ESP,	/* non-ESP marker (IKE): no one to take it */
+	ESPVTI_STAT_RX_UDP_WRONG_ENCAP,	/* ESP in UDP for an SA of a tunnel without it */
 
 	__ESPVTI_STAT_MAX,
 	ESPVTI_STAT_MAX = __ESPVTI_STAT_MAX - 1,
