@@ -87,4 +87,11 @@ static inline int espvti_newlink_compat(struct net *src_net, struct net_device *
 }
 #endif
 
+/* Turn on a UDP socket's encap_rcv: it took the struct socket before. */
+#ifdef ESPVTI_HAVE_UDP_TUNNEL_ENCAP_ENABLE_SK
+#define espvti_udp_encap_enable(sock) udp_tunnel_encap_enable((sock)->sk)
+#else
+#define espvti_udp_encap_enable(sock) udp_tunnel_encap_enable(sock)
+#endif
+
 #endif /* _ESPVTI_COMPAT_H */

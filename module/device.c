@@ -129,6 +129,11 @@ static void espvti_xmit_one(struct espvti_dev *edev, struct espvti_sa *sa,
 	}
 	p.daddr = peer->remote;
 	if (peer->encap == ESPVTI_ENCAP_UDP) {
+		/* No socket to receive on: the answers would be lost. */
+		if (!READ_ONCE(edev->usock)) {
+			why = ESPVTI_STAT_TX_NO_SOCKET;
+			goto drop;
+		}
 		p.encap = true;
 		p.sport = htons(peer->sport);
 		p.dport = htons(peer->dport);
@@ -353,6 +358,22 @@ static const struct net_device_ops espvti_netdev_ops = {
 	.ndo_change_mtu		= espvti_change_mtu,
 };
 
+/* Encap udp without a socket: the qdisc drops it, we count it. */
+static void espvti_count_no_socket(struct espvti_dev *edev, struct sk_buff *skb)
+{
+	const struct espvti_peer *peer;
+
+	rcu_read_lock();
+	peer = rcu_dereference(edev->peer);
+	if (peer && peer->encap == ESPVTI_ENCAP_UDP &&
+	    rcu_access_pointer(netdev_get_tx_queue(edev->dev, 0)->qdisc) == &noop_qdisc &&
+	    !(skb->sk && skb->sk->sk_family == AF_PACKET)) {
+		espvti_count(edev, NULL, ESPVTI_STAT_TX_NO_SOCKET);
+		dev_core_stats_tx_dropped_inc(edev->dev);
+	}
+	rcu_read_unlock();
+}
+
 /*
  * No link-layer header: create() adds nothing. It exists because the
  * neighbour layer calls it for every IPv4 and IPv6 packet routed into the
@@ -360,7 +381,8 @@ static const struct net_device_ops espvti_netdev_ops = {
  * the qdisc drops everything before ndo_start_xmit. So it is where traffic
  * that finds no outbound SA becomes an acquire for the IKE daemon, and
  * where such a packet is counted (tx_no_sa) when the qdisc will drop it
- * silently. Packet sockets' frames are not: the core counts those.
+ * silently; likewise tx_no_socket for encap udp without a socket.
+ * Packet sockets' frames are not: the core counts those.
  */
 static int espvti_header_create(struct sk_buff *skb, struct net_device *dev,
 				unsigned short type, const void *daddr,
@@ -369,8 +391,13 @@ static int espvti_header_create(struct sk_buff *skb, struct net_device *dev,
 	struct espvti_dev *edev = netdev_priv(dev);
 	struct espvti_flow fl;
 
-	if (likely(rcu_access_pointer(edev->sa_out)) || !(dev->flags & IFF_UP))
+	if (!(dev->flags & IFF_UP))
 		return 0;
+	if (likely(rcu_access_pointer(edev->sa_out))) {
+		if (unlikely(!READ_ONCE(edev->usock)))
+			espvti_count_no_socket(edev, skb);
+		return 0;
+	}
 	if ((type == ETH_P_IP && pskb_network_may_pull(skb, sizeof(struct iphdr)) &&
 	     ip_hdr(skb)->version == 4) ||
 	    (type == ETH_P_IPV6 && pskb_network_may_pull(skb, sizeof(struct ipv6hdr)) &&
@@ -499,7 +526,8 @@ static unsigned int espvti_underlay_mtu(struct espvti_dev *edev, const struct es
 
 /*
  * After the tunnel's addresses or SAs changed (RTNL held): carrier while
- * there is somewhere to send and an SA to send with, and, unless the user
+ * there is somewhere to send, an SA to send with and, with encap udp, a
+ * socket to receive on; and, unless the user
  * set one, the MTU that the current SA leaves of the underlay's. A rekey
  * keeps both, so the link never flaps.
  */
@@ -519,7 +547,7 @@ void espvti_dev_update(struct espvti_dev *edev)
 	was = netif_carrier_ok(dev);
 	sa = rtnl_dereference(edev->sa_out);
 	peer = rtnl_dereference(edev->peer);
-	if (!sa || !peer) {
+	if (!sa || !peer || (peer->encap == ESPVTI_ENCAP_UDP && !edev->usock)) {
 		netif_carrier_off(dev);
 		goto out;
 	}

@@ -106,9 +106,6 @@ static void espvti_count_ok(struct espvti_sa *sa, enum espvti_stat pkts, unsigne
 	espvti_stats_packet(sa->stats, pkts, len);
 }
 
-static int espvti_xmit_ip(struct espvti_dev *edev, struct sk_buff *skb,
-			  const struct espvti_tx_params *p);
-
 /* Push the outer header and send; consumes @skb and p->dst. */
 static void espvti_xmit_outer(struct espvti_sa *sa, struct sk_buff *skb,
 			      const struct espvti_tx_params *p, unsigned int inner_len)
@@ -129,8 +126,8 @@ static void espvti_xmit_outer(struct espvti_sa *sa, struct sk_buff *skb,
  * Push the UDP header when @p says so and the outer IP header, and send;
  * consumes @skb and p->dst.
  */
-static int espvti_xmit_ip(struct espvti_dev *edev, struct sk_buff *skb,
-			  const struct espvti_tx_params *p)
+int espvti_xmit_ip(struct espvti_dev *edev, struct sk_buff *skb,
+		   const struct espvti_tx_params *p)
 {
 	struct net_device *dev = edev->dev;
 	struct net *net = edev->net;

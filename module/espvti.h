@@ -204,9 +204,12 @@ void espvti_rx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buf
 struct espvti_usock {
 	struct list_head list;		/* all of them; RTNL */
 	struct net *net;		/* the underlay; no reference */
-	struct socket *sock;
+	struct socket *sock;		/* our own; NULL when attached */
+	struct sock *sk;		/* ours or userspace's (held) */
 	u16 family, port;		/* port: host order */
 	unsigned int users;		/* RTNL */
+	bool attached;			/* userspace's socket (ESPVTI_A_ENCAP_FD) */
+	bool gone;			/* attached, and its owner closed it */
 };
 
 enum espvti_udp_kind {
@@ -217,9 +220,10 @@ enum espvti_udp_kind {
 };
 
 enum espvti_udp_kind espvti_udp_classify(const u8 *p, unsigned int len);
-struct espvti_usock *espvti_udp_prepare(struct espvti_dev *edev,
-					const struct espvti_peer *peer,
+struct espvti_usock *espvti_udp_prepare(struct espvti_dev *edev, struct espvti_peer *peer,
+					const struct nlattr *fd,
 					struct netlink_ext_ack *extack);
+u8 espvti_udp_socket_kind(const struct espvti_dev *edev);
 void espvti_udp_commit(struct espvti_dev *edev, struct espvti_usock *us);
 void espvti_nat_seen(struct espvti_dev *edev, u16 family, const union espvti_addr *saddr,
 		     __be16 sport);
@@ -364,6 +368,8 @@ void espvti_esp_aad_pop(struct espvti_sa *sa, struct sk_buff *skb);
 int espvti_esp_req(struct espvti_sa *sa, struct aead_request *req, struct scatterlist *sg,
 		   int nfrags, struct sk_buff *skb, u8 *iv, bool encrypt);
 int espvti_esp_trailer(struct sk_buff *skb, unsigned int elen, unsigned int icv, u8 *nexthdr);
+int espvti_xmit_ip(struct espvti_dev *edev, struct sk_buff *skb,
+		   const struct espvti_tx_params *p);
 void espvti_esp_input_udp(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
 			  const union espvti_addr *saddr, __be16 sport);
 int espvti_esp_init(void);

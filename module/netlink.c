@@ -96,6 +96,8 @@ const struct nla_policy espvti_genl_policy[ESPVTI_A_MAX + 1] = {
 	[ESPVTI_A_NAT_FOLLOW]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[ESPVTI_A_OLD_REMOTE]	= ESPVTI_READ_ONLY,
 	[ESPVTI_A_OLD_DPORT]	= ESPVTI_READ_ONLY,
+	[ESPVTI_A_ENCAP_FD]	= { .type = NLA_U32 },
+	[ESPVTI_A_ENCAP_SOCKET]	= ESPVTI_READ_ONLY,
 };
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_genl_policy);
 
@@ -109,8 +111,10 @@ static int espvti_nl_put_addr(struct sk_buff *skb, int attr, u16 family,
 	return nla_put_in6_addr(skb, attr, &a->v6);
 }
 
-static int espvti_nl_put_peer(struct sk_buff *skb, const struct espvti_peer *peer)
+static int espvti_nl_put_peer(struct sk_buff *skb, const struct espvti_dev *edev)
 {
+	const struct espvti_peer *peer = rtnl_dereference(edev->peer);
+
 	if (!peer)
 		return 0;
 	if (espvti_nl_put_addr(skb, ESPVTI_A_LOCAL, peer->family, &peer->local) ||
@@ -121,7 +125,8 @@ static int espvti_nl_put_peer(struct sk_buff *skb, const struct espvti_peer *pee
 	    (nla_put_u16(skb, ESPVTI_A_ENCAP_SPORT, peer->sport) ||
 	     nla_put_u16(skb, ESPVTI_A_ENCAP_DPORT, peer->dport) ||
 	     nla_put_u32(skb, ESPVTI_A_KEEPALIVE, peer->keepalive) ||
-	     nla_put_u8(skb, ESPVTI_A_NAT_FOLLOW, peer->nat_follow)))
+	     nla_put_u8(skb, ESPVTI_A_NAT_FOLLOW, peer->nat_follow) ||
+	     nla_put_u8(skb, ESPVTI_A_ENCAP_SOCKET, espvti_udp_socket_kind(edev))))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -158,7 +163,7 @@ static int espvti_nl_fill_dev(struct sk_buff *skb, const struct espvti_dev *edev
 	    nla_put_u8(skb, ESPVTI_A_OPER_UP, cmd == ESPVTI_CMD_DEV_CHANGE_NTF ?
 		       netif_running(dev) && netif_carrier_ok(dev) : netif_oper_up(dev)) ||
 	    nla_put_u8(skb, ESPVTI_A_CARRIER, netif_carrier_ok(dev)) ||
-	    espvti_nl_put_peer(skb, rtnl_dereference(edev->peer)) ||
+	    espvti_nl_put_peer(skb, edev) ||
 	    espvti_stats_put(skb, ESPVTI_A_STATS, edev->stats, edev->stats_base))
 		goto cancel;
 	if (!net_eq(edev->net, dev_net(dev))) {
@@ -314,9 +319,21 @@ static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 
 	if (!attrs[ESPVTI_A_LOCAL] && !attrs[ESPVTI_A_REMOTE] && !attrs[ESPVTI_A_ENCAP] &&
 	    !attrs[ESPVTI_A_ENCAP_SPORT] && !attrs[ESPVTI_A_ENCAP_DPORT] &&
-	    !attrs[ESPVTI_A_KEEPALIVE] && !attrs[ESPVTI_A_NAT_FOLLOW]) {
+	    !attrs[ESPVTI_A_KEEPALIVE] && !attrs[ESPVTI_A_NAT_FOLLOW] &&
+	    !attrs[ESPVTI_A_ENCAP_FD]) {
 		NL_SET_ERR_MSG(info->extack,
 			       "nothing to set: local, remote or an encapsulation setting is needed");
+		return -EINVAL;
+	}
+	if (attrs[ESPVTI_A_ENCAP_FD] && attrs[ESPVTI_A_ENCAP_SPORT]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[ESPVTI_A_ENCAP_SPORT],
+				    "encap-sport comes from the socket that encap-fd gives");
+		return -EINVAL;
+	}
+	if (attrs[ESPVTI_A_ENCAP_FD] && attrs[ESPVTI_A_ENCAP] &&
+	    nla_get_u8(attrs[ESPVTI_A_ENCAP]) != ESPVTI_ENCAP_UDP) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[ESPVTI_A_ENCAP_FD],
+				    "encap-fd is for encap udp");
 		return -EINVAL;
 	}
 	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
@@ -372,6 +389,8 @@ static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	peer->family = family;
 	if (attrs[ESPVTI_A_ENCAP])
 		peer->encap = nla_get_u8(attrs[ESPVTI_A_ENCAP]);
+	if (attrs[ESPVTI_A_ENCAP_FD])
+		peer->encap = ESPVTI_ENCAP_UDP;
 	if (attrs[ESPVTI_A_ENCAP_SPORT])
 		peer->sport = nla_get_u16(attrs[ESPVTI_A_ENCAP_SPORT]);
 	if (attrs[ESPVTI_A_ENCAP_DPORT])
@@ -382,7 +401,7 @@ static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		peer->nat_follow = nla_get_u8(attrs[ESPVTI_A_NAT_FOLLOW]);
 
 	/* The socket first: without it nothing changes. */
-	us = espvti_udp_prepare(edev, peer, info->extack);
+	us = espvti_udp_prepare(edev, peer, attrs[ESPVTI_A_ENCAP_FD], info->extack);
 	if (IS_ERR(us)) {
 		err = PTR_ERR(us);
 		goto out;

@@ -5,13 +5,21 @@
  *
  * A socket is opened in the underlay namespace of the interfaces that use
  * it, per namespace, family and port, and shared (counted under RTNL) by
- * every interface there with the same port and family. Its encap_rcv sees
- * each datagram: a keepalive (one byte 0xff) is counted and consumed, a
- * non-ESP marker (IKE) has nobody to go to and is dropped, anything too
- * short is dropped; ESP loses its UDP header and takes esp.c's inbound
- * path, with its outer source address and port, which the peer's endpoint
- * follows once a packet from elsewhere proved authentic (a work item
- * under RTNL replaces the peer).
+ * every interface there with the same port and family. Or userspace hands
+ * in its own bound socket (an IKE daemon's, ESPVTI_A_ENCAP_FD) and we take
+ * its encap_rcv, the way the kernel's UDP_ENCAP socket option does for
+ * xfrm. Its encap_rcv sees each datagram: a keepalive (one byte 0xff) is
+ * counted and consumed, a non-ESP marker (IKE) goes on to the socket's
+ * owner untouched (our own socket has none: dropped), anything too short is
+ * dropped; ESP loses its UDP header and takes esp.c's inbound path for the
+ * SA its SPI names (any interface on the socket), with its outer source
+ * address and port, which the peer's endpoint follows once a packet from
+ * elsewhere proved authentic (a work item under RTNL replaces the peer).
+ *
+ * A handed-in socket is let go when its last interface stops using it, or
+ * when its owner closes it (encap_destroy): then its interfaces lose it,
+ * and their carrier, in a work item under RTNL. espvti_attach_lock orders
+ * the two; sk_user_data is the RCU-protected link from socket to us.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -29,8 +37,12 @@
 
 #include "espvti.h"
 
-/* The module's ESP-in-UDP sockets; RTNL. */
+/* The module's ESP-in-UDP sockets and the attached ones; RTNL. */
 static LIST_HEAD(espvti_usocks);
+/* An attached socket's detaching: by us or by its owner's close. */
+static DEFINE_SPINLOCK(espvti_attach_lock);
+static void espvti_usock_reap(struct work_struct *work);
+static DECLARE_WORK(espvti_reap_work, espvti_usock_reap);
 
 /*
  * What a UDP payload of @len bytes is, from its first bytes @p (at least
@@ -49,9 +61,9 @@ enum espvti_udp_kind espvti_udp_classify(const u8 *p, unsigned int len)
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_udp_classify);
 
 /*
- * The tunnel that a datagram on @us from @saddr is about: one using the
- * socket whose peer has that address, else any that uses the socket, to
- * count the packet on. RCU.
+ * The tunnel that a datagram on @us from @saddr is about, to count it on:
+ * one on the socket whose peer has that address, else any on the socket.
+ * RCU.
  */
 static struct espvti_dev *espvti_udp_tunnel(struct espvti_usock *us,
 					    const union espvti_addr *saddr)
@@ -61,8 +73,7 @@ static struct espvti_dev *espvti_udp_tunnel(struct espvti_usock *us,
 	list_for_each_entry_rcu(edev, &espvti_pernet(us->net)->tunnels, tunnel_list) {
 		struct espvti_peer *peer = rcu_dereference(edev->peer);
 
-		if (!peer || peer->encap != ESPVTI_ENCAP_UDP || peer->family != us->family ||
-		    peer->sport != us->port)
+		if (!peer || READ_ONCE(edev->usock) != us)
 			continue;
 		if (espvti_addr_eq(us->family, &peer->remote, saddr))
 			return edev;
@@ -88,7 +99,10 @@ static int espvti_udp_drop(struct espvti_usock *us, struct sk_buff *skb,
 	return 0;
 }
 
-/* A datagram on one of our sockets, at its UDP header; RCU. */
+/*
+ * A datagram on one of our sockets, at its UDP header; RCU. 0: consumed;
+ * 1: the socket's owner receives it, as a plain UDP datagram.
+ */
 static int espvti_udp_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct espvti_usock *us = rcu_dereference_sk_user_data(sk);
@@ -99,12 +113,18 @@ static int espvti_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	u8 head[8] = {};
 	__be16 sport;
 	__be32 spi;
+	bool v4;
 	u8 tos;
 
-	if (!us) {
-		kfree_skb(skb);
-		return 0;
-	}
+	/*
+	 * Being let go (or IPv4 on a dual-stack socket handed in as IPv6):
+	 * the socket's own.
+	 */
+	if (!us)
+		return 1;
+	v4 = ip_hdr(skb)->version == 4;
+	if (us->family != (v4 ? AF_INET : AF_INET6))
+		return 1;
 	if (us->family == AF_INET) {
 		saddr.v4 = ip_hdr(skb)->saddr;
 		daddr.v4 = ip_hdr(skb)->daddr;
@@ -123,6 +143,9 @@ static int espvti_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	case ESPVTI_UDP_KEEPALIVE:
 		return espvti_udp_drop(us, skb, &saddr, ESPVTI_STAT_RX_KEEPALIVE);
 	case ESPVTI_UDP_NON_ESP:
+		/* IKE: for the daemon that handed the socket in, untouched. */
+		if (us->attached)
+			return 1;
 		return espvti_udp_drop(us, skb, &saddr, ESPVTI_STAT_RX_UDP_NON_ESP);
 	case ESPVTI_UDP_MALFORMED:
 		return espvti_udp_drop(us, skb, &saddr, ESPVTI_STAT_RX_UDP_MALFORMED);
@@ -137,9 +160,9 @@ static int espvti_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	sa = rhashtable_lookup(&espvti_pernet(us->net)->sa_in, &spi, espvti_sa_params);
 	if (!sa || sa->reserved)
 		return espvti_udp_drop(us, skb, &saddr, ESPVTI_STAT_RX_UNKNOWN_SPI);
+	/* Any interface on this socket: they share it, the SPI tells. */
 	peer = rcu_dereference(sa->edev->peer);
-	if (!peer || peer->family != us->family || peer->encap != ESPVTI_ENCAP_UDP ||
-	    peer->sport != us->port ||
+	if (!peer || READ_ONCE(sa->edev->usock) != us ||
 	    (!espvti_addr_any(us->family, &peer->local) &&
 	     !espvti_addr_eq(us->family, &peer->local, &daddr))) {
 		espvti_rx_drop(sa->edev, sa, skb, ESPVTI_STAT_RX_UDP_WRONG_ENCAP);
@@ -173,7 +196,8 @@ static struct espvti_usock *espvti_usock_get(struct net *net, u16 family, u16 po
 
 	ASSERT_RTNL();
 	list_for_each_entry(us, &espvti_usocks, list) {
-		if (net_eq(us->net, net) && us->family == family && us->port == port) {
+		if (net_eq(us->net, net) && us->family == family && us->port == port &&
+		    !READ_ONCE(us->gone)) {
 			us->users++;
 			return us;
 		}
@@ -191,6 +215,7 @@ static struct espvti_usock *espvti_usock_get(struct net *net, u16 family, u16 po
 		return ERR_PTR(err);
 	}
 	us->net = net;
+	us->sk = us->sock->sk;
 	us->family = family;
 	us->port = port;
 	us->users = 1;
@@ -201,30 +226,202 @@ static struct espvti_usock *espvti_usock_get(struct net *net, u16 family, u16 po
 }
 
 /*
- * One user fewer; the last one closes the socket, once no receiver can
- * still see it (udp_tunnel_sock_release() waits for an RCU grace period).
+ * Its owner closes an attached socket (udp_destroy_sock()): it is no
+ * longer ours to receive on; the interfaces learn it in a work item.
+ */
+static void espvti_udp_destroy(struct sock *sk)
+{
+	struct espvti_usock *us;
+
+	spin_lock_bh(&espvti_attach_lock);
+	rcu_read_lock();
+	us = rcu_dereference_sk_user_data(sk);
+	rcu_read_unlock();
+	if (us) {
+		rcu_assign_sk_user_data(sk, NULL);
+		WRITE_ONCE(us->gone, true);
+	}
+	spin_unlock_bh(&espvti_attach_lock);
+	if (us)
+		queue_work(espvti_wq, &espvti_reap_work);
+}
+
+/*
+ * Userspace's socket @fd for @peer (its port becomes peer->sport): shared
+ * when another interface uses it already, else taken over like the
+ * UDP_ENCAP socket option does, unless someone has it already. RTNL.
+ */
+static struct espvti_usock *espvti_usock_attach(struct espvti_dev *edev,
+						struct espvti_peer *peer, int fd,
+						struct netlink_ext_ack *extack)
+{
+	struct espvti_usock *us;
+	struct socket *sock;
+	struct udp_sock *up;
+	struct sock *sk;
+	int err;
+
+	ASSERT_RTNL();
+	sock = sockfd_lookup(fd, &err);
+	if (!sock) {
+		NL_SET_ERR_MSG(extack, "encap-fd: not a socket of the caller");
+		return ERR_PTR(err);
+	}
+	sk = sock->sk;
+	err = -EINVAL;
+	if (sk->sk_type != SOCK_DGRAM || sk->sk_protocol != IPPROTO_UDP ||
+	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6)) {
+		NL_SET_ERR_MSG(extack, "encap-fd: not a UDP socket");
+		goto out;
+	}
+	if (!net_eq(sock_net(sk), edev->net)) {
+		NL_SET_ERR_MSG(extack, "encap-fd: the socket is not in the underlay namespace");
+		goto out;
+	}
+	if (sk->sk_family != peer->family) {
+		NL_SET_ERR_MSG(extack, "encap-fd: the socket's family is not the tunnel's");
+		goto out;
+	}
+	if (!inet_sk(sk)->inet_num) {
+		NL_SET_ERR_MSG(extack, "encap-fd: the socket is not bound to a port");
+		goto out;
+	}
+	list_for_each_entry(us, &espvti_usocks, list) {
+		if (us->sk == sk && !READ_ONCE(us->gone)) {
+			us->users++;
+			goto found;
+		}
+	}
+	up = udp_sk(sk);
+	err = -EBUSY;
+	if (READ_ONCE(up->encap_type) || rcu_access_pointer(__sk_user_data(sk))) {
+		NL_SET_ERR_MSG(extack,
+			       "encap-fd: the socket is claimed for encapsulation already (UDP_ENCAP)");
+		goto out;
+	}
+	err = -ENOMEM;
+	us = kzalloc(sizeof(*us), GFP_KERNEL);
+	if (!us)
+		goto out;
+	sock_hold(sk);
+	us->sk = sk;
+	us->net = edev->net;
+	us->family = sk->sk_family;
+	us->port = ntohs(inet_sk(sk)->inet_sport);
+	us->users = 1;
+	us->attached = true;
+	/* What setup_udp_tunnel_sock() does, less its socket options. */
+	lock_sock(sk);
+	inet_inc_convert_csum(sk);
+	rcu_assign_sk_user_data(sk, us);
+	WRITE_ONCE(up->encap_type, UDP_ENCAP_ESPINUDP);
+	WRITE_ONCE(up->encap_destroy, espvti_udp_destroy);
+	WRITE_ONCE(up->encap_rcv, espvti_udp_rcv);
+	espvti_udp_encap_enable(sock);
+	release_sock(sk);
+	list_add(&us->list, &espvti_usocks);
+found:
+	err = 0;
+	peer->sport = us->port;
+out:
+	sockfd_put(sock);
+	return err ? ERR_PTR(err) : us;
+}
+
+/*
+ * One user fewer; the last one closes our own socket, or gives an
+ * attached one back to its owner as a plain UDP socket, once no receiver
+ * can still see it (udp_tunnel_sock_release() waits for an RCU grace
+ * period, as we do).
  */
 static void espvti_usock_put(struct espvti_usock *us)
 {
+	struct udp_sock *up;
+
 	ASSERT_RTNL();
 	if (!us || --us->users)
 		return;
 	list_del(&us->list);
-	udp_tunnel_sock_release(us->sock);
+	if (!us->attached) {
+		udp_tunnel_sock_release(us->sock);
+		kfree(us);
+		return;
+	}
+	up = udp_sk(us->sk);
+	spin_lock_bh(&espvti_attach_lock);
+	if (!us->gone) {
+		WRITE_ONCE(up->encap_rcv, NULL);
+		WRITE_ONCE(up->encap_destroy, NULL);
+		WRITE_ONCE(up->encap_type, 0);
+		rcu_assign_sk_user_data(us->sk, NULL);
+	}
+	spin_unlock_bh(&espvti_attach_lock);
+	synchronize_net();
+	sock_put(us->sk);
 	kfree(us);
+}
+
+/* What socket @edev receives on, for DEV_GET; RTNL. */
+u8 espvti_udp_socket_kind(const struct espvti_dev *edev)
+{
+	if (!edev->usock)
+		return ESPVTI_ENCAP_SOCKET_NONE;
+	return edev->usock->attached ? ESPVTI_ENCAP_SOCKET_ATTACHED : ESPVTI_ENCAP_SOCKET_OWN;
 }
 
 /*
  * The socket that the peer settings @peer need, for espvti_udp_commit();
- * NULL for none. An error leaves everything as it was. RTNL.
+ * NULL for none. @fd (ESPVTI_A_ENCAP_FD, or NULL): userspace's socket to
+ * use, whose port becomes peer->sport; without it the one the interface
+ * has stays while its port and family do, else the module's own on
+ * peer->sport. An error leaves everything as it was. RTNL.
  */
-struct espvti_usock *espvti_udp_prepare(struct espvti_dev *edev,
-					const struct espvti_peer *peer,
+struct espvti_usock *espvti_udp_prepare(struct espvti_dev *edev, struct espvti_peer *peer,
+					const struct nlattr *fd,
 					struct netlink_ext_ack *extack)
 {
+	struct espvti_usock *us = edev->usock;
+
 	if (!peer || peer->encap != ESPVTI_ENCAP_UDP)
 		return NULL;
+	if (fd)
+		return espvti_usock_attach(edev, peer, nla_get_u32(fd), extack);
+	if (us && us->family == peer->family && us->port == peer->sport) {
+		us->users++;
+		return us;
+	}
 	return espvti_usock_get(edev->net, peer->family, peer->sport, extack);
+}
+
+/*
+ * Interfaces whose attached socket its owner closed lose it (no carrier,
+ * their packets counted as tx_no_socket) until one is set again.
+ */
+static void espvti_usock_reap(struct work_struct *work)
+{
+	struct espvti_usock *us, *tmp;
+	struct espvti_dev *edev;
+
+	rtnl_lock();
+	list_for_each_entry_safe(us, tmp, &espvti_usocks, list) {
+		struct espvti_net *pn;
+		unsigned int users = us->users;
+
+		if (!READ_ONCE(us->gone))
+			continue;
+		/* Interfaces of us->net hold it: the namespace is alive. */
+		pn = espvti_pernet(us->net);
+		list_for_each_entry(edev, &pn->tunnels, tunnel_list) {
+			if (edev->usock != us)
+				continue;
+			net_info_ratelimited("%s: its UDP socket was closed\n", edev->dev->name);
+			espvti_udp_commit(edev, NULL);
+			espvti_dev_update(edev);
+			if (!--users)
+				break;	/* us is gone now */
+		}
+	}
+	rtnl_unlock();
 }
 
 /*
@@ -247,8 +444,10 @@ void espvti_udp_commit(struct espvti_dev *edev, struct espvti_usock *us)
 /*
  * A keepalive's turn (RFC 3948 section 2.3): one byte, 0xff, from our
  * socket to the peer, when nothing else went to it for the interval.
- * The socket stays while the work runs: it is only replaced or released
- * after cancel_delayed_work_sync().
+ * The socket stays while the work runs: it is only replaced or let go
+ * after cancel_delayed_work_sync(), and we hold an attached one's sock.
+ * Sent by the protocol's sendmsg, as the socket's own datagrams are (an
+ * attached socket's struct socket may be going with its file).
  */
 static void espvti_keepalive(struct work_struct *work)
 {
@@ -259,6 +458,7 @@ static void espvti_keepalive(struct work_struct *work)
 	struct sockaddr_storage ss = {};
 	struct msghdr msg = { .msg_name = &ss, .msg_flags = MSG_DONTWAIT };
 	unsigned long next, ival;
+	bool gone;
 	u8 ka = 0xff;
 	struct kvec iov = { .iov_base = &ka, .iov_len = 1 };
 
@@ -291,7 +491,11 @@ static void espvti_keepalive(struct work_struct *work)
 		queue_delayed_work(espvti_wq, &edev->ka_work, next - jiffies);
 		return;
 	}
-	if (kernel_sendmsg(us->sock, &msg, &iov, 1, 1) == 1) {
+	spin_lock_bh(&espvti_attach_lock);
+	gone = us->gone;
+	spin_unlock_bh(&espvti_attach_lock);
+	iov_iter_kvec(&msg.msg_iter, WRITE, &iov, 1, 1);
+	if (!gone && us->sk->sk_prot->sendmsg(us->sk, &msg, 1) == 1) {
 		WRITE_ONCE(edev->last_tx, jiffies);
 		espvti_count(edev, NULL, ESPVTI_STAT_TX_KEEPALIVE);
 	} else {

@@ -264,6 +264,11 @@ test_nat_report() {
 	expect_match "stays" "$("$ESPVTI" -n siteB show vti0)" 'remote 10\.0\.0\.99 .*dport 4500'
 }
 
+# hex TEXT: TEXT in hex digits.
+hex() {
+	printf '%s' "$1" | od -An -tx1 | tr -d ' \n'
+}
+
 # send NS SRC PORT HEXPAYLOAD...: UDP datagrams to 10.0.0.2:4500.
 send() {
 	local ns=$1 src=$2 port=$3
@@ -277,8 +282,9 @@ for h in sys.argv[3:]:
 ' "$src" "$port" "$@"
 }
 
-# Hostile payloads: dropped and counted by name; a forged packet (valid
-# SPI, bad ICV, from a third address) moves nothing.
+# Hostile payloads: dropped and counted by name; forged packets (valid
+# SPI, bad ICV, from a third address; one of them in IP fragments) move
+# nothing; a lone fragment never reaches the tunnel.
 test_hostile() {
 	pair
 	expect_ok ip netns exec siteA ping -c 1 -W 2 172.16.0.2
@@ -290,14 +296,24 @@ test_hostile() {
 	send nat 10.0.0.3 5555 00000000deadbeef "0000999900000001$(printf '%080d' 0)"
 	# B's inbound SPI, sequence number 1000, garbage for IV, data, ICV.
 	send nat 10.0.0.3 5555 "00001001000003e8$(printf 'ab%.0s' $(seq 40))"
+	# The same, 3000 bytes: three IP fragments, which B reassembles.
+	send nat 10.0.0.3 5555 "00001001000003e9$(printf 'cd%.0s' $(seq 3000))"
+	# A first fragment alone (MF, 1400 of 3008 UDP bytes): never whole.
+	ip netns exec nat python3 -c '
+import socket, struct
+udp = struct.pack("!HHHH", 5555, 4500, 3008, 0) + bytes.fromhex("00001001000003ea") + b"\xee" * 1392
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0x4242, 0x2000, 64, 17, 0,
+                 socket.inet_aton("10.0.0.3"), socket.inet_aton("10.0.0.2"))
+socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW).sendto(ip + udp, ("10.0.0.2", 0))
+'
 	wait_stat siteB rx_udp_malformed 8
-	wait_stat siteB rx_auth_failed 1
+	wait_stat siteB rx_auth_failed 2
 	expect_eq "rx_udp_malformed" "$(stat siteB rx_udp_malformed)" 8
 	expect_eq "rx_keepalive" "$(stat siteB rx_keepalive)" 1
 	expect_eq "rx_udp_non_esp" "$(stat siteB rx_udp_non_esp)" 1
 	expect_eq "rx_unknown_spi" "$(stat siteB rx_unknown_spi)" 1
-	expect_eq "rx_auth_failed" "$(stat siteB rx_auth_failed)" 1
 	sleep 0.5
+	expect_eq "rx_auth_failed" "$(stat siteB rx_auth_failed)" 2
 	expect_eq "rx_nat_change" "$(stat siteB rx_nat_change)" 0
 	expect_match "endpoint stays" "$("$ESPVTI" -n siteB show vti0)" \
 		'remote 10\.0\.0\.254 .*dport 4500'
@@ -336,6 +352,156 @@ time.sleep(30)' &
 	expect_ok ip netns exec siteB ping -c 2 -W 2 172.16.0.1
 	[ "$(stat siteA rx_packets)" -ge 4 ] || fail "rx_packets at A: $(stat siteA rx_packets)"
 	kill "$pid" 2>/dev/null || true
+}
+
+# daemon NS DEV...: an IKE daemon's stand-in in NS, in the background: it
+# binds UDP 4500, hands the socket to DEV... (espvti set DEV encap udp fd N)
+# and prints "attach DEV RC ERROR" for each, then "rx HEX" for every
+# datagram it receives, into $DAEMON_OUT; $DAEMON_PID is its pid.
+daemon() {
+	local ns=$1
+	shift
+	DAEMON_OUT=$(mktemp)
+	timeout 60 ip netns exec "$ns" python3 -c '
+import socket, subprocess, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 4500))
+for dev in sys.argv[2:]:
+    r = subprocess.run([sys.argv[1], "set", dev, "encap", "udp", "fd", str(s.fileno())],
+                       pass_fds=[s.fileno()], capture_output=True, text=True)
+    print("attach", dev, r.returncode, r.stderr.strip(), flush=True)
+while True:
+    print("rx", s.recv(4000).hex(), flush=True)
+' "$ESPVTI" "$@" >"$DAEMON_OUT" 2>&1 &
+	DAEMON_PID=$!
+}
+
+# wait_line FILE ERE: FILE has a line matching ERE within 10 s.
+wait_line() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		! grep -Eq "$2" "$1" || return 0
+		sleep 0.1
+	done
+	fail "no line /$2/ in: $(cat "$1")"
+}
+
+# B's two tunnels (vti0, vti1: two SPI pairs to A, which has two tunnels on
+# its own socket) receive on an IKE daemon's UDP socket: IKE datagrams (the
+# non-ESP marker) reach the daemon untouched while ESP flows through both
+# tunnels; keepalives and garbage reach neither. A socket that the
+# kernel's xfrm claimed (UDP_ENCAP) and other wrong sockets are refused and
+# change nothing. Deleting a tunnel keeps the socket for the other; when
+# the daemon closes it, B's tunnel loses carrier (tx_no_socket) and gets
+# it back with a socket of its own; the daemon's socket, given back, is a
+# plain UDP socket.
+test_daemon_socket() {
+	local out i
+	topology
+	side siteA 10.1.0.1 10.0.0.2 172.16.0.1 172.16.0.2 0x1001 0x2001 $KEY_AB $KEY_BA
+	ip -n siteA link add vti1 type espvti
+	ip -n siteA link set vti1 up
+	ip -n siteA addr add 172.16.1.1/32 peer 172.16.1.2 dev vti1
+	expect_ok "$ESPVTI" -n siteA set vti1 local 10.1.0.1 remote 10.0.0.2 encap udp
+	expect_ok "$ESPVTI" -n siteA sa add vti1 dir out spi 0x1002 alg aes-gcm key $KEY_AB
+	expect_ok "$ESPVTI" -n siteA sa add vti1 dir in spi 0x2002 alg aes-gcm key $KEY_BA
+	for i in 0 1; do
+		ip -n siteB link add vti$i type espvti
+		ip -n siteB link set vti$i up
+		ip -n siteB addr add 172.16.$i.2/32 peer 172.16.$i.1 dev vti$i
+		expect_ok "$ESPVTI" -n siteB set vti$i local 10.0.0.2 remote 10.0.0.254
+		expect_ok "$ESPVTI" -n siteB sa add vti$i dir out spi 0x200$((i + 1)) \
+			alg aes-gcm key $KEY_BA
+		expect_ok "$ESPVTI" -n siteB sa add vti$i dir in spi 0x100$((i + 1)) \
+			alg aes-gcm key $KEY_AB
+	done
+	daemon siteB vti0 vti1
+	wait_line "$DAEMON_OUT" '^attach vti1 '
+	expect_eq "attached" "$(grep -c '^attach vti[01] 0 $' "$DAEMON_OUT")" 2
+	expect_match "show" "$("$ESPVTI" -n siteB show vti1)" \
+		'encap udp sport 4500 dport 4500 .*socket attached'
+	expect_eq "one socket" "$(ip netns exec siteB ss -uan | grep -c ':4500 ')" 1
+	# ESP both ways on both tunnels, IKE to the daemon in between.
+	expect_ok ip netns exec siteA ping -c 2 -W 2 172.16.0.2
+	send nat 10.0.0.254 5000 "00000000$(hex IKE_SA_INIT-1)" ff 0102 \
+		"00000000$(hex IKE_AUTH-2)"
+	expect_ok ip netns exec siteB ping -c 2 -W 2 172.16.1.1
+	expect_ok ip netns exec siteA ping -c 2 -W 2 172.16.1.2
+	send nat 10.0.0.254 5000 "00000000$(hex INFORMATIONAL-3)"
+	expect_ok ip netns exec siteB ping -c 2 -W 2 172.16.0.1
+	wait_line "$DAEMON_OUT" "^rx 00000000$(hex INFORMATIONAL-3)\$"
+	expect_eq "the daemon got the IKE datagrams, untouched, and nothing else" \
+		"$(grep '^rx ' "$DAEMON_OUT" | tr '\n' ' ')" \
+		"rx 00000000$(hex IKE_SA_INIT-1) rx 00000000$(hex IKE_AUTH-2) rx 00000000$(hex INFORMATIONAL-3) "
+	expect_eq "keepalive consumed" "$(stat siteB rx_keepalive)" 1
+	expect_eq "garbage dropped" "$(stat siteB rx_udp_malformed)" 1
+	expect_eq "no IKE counted as ours" "$(stat siteB rx_udp_non_esp)" 0
+	out=$("$ESPVTI" -n siteB -j stats vti1)
+	[ "$(echo "$out" | jq -r .rx_packets)" -ge 2 ] || fail "vti1 rx: $out"
+	# Sockets that cannot be used: nothing changes.
+	ip netns exec siteB python3 -c '
+import socket, subprocess, sys
+def attach(s, fd=None):
+    fd = s.fileno() if fd is None else fd
+    r = subprocess.run([sys.argv[1], "set", "vti1", "encap", "udp", "fd", str(fd)],
+                       pass_fds=[s.fileno()], capture_output=True, text=True)
+    print(r.returncode, r.stderr.strip())
+x = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+x.bind(("0.0.0.0", 4600))
+x.setsockopt(socket.SOL_UDP, 100, 2)	# UDP_ENCAP, UDP_ENCAP_ESPINUDP
+attach(x)
+t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+attach(t)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+attach(u)
+v = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+v.bind(("::", 4601))
+attach(v)
+attach(x, 999)
+' "$ESPVTI" >"$DAEMON_OUT.bad" 2>&1
+	out=$(tr '\n' '|' <"$DAEMON_OUT.bad")
+	rm -f "$DAEMON_OUT.bad"
+	expect_match "UDP_ENCAP socket refused" "$out" '^[1-9][0-9]* [^|]*claimed for encapsulation already \(UDP_ENCAP\)\|'
+	expect_match "TCP socket refused" "$out" '\|[1-9][0-9]* [^|]*not a UDP socket\|'
+	expect_match "unbound socket refused" "$out" '\|[1-9][0-9]* [^|]*not bound to a port\|'
+	expect_match "IPv6 socket, IPv4 tunnel refused" "$out" "\|[1-9][0-9]* [^|]*family is not the tunnel's\|"
+	expect_match "no such fd" "$out" '\|[1-9][0-9]* [^|]*not a socket of the caller\|$'
+	expect_match "unchanged" "$("$ESPVTI" -n siteB show vti1)" 'sport 4500 .*socket attached'
+	expect_ok ip netns exec siteA ping -c 1 -W 2 172.16.1.2
+	# One tunnel deleted: the other keeps the socket.
+	ip -n siteB link del vti1
+	expect_ok ip netns exec siteA ping -c 1 -W 2 172.16.0.2
+	# The daemon goes: its socket closes, B's tunnel cannot receive.
+	kill "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		[ "$(ip netns exec siteB cat /sys/class/net/vti0/carrier)" = 1 ] || break
+		sleep 0.1
+	done
+	expect_eq "no carrier without a socket" \
+		"$(ip netns exec siteB cat /sys/class/net/vti0/carrier)" 0
+	expect_match "socket none" "$("$ESPVTI" -n siteB show vti0)" 'socket none'
+	[[ "$(ip netns exec siteB ss -uan)" != *":4500 "* ]] || fail "4500 still open"
+	ip netns exec siteB ping -c 1 -W 1 172.16.0.1 >/dev/null 2>&1 || true
+	[ "$(stat siteB tx_no_socket)" -ge 1 ] || fail "tx_no_socket: $(stat siteB tx_no_socket)"
+	# A socket of its own: the tunnel works again.
+	expect_ok "$ESPVTI" -n siteB set vti0 encap udp
+	expect_match "own socket" "$("$ESPVTI" -n siteB show vti0)" 'socket own'
+	expect_ok ip netns exec siteB ping -c 2 -W 2 172.16.0.1
+	ip -n siteB link del vti0
+	# A daemon whose tunnels are all deleted has a plain UDP socket again:
+	# what looks like ESP reaches it.
+	rm -f "$DAEMON_OUT"
+	ip -n siteB link add vti0 type espvti
+	expect_ok "$ESPVTI" -n siteB set vti0 local 10.0.0.2 remote 10.0.0.254
+	daemon siteB vti0
+	wait_line "$DAEMON_OUT" '^attach vti0 0 $'
+	ip -n siteB link del vti0
+	send nat 10.0.0.254 5000 0000100100000001abababababababab
+	wait_line "$DAEMON_OUT" '^rx 0000100100000001abababababababab$'
+	kill "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null || true
+	rm -f "$DAEMON_OUT"
 }
 
 # IPv6 outer (no NAT): the UDP checksum is valid, traffic flows.

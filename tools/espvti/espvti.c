@@ -86,11 +86,13 @@ struct addr {
 
 /* ESP in UDP settings: what a request sets, or what an answer says. */
 struct encap {
-	bool has_encap, has_sport, has_dport, has_keepalive, has_nat;
+	bool has_encap, has_sport, has_dport, has_keepalive, has_nat, has_fd, has_socket;
 	uint8_t encap;			/* enum espvti_encap */
 	uint16_t sport, dport;
 	uint32_t keepalive;
 	uint8_t nat_follow;
+	uint32_t fd;			/* set: our socket for the tunnel to use */
+	uint8_t socket;			/* show: enum espvti_encap_socket */
 };
 
 /* The "on" of "keepalive on": seconds. */
@@ -356,6 +358,8 @@ static const enum mnl_attr_data_type espvti_attr_types[ESPVTI_A_MAX + 1] = {
 	[ESPVTI_A_NAT_FOLLOW]	= MNL_TYPE_U8,
 	[ESPVTI_A_OLD_REMOTE]	= MNL_TYPE_BINARY,
 	[ESPVTI_A_OLD_DPORT]	= MNL_TYPE_U16,
+	[ESPVTI_A_ENCAP_FD]	= MNL_TYPE_U32,
+	[ESPVTI_A_ENCAP_SOCKET]	= MNL_TYPE_U8,
 };
 
 static const enum mnl_attr_data_type espvti_sa_attr_types[ESPVTI_SA_A_MAX + 1] = {
@@ -477,6 +481,8 @@ static const char *const attr_names[ESPVTI_A_MAX + 1] = {
 	[ESPVTI_A_NAT_FOLLOW]	= "nat_follow",
 	[ESPVTI_A_OLD_REMOTE]	= "old_remote",
 	[ESPVTI_A_OLD_DPORT]	= "old_dport",
+	[ESPVTI_A_ENCAP_FD]	= "encap_fd",
+	[ESPVTI_A_ENCAP_SOCKET]	= "encap_socket",
 };
 
 static const struct attr_space *const attr_nests[ESPVTI_A_MAX + 1] = {
@@ -520,6 +526,7 @@ static const char *const stat_names[] = {
 	[ESPVTI_STAT_RX_NAT_CHANGE]		= "rx_nat_change",
 	[ESPVTI_STAT_RX_UDP_NON_ESP]		= "rx_udp_non_esp",
 	[ESPVTI_STAT_RX_UDP_WRONG_ENCAP]	= "rx_udp_wrong_encap",
+	[ESPVTI_STAT_TX_NO_SOCKET]		= "tx_no_socket",
 };
 
 static_assert(MNL_ARRAY_SIZE(stat_names) == __ESPVTI_STAT_MAX,
@@ -1151,7 +1158,7 @@ static int cmd_show(const struct ctx *ctx, int argc, char **argv)
 
 static int cmd_set(const struct ctx *ctx, int argc, char **argv)
 {
-	enum { K_LOCAL, K_REMOTE, K_ENCAP, K_N = K_ENCAP + ENC_N };
+	enum { K_LOCAL, K_REMOTE, K_ENCAP, K_FD = K_ENCAP + ENC_N, K_N };
 	static const struct keyword kws[K_N] = {
 		[K_LOCAL]	= { .name = "local" },
 		[K_REMOTE]	= { .name = "remote" },
@@ -1160,6 +1167,7 @@ static int cmd_set(const struct ctx *ctx, int argc, char **argv)
 		[K_ENCAP + ENC_DPORT]		= { .name = "dport" },
 		[K_ENCAP + ENC_KEEPALIVE]	= { .name = "keepalive" },
 		[K_ENCAP + ENC_NAT]		= { .name = "nat" },
+		[K_FD]				= { .name = "fd" },
 	};
 	const char *vals[K_N] = {};
 	struct addr local = {}, remote = {};
@@ -1181,6 +1189,15 @@ static int cmd_set(const struct ctx *ctx, int argc, char **argv)
 				   k == ENC_ENCAP ? "not udp or none" :
 				   k == ENC_KEEPALIVE ? "not SECONDS (0..3600), on or off" :
 				   k == ENC_NAT ? "not follow or report" : "not a port (1..65535)");
+	if (vals[K_FD]) {
+		uint64_t v;
+
+		if (parse_uint(vals[K_FD], INT32_MAX, false, &v))
+			return parse_error(ctx->verb, false, "fd \"%s\": not a file descriptor",
+					   vals[K_FD]);
+		e.has_fd = true;
+		e.fd = v;
+	}
 	if (vals[K_LOCAL] && parse_addr(vals[K_LOCAL], &local))
 		return parse_error(ctx->verb, false, "\"%s\" is not an IPv4 or IPv6 address",
 				   vals[K_LOCAL]);
@@ -2445,6 +2462,8 @@ static int dev_set(struct nl *nl, const char *dev, const struct addr *local,
 		mnl_attr_put_u32(nlh, ESPVTI_A_KEEPALIVE, e->keepalive);
 	if (e && e->has_nat)
 		mnl_attr_put_u8(nlh, ESPVTI_A_NAT_FOLLOW, e->nat_follow);
+	if (e && e->has_fd)
+		mnl_attr_put_u32(nlh, ESPVTI_A_ENCAP_FD, e->fd);
 	return nl_do(nl, nlh, NULL, NULL);
 }
 
@@ -2471,9 +2490,29 @@ static void get_encap(const struct nlattr *const *tb, struct encap *e)
 		e->has_nat = true;
 		e->nat_follow = mnl_attr_get_u8(tb[ESPVTI_A_NAT_FOLLOW]);
 	}
+	if (tb[ESPVTI_A_ENCAP_SOCKET]) {
+		e->has_socket = true;
+		e->socket = mnl_attr_get_u8(tb[ESPVTI_A_ENCAP_SOCKET]);
+	}
 }
 
-/* " encap udp sport N dport N keepalive S nat follow|report" as set takes it. */
+static const char *encap_socket_name(uint8_t s)
+{
+	switch (s) {
+	case ESPVTI_ENCAP_SOCKET_NONE:
+		return "none";
+	case ESPVTI_ENCAP_SOCKET_OWN:
+		return "own";
+	case ESPVTI_ENCAP_SOCKET_ATTACHED:
+		return "attached";
+	}
+	return "unknown";
+}
+
+/*
+ * " encap udp sport N dport N keepalive S nat follow|report" as set takes
+ * it, then " socket own|attached|none" (whose socket it receives on).
+ */
 static void print_encap_plain(const struct encap *e)
 {
 	if (!e->has_encap)
@@ -2491,6 +2530,8 @@ static void print_encap_plain(const struct encap *e)
 	}
 	if (e->has_nat)
 		printf(" nat %s", e->nat_follow ? "follow" : "report");
+	if (e->has_socket)
+		printf(" socket %s", encap_socket_name(e->socket));
 }
 
 static void print_encap_json(const struct encap *e)
@@ -2506,6 +2547,8 @@ static void print_encap_json(const struct encap *e)
 		printf(",\"keepalive\":%u", e->keepalive);
 	if (e->has_nat)
 		printf(",\"nat\":\"%s\"", e->nat_follow ? "follow" : "report");
+	if (e->has_socket)
+		printf(",\"socket\":\"%s\"", encap_socket_name(e->socket));
 }
 
 /* SA_ADD: @sa, with its keys; no copy of them stays in a buffer. */

@@ -127,6 +127,8 @@ enum espvti_attr {
 	ESPVTI_A_NAT_FOLLOW,	/* u8: 1 (default) the peer's endpoint follows NAT */
 	ESPVTI_A_OLD_REMOTE,	/* binary, NAT_CHANGE_NTF: the peer's address before */
 	ESPVTI_A_OLD_DPORT,	/* u16, NAT_CHANGE_NTF: the peer's port before */
+	ESPVTI_A_ENCAP_FD,	/* u32, DEV_SET: the caller's bound UDP socket to use */
+	ESPVTI_A_ENCAP_SOCKET,	/* u8, DEV_GET: enum espvti_encap_socket */
 
 	__ESPVTI_A_MAX,
 	ESPVTI_A_MAX = __ESPVTI_A_MAX - 1,
@@ -136,6 +138,18 @@ enum espvti_attr {
 enum espvti_encap {
 	ESPVTI_ENCAP_NONE,		/* IP protocol 50 */
 	ESPVTI_ENCAP_UDP,		/* ESP in UDP, RFC 3948 */
+};
+
+/*
+ * Whose UDP socket an encap udp tunnel receives on (ESPVTI_A_ENCAP_SOCKET):
+ * the module's own, one that userspace handed in (ESPVTI_A_ENCAP_FD, an IKE
+ * daemon's: non-ESP-marker datagrams go on to it), or none any more (the
+ * handed-in socket was closed: no carrier until one is set again).
+ */
+enum espvti_encap_socket {
+	ESPVTI_ENCAP_SOCKET_NONE,
+	ESPVTI_ENCAP_SOCKET_OWN,
+	ESPVTI_ENCAP_SOCKET_ATTACHED,
 };
 
 /* ESP in UDP defaults, and the largest keepalive interval. */
@@ -283,6 +297,7 @@ enum espvti_stat {
 	ESPVTI_STAT_RX_NAT_CHANGE,	/* the peer's outer endpoint changed */
 	ESPVTI_STAT_RX_UDP_NON_ESP,	/* non-ESP marker (IKE): no one to take it */
 	ESPVTI_STAT_RX_UDP_WRONG_ENCAP,	/* ESP in UDP for an SA of a tunnel without it */
+	ESPVTI_STAT_TX_NO_SOCKET,	/* encap udp, its handed-in socket was closed */
 
 	__ESPVTI_STAT_MAX,
 	ESPVTI_STAT_MAX = __ESPVTI_STAT_MAX - 1,
