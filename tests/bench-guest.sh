@@ -15,6 +15,9 @@ key_ba=0x202122232425262728292a2b2c2d2e2f30313233
 
 log() { echo "# $*" >&2; }
 
+# What the module needs (udp_tunnel, ip6_udp_tunnel): insmod loads none.
+read -ra deps <<< "$(modinfo -F depends "$moddir/espvti.ko" 2>/dev/null | tr , ' ')"
+[ ${#deps[@]} -eq 0 ] || modprobe -a "${deps[@]}" || log "cannot load ${deps[*]}"
 insmod "$moddir/espvti.ko" || log "cannot load $moddir/espvti.ko"
 
 # topo: namespaces bA and bB, a veth between them.
