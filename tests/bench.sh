@@ -5,15 +5,22 @@
 # espvti against the kernel's XFRM, in one boot of a bench VM.
 #
 # Two namespaces joined by a veth carry AES-GCM-128 (ICV 16) over IPv4,
-# inner MTU 1406 on both kinds, first with an xfrm interface at each end,
-# then with espvti at each end (same peer type: the ratio compares the
-# two implementations, not an interop pair). Each is measured with
+# inner MTU 1406 on all four tunnels: an xfrm interface at each end, then
+# espvti at each end, both over raw ESP (IP protocol 50); then the same
+# two with ESP in UDP (RFC 3948, ports 4500/4500): xfrm states with
+# "encap espinudp" and, in each namespace, a UDP socket on 4500 with
+# UDP_ENCAP_ESPINUDP held open as an IKE daemon would; espvti with
+# "encap udp" and its own socket. Same peer type each time: the ratios
+# compare the two implementations, not an interop pair. Each is measured
+# with
 #
 #   - one TCP flow, iperf3 -t S (default 5): Mbit/s the receiver got;
 #   - 64-byte UDP, iperf3 -u -l 64 -b 0 -t S: packets per second the
 #     receiver got (sent minus lost);
 #
-# and a table with the ratios espvti/xfrmi is printed (and kept in
+# and a table of the four rows with the ratios espvti/xfrmi over raw ESP,
+# espvti/xfrmi over ESP in UDP, and espvti ESP-in-UDP/raw ESP (what the
+# encapsulation costs) is printed (and kept in
 # tests/build/vm-bench-KERNEL/bench.txt). This is not a test: it fails only
 # when it cannot run (a build, the VM, a tunnel that carries nothing),
 # never on slowness. Numbers from a TCG guest (no /dev/kvm) say little
