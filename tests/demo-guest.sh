@@ -27,6 +27,10 @@ espvti() {
 	"$espvti" "$@"
 }
 
+# What the module needs (udp_tunnel, ip6_udp_tunnel): insmod loads none.
+deps=$(modinfo -F depends "$moddir/espvti.ko" | tr , ' ')
+# shellcheck disable=SC2086
+[ -z "$deps" ] || modprobe -a $deps
 insmod "$moddir/espvti.ko"
 for ns in lan-a gw-a gw-b lan-b; do
 	ip netns add "$ns"
