@@ -873,7 +873,7 @@ static const struct verb verbs[] = {
 	{ .name = "show", .args = "[DEV]", .fn = cmd_show },
 	{ .name = "set", .fn = cmd_set,
 	  .args = "DEV [local ADDR] [remote ADDR] [encap udp|none] [sport PORT]\n"
-		  "[dport PORT] [keepalive SECONDS|on|off] [nat follow|report]" },
+		  "[dport PORT] [keepalive SECONDS|on|off] [nat follow|report] [fd N]" },
 	{ .name = "stats", .args = "[-s] DEV [reset]", .fn = cmd_stats },
 	{ .name = "monitor", .args = "[-j] [-t]", .fn = cmd_monitor },
 	{ .name = "setconf", .args = "DEV FILE", .fn = cmd_setconf },
