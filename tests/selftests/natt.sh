@@ -288,6 +288,8 @@ for h in sys.argv[3:]:
 test_hostile() {
 	pair
 	expect_ok ip netns exec siteA ping -c 1 -W 2 172.16.0.2
+	# From zero: A's first IPv6 packets may have come before B's SAs.
+	expect_ok "$ESPVTI" -n siteB stats vti0 reset
 	ip -n nat addr add 10.0.0.3/24 dev veth1
 	# 0..7 bytes (not one 0xff): too short. 0xff: a keepalive.
 	send nat 10.0.0.3 5555 "" 01 0000 616263 61626364 6162636465 616263646566 \
