@@ -60,9 +60,13 @@ void espvti_rx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buf
 	kfree_skb(skb);
 }
 
-/* The outer route to the peer, from the per-CPU cache when it is valid. */
-struct dst_entry *espvti_route(struct espvti_dev *edev, const struct espvti_peer *peer,
-			       union espvti_addr *saddr)
+/*
+ * The outer route to the peer, from the per-CPU cache when it is valid
+ * (@cache: the peer is the interface's, not an endpoint it moves to).
+ */
+static struct dst_entry *espvti_route_to(struct espvti_dev *edev,
+					 const struct espvti_peer *peer,
+					 union espvti_addr *saddr, bool cache)
 {
 	struct dst_entry *dst;
 
@@ -74,7 +78,7 @@ struct dst_entry *espvti_route(struct espvti_dev *edev, const struct espvti_peer
 		};
 		struct rtable *rt;
 
-		rt = dst_cache_get_ip4(&edev->dst_cache, &saddr->v4);
+		rt = cache ? dst_cache_get_ip4(&edev->dst_cache, &saddr->v4) : NULL;
 		if (rt)
 			return &rt->dst;
 		if (peer->encap) {
@@ -85,7 +89,8 @@ struct dst_entry *espvti_route(struct espvti_dev *edev, const struct espvti_peer
 		if (IS_ERR(rt))
 			return NULL;
 		saddr->v4 = fl4.saddr;
-		dst_cache_set_ip4(&edev->dst_cache, &rt->dst, fl4.saddr);
+		if (cache)
+			dst_cache_set_ip4(&edev->dst_cache, &rt->dst, fl4.saddr);
 		return &rt->dst;
 	}
 #if IS_ENABLED(CONFIG_IPV6)
@@ -96,7 +101,7 @@ struct dst_entry *espvti_route(struct espvti_dev *edev, const struct espvti_peer
 			.flowi6_proto = peer->encap ? IPPROTO_UDP : IPPROTO_ESP,
 		};
 
-		dst = dst_cache_get_ip6(&edev->dst_cache, &saddr->v6);
+		dst = cache ? dst_cache_get_ip6(&edev->dst_cache, &saddr->v6) : NULL;
 		if (dst)
 			return dst;
 		if (peer->encap) {
@@ -106,7 +111,8 @@ struct dst_entry *espvti_route(struct espvti_dev *edev, const struct espvti_peer
 		if (ip6_dst_lookup(edev->net, NULL, &dst, &fl6))
 			return NULL;
 		saddr->v6 = fl6.saddr;
-		dst_cache_set_ip6(&edev->dst_cache, dst, &fl6.saddr);
+		if (cache)
+			dst_cache_set_ip6(&edev->dst_cache, dst, &fl6.saddr);
 		return dst;
 	}
 #else
@@ -114,9 +120,41 @@ struct dst_entry *espvti_route(struct espvti_dev *edev, const struct espvti_peer
 #endif
 }
 
+struct dst_entry *espvti_route(struct espvti_dev *edev, const struct espvti_peer *peer,
+			       union espvti_addr *saddr)
+{
+	return espvti_route_to(edev, peer, saddr, true);
+}
+
+/*
+ * The endpoint an authentic packet came from, while the work item that
+ * moves the peer there has not run yet (nat follow): into @moved. Packet
+ * path: the answer to that very packet goes there already.
+ */
+static bool espvti_nat_pending(struct espvti_dev *edev, const struct espvti_peer *peer,
+			       struct espvti_peer *moved)
+{
+	bool pending;
+
+	if (likely(!READ_ONCE(edev->nat_pending)))
+		return false;
+	spin_lock_bh(&edev->nat_lock);
+	pending = edev->nat_pending && edev->nat_seen.family == peer->family;
+	if (pending) {
+		*moved = *peer;
+		moved->remote = edev->nat_seen.addr;
+		moved->dport = edev->nat_seen.port;
+	}
+	spin_unlock_bh(&edev->nat_lock);
+	return pending;
+}
+
 static void espvti_xmit_one(struct espvti_dev *edev, struct espvti_sa *sa,
 			    const struct espvti_peer *peer, struct sk_buff *skb)
 {
+	struct espvti_peer moved;
+	bool cache = true;
+
 	struct net_device *dev = edev->dev;
 	struct espvti_tx_params p = { .family = peer->family };
 	unsigned int max_inner;
@@ -127,18 +165,22 @@ static void espvti_xmit_one(struct espvti_dev *edev, struct espvti_sa *sa,
 		why = ESPVTI_STAT_TX_MALFORMED;
 		goto drop;
 	}
-	p.daddr = peer->remote;
 	if (peer->encap == ESPVTI_ENCAP_UDP) {
 		/* No socket to receive on: the answers would be lost. */
 		if (!READ_ONCE(edev->usock)) {
 			why = ESPVTI_STAT_TX_NO_SOCKET;
 			goto drop;
 		}
+		if (espvti_nat_pending(edev, peer, &moved)) {
+			peer = &moved;
+			cache = false;
+		}
 		p.encap = true;
 		p.sport = htons(peer->sport);
 		p.dport = htons(peer->dport);
 	}
-	p.dst = espvti_route(edev, peer, &p.saddr);
+	p.daddr = peer->remote;
+	p.dst = espvti_route_to(edev, peer, &p.saddr, cache);
 	if (!p.dst) {
 		why = ESPVTI_STAT_TX_NO_ROUTE;
 		goto drop;

@@ -725,6 +725,11 @@ static int espvti_rcv(struct sk_buff *skb, u16 family)
 	    (!espvti_addr_any(family, &peer->local) &&
 	     !espvti_addr_eq(family, &peer->local, &daddr)))
 		return -EINVAL;
+	/* The tunnel takes ESP in UDP only, as xfrm's encap states do. */
+	if (peer->encap != ESPVTI_ENCAP_NONE) {
+		espvti_rx_drop(sa->edev, sa, skb, ESPVTI_STAT_RX_UDP_WRONG_ENCAP);
+		return 0;
+	}
 	if (!refcount_inc_not_zero(&sa->ref))
 		return -EINVAL;
 	espvti_esp_input(sa, skb, tos, NULL, 0);

@@ -176,8 +176,9 @@ struct espvti_dev {
 	unsigned long last_tx;		/* jiffies: the last packet to the peer */
 	struct delayed_work ka_work;	/* NAT keepalives */
 	struct work_struct nat_work;	/* the peer moved: follow, report */
-	spinlock_t nat_lock;		/* nat_seen */
+	spinlock_t nat_lock;		/* nat_seen, nat_pending */
 	struct espvti_ep nat_seen;	/* where the last authentic packet came from */
+	bool nat_pending;		/* nat follow: nat_seen, before the work moves peer */
 	struct espvti_ep nat_reported;	/* nat follow 0: the last one reported; RTNL */
 };
 

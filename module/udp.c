@@ -435,6 +435,10 @@ void espvti_udp_commit(struct espvti_dev *edev, struct espvti_usock *us)
 	struct espvti_usock *old = edev->usock;
 
 	cancel_delayed_work_sync(&edev->ka_work);
+	/* The user set the peer: no endpoint of a NAT's is pending. */
+	spin_lock_bh(&edev->nat_lock);
+	WRITE_ONCE(edev->nat_pending, false);
+	spin_unlock_bh(&edev->nat_lock);
 	WRITE_ONCE(edev->usock, us);
 	espvti_usock_put(old);
 	if (us && peer->keepalive)
@@ -519,12 +523,13 @@ void espvti_nat_seen(struct espvti_dev *edev, u16 family, const union espvti_add
 		     __be16 sport)
 {
 	const struct espvti_peer *peer;
-	bool same;
+	bool same, peer_follow;
 
 	rcu_read_lock();
 	peer = rcu_dereference(edev->peer);
 	same = !peer || peer->encap != ESPVTI_ENCAP_UDP || peer->family != family ||
 	       (peer->dport == ntohs(sport) && espvti_addr_eq(family, &peer->remote, saddr));
+	peer_follow = !same && peer->nat_follow;
 	rcu_read_unlock();
 	if (same)
 		return;
@@ -532,17 +537,27 @@ void espvti_nat_seen(struct espvti_dev *edev, u16 family, const union espvti_add
 	edev->nat_seen.family = family;
 	edev->nat_seen.addr = *saddr;
 	edev->nat_seen.port = ntohs(sport);
+	WRITE_ONCE(edev->nat_pending, peer_follow);
 	spin_unlock_bh(&edev->nat_lock);
 	dev_hold(edev->dev);
 	if (!queue_work(espvti_wq, &edev->nat_work))
 		dev_put(edev->dev);
 }
 
+/* @seen is the peer's endpoint now, or was never to be: no more pending. */
+static void espvti_nat_settled(struct espvti_dev *edev, const struct espvti_ep *seen)
+{
+	spin_lock_bh(&edev->nat_lock);
+	if (espvti_ep_eq(&edev->nat_seen, seen))
+		WRITE_ONCE(edev->nat_pending, false);
+	spin_unlock_bh(&edev->nat_lock);
+}
+
 static void espvti_nat_work(struct work_struct *work)
 {
 	struct espvti_dev *edev = container_of(work, struct espvti_dev, nat_work);
 	struct espvti_peer *peer, *old;
-	struct espvti_ep seen, was;
+	struct espvti_ep seen = {}, was;
 
 	rtnl_lock();
 	if (edev->dev->reg_state != NETREG_REGISTERED)
@@ -577,6 +592,8 @@ static void espvti_nat_work(struct work_struct *work)
 	net_info_ratelimited("%s: peer moved to port %u\n", edev->dev->name, seen.port);
 	espvti_nl_nat_change(edev, &was, &seen, rtnl_dereference(edev->peer)->nat_follow);
 out:
+	/* From here on the peer says where to send (or the user does). */
+	espvti_nat_settled(edev, &seen);
 	rtnl_unlock();
 	dev_put(edev->dev);
 }

@@ -222,11 +222,15 @@ test_keepalive() {
 	wait "$pid" || true
 }
 
-# The NAT's mapping changes: B follows A's new port, traffic resumes, the
-# event says so.
+# The NAT's mapping changes: B follows A's new port, the first packet
+# through it is answered through it, the event says so.
 test_nat_rebind() {
 	local mon out i pid
 	pair
+	# No IPv6 on the tunnels: the ping below is the first packet through
+	# the new mapping (no router solicitation or MLD report before it).
+	ip netns exec siteA sysctl -qw net.ipv6.conf.vti0.disable_ipv6=1
+	ip netns exec siteB sysctl -qw net.ipv6.conf.vti0.disable_ipv6=1
 	# Mappings time out fast; none is left when the rule changes.
 	ip netns exec nat sysctl -qw net.netfilter.nf_conntrack_udp_timeout=1 \
 		net.netfilter.nf_conntrack_udp_timeout_stream=1
@@ -238,7 +242,9 @@ test_nat_rebind() {
 	nat_rule ip protocol udp snat to 10.0.0.254:40000
 	ip netns exec nat sysctl -qw net.netfilter.nf_conntrack_udp_timeout=30 \
 		net.netfilter.nf_conntrack_udp_timeout_stream=120
-	ip netns exec siteA ping -c 1 -W 1 172.16.0.2 >/dev/null 2>&1 || true
+	# The first packet through the new mapping is answered through it:
+	# B's reply goes to the new port at once (one round trip).
+	expect_ok ip netns exec siteA ping -c 1 -W 2 172.16.0.2
 	wait_stat siteB rx_nat_change 1
 	expect_match "followed" "$("$ESPVTI" -n siteB show vti0)" \
 		'remote 10\.0\.0\.254 .*dport 40000'
@@ -289,7 +295,8 @@ for h in sys.argv[3:]:
 
 # Hostile payloads: dropped and counted by name; forged packets (valid
 # SPI, bad ICV, from a third address; one of them in IP fragments) move
-# nothing; a lone fragment never reaches the tunnel.
+# nothing; a lone fragment never reaches the tunnel; ESP without UDP is
+# refused.
 test_hostile() {
 	pair
 	expect_ok ip netns exec siteA ping -c 1 -W 2 172.16.0.2
@@ -313,6 +320,12 @@ ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0x4242, 0x2000, 64, 17
                  socket.inet_aton("10.0.0.3"), socket.inet_aton("10.0.0.2"))
 socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW).sendto(ip + udp, ("10.0.0.2", 0))
 '
+	# B's SPI over IP protocol 50: the tunnel takes ESP in UDP only.
+	ip netns exec nat python3 -c '
+import socket
+socket.socket(socket.AF_INET, socket.SOCK_RAW, 50).sendto(
+    bytes.fromhex("00001001000003eb") + b"\xab" * 40, ("10.0.0.2", 0))
+'
 	wait_stat siteB rx_udp_malformed 8
 	wait_stat siteB rx_auth_failed 2
 	expect_eq "rx_udp_malformed" "$(stat siteB rx_udp_malformed)" 8
@@ -321,6 +334,7 @@ socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW).sendto(ip + u
 	expect_eq "rx_unknown_spi" "$(stat siteB rx_unknown_spi)" 1
 	sleep 0.5
 	expect_eq "rx_auth_failed" "$(stat siteB rx_auth_failed)" 2
+	expect_eq "rx_udp_wrong_encap" "$(stat siteB rx_udp_wrong_encap)" 1
 	expect_eq "rx_nat_change" "$(stat siteB rx_nat_change)" 0
 	expect_match "endpoint stays" "$("$ESPVTI" -n siteB show vti0)" \
 		'remote 10\.0\.0\.254 .*dport 4500'

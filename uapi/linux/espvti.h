@@ -296,7 +296,7 @@ enum espvti_stat {
 	ESPVTI_STAT_TX_KEEPALIVE,	/* NAT keepalives sent */
 	ESPVTI_STAT_RX_NAT_CHANGE,	/* the peer's outer endpoint changed */
 	ESPVTI_STAT_RX_UDP_NON_ESP,	/* non-ESP marker (IKE): no one to take it */
-	ESPVTI_STAT_RX_UDP_WRONG_ENCAP,	/* ESP in UDP for an SA of a tunnel without it */
+	ESPVTI_STAT_RX_UDP_WRONG_ENCAP,	/* ESP in UDP for a tunnel without, or not for one with */
 	ESPVTI_STAT_TX_NO_SOCKET,	/* encap udp, its handed-in socket was closed */
 
 	__ESPVTI_STAT_MAX,
