@@ -377,8 +377,9 @@ time.sleep(30)' &
 
 # daemon NS DEV...: an IKE daemon's stand-in in NS, in the background: it
 # binds UDP 4500, hands the socket to DEV... (espvti set DEV encap udp fd N)
-# and prints "attach DEV RC ERROR" for each, then "rx HEX" for every
-# datagram it receives, into $DAEMON_OUT; $DAEMON_PID is its pid.
+# and prints "attach DEV RC ERROR" for each, "early HEX" for what it had
+# received before, then "rx HEX" for every datagram it receives, into
+# $DAEMON_OUT; $DAEMON_PID is its pid.
 daemon() {
 	local ns=$1
 	shift
@@ -391,6 +392,15 @@ for dev in sys.argv[2:]:
     r = subprocess.run([sys.argv[1], "set", dev, "encap", "udp", "fd", str(s.fileno())],
                        pass_fds=[s.fileno()], capture_output=True, text=True)
     print("attach", dev, r.returncode, r.stderr.strip(), flush=True)
+# What came before the tunnels took the socket (the first ESP of the peer) was
+# for the plain UDP socket.
+s.setblocking(False)
+try:
+    while True:
+        print("early", s.recv(4000).hex(), flush=True)
+except BlockingIOError:
+    pass
+s.setblocking(True)
 while True:
     print("rx", s.recv(4000).hex(), flush=True)
 ' "$ESPVTI" "$@" >"$DAEMON_OUT" 2>&1 &
