@@ -556,8 +556,8 @@ static void espvti_input_done(espvti_crypto_done_arg *base, int err)
  * Decrypt @skb (at its ESP header) with @sa; consumes both. @saddr, @sport:
  * where it came from, when it came in UDP.
  */
-static void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
-			     const union espvti_addr *saddr, __be16 sport)
+void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
+		      const union espvti_addr *saddr, __be16 sport)
 {
 	struct crypto_aead *aead = sa->aead;
 	unsigned int hdr = sizeof(struct ip_esp_hdr) + sa->iv_len;
@@ -632,13 +632,6 @@ drop:
 	espvti_sa_put(sa);
 }
 
-/* ESP that came in UDP on one of our sockets (udp.c); RCU held. */
-void espvti_esp_input_udp(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
-			  const union espvti_addr *saddr, __be16 sport)
-{
-	espvti_esp_input(sa, skb, outer_tos, saddr, sport);
-}
-
 /* The tunnel of @net whose peer sent a packet from @saddr to @daddr. */
 static struct espvti_dev *espvti_tunnel_find(struct net *net, u16 family,
 					     const union espvti_addr *saddr,
@@ -707,15 +700,7 @@ static int espvti_rcv(struct sk_buff *skb, u16 family)
 	if (!pskb_may_pull(skb, sizeof(struct ip_esp_hdr)))
 		return -EINVAL;
 	spi = ((struct ip_esp_hdr *)skb->data)->spi;
-	if (family == AF_INET) {
-		saddr.v4 = ip_hdr(skb)->saddr;
-		daddr.v4 = ip_hdr(skb)->daddr;
-		tos = ipv4_get_dsfield(ip_hdr(skb));
-	} else {
-		saddr.v6 = ipv6_hdr(skb)->saddr;
-		daddr.v6 = ipv6_hdr(skb)->daddr;
-		tos = ipv6_get_dsfield(ipv6_hdr(skb));
-	}
+	tos = espvti_outer(skb, family, &saddr, &daddr);
 
 	sa = rhashtable_lookup(&espvti_pernet(net)->sa_in, &spi, espvti_sa_params);
 	if (!sa || sa->reserved)

@@ -9,6 +9,7 @@
 #define _ESPVTI_H
 
 #include <linux/in6.h>
+#include <linux/ip.h>
 #include <linux/list.h>
 #include <linux/netdevice.h>
 #include <linux/rhashtable-types.h>
@@ -16,6 +17,7 @@
 #include <linux/types.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
+#include <net/dsfield.h>
 #include <net/dst_cache.h>
 #include <net/genetlink.h>
 #include <net/gro_cells.h>
@@ -75,6 +77,20 @@ static inline bool espvti_addr_eq(u16 family, const union espvti_addr *a,
 static inline bool espvti_addr_any(u16 family, const union espvti_addr *a)
 {
 	return family == AF_INET ? !a->v4 : ipv6_addr_any(&a->v6);
+}
+
+/* The outer header's addresses of @skb (of @family); its DS field. */
+static inline u8 espvti_outer(const struct sk_buff *skb, u16 family,
+			      union espvti_addr *saddr, union espvti_addr *daddr)
+{
+	if (family == AF_INET) {
+		saddr->v4 = ip_hdr(skb)->saddr;
+		daddr->v4 = ip_hdr(skb)->daddr;
+		return ipv4_get_dsfield(ip_hdr(skb));
+	}
+	saddr->v6 = ipv6_hdr(skb)->saddr;
+	daddr->v6 = ipv6_hdr(skb)->daddr;
+	return ipv6_get_dsfield(ipv6_hdr(skb));
 }
 
 /* An outer endpoint: address and UDP port (host order). */
@@ -371,8 +387,8 @@ int espvti_esp_req(struct espvti_sa *sa, struct aead_request *req, struct scatte
 int espvti_esp_trailer(struct sk_buff *skb, unsigned int elen, unsigned int icv, u8 *nexthdr);
 int espvti_xmit_ip(struct espvti_dev *edev, struct sk_buff *skb,
 		   const struct espvti_tx_params *p);
-void espvti_esp_input_udp(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
-			  const union espvti_addr *saddr, __be16 sport);
+void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
+		      const union espvti_addr *saddr, __be16 sport);
 int espvti_esp_init(void);
 void espvti_esp_uninit(void);
 

@@ -125,15 +125,7 @@ static int espvti_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	v4 = ip_hdr(skb)->version == 4;
 	if (us->family != (v4 ? AF_INET : AF_INET6))
 		return 1;
-	if (us->family == AF_INET) {
-		saddr.v4 = ip_hdr(skb)->saddr;
-		daddr.v4 = ip_hdr(skb)->daddr;
-		tos = ipv4_get_dsfield(ip_hdr(skb));
-	} else {
-		saddr.v6 = ipv6_hdr(skb)->saddr;
-		daddr.v6 = ipv6_hdr(skb)->daddr;
-		tos = ipv6_get_dsfield(ipv6_hdr(skb));
-	}
+	tos = espvti_outer(skb, us->family, &saddr, &daddr);
 	sport = udp_hdr(skb)->source;
 	len = skb->len - hlen;
 	if (skb_copy_bits(skb, hlen, head, min_t(unsigned int, len, sizeof(head))))
@@ -172,7 +164,7 @@ static int espvti_udp_rcv(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);
 		return 0;
 	}
-	espvti_esp_input_udp(sa, skb, tos, &saddr, sport);
+	espvti_esp_input(sa, skb, tos, &saddr, sport);
 	return 0;
 }
 
@@ -462,7 +454,6 @@ static void espvti_keepalive(struct work_struct *work)
 	struct sockaddr_storage ss = {};
 	struct msghdr msg = { .msg_name = &ss, .msg_flags = MSG_DONTWAIT };
 	unsigned long next, ival;
-	bool gone;
 	u8 ka = 0xff;
 	struct kvec iov = { .iov_base = &ka, .iov_len = 1 };
 
@@ -495,11 +486,8 @@ static void espvti_keepalive(struct work_struct *work)
 		queue_delayed_work(espvti_wq, &edev->ka_work, next - jiffies);
 		return;
 	}
-	spin_lock_bh(&espvti_attach_lock);
-	gone = us->gone;
-	spin_unlock_bh(&espvti_attach_lock);
 	iov_iter_kvec(&msg.msg_iter, WRITE, &iov, 1, 1);
-	if (!gone && us->sk->sk_prot->sendmsg(us->sk, &msg, 1) == 1) {
+	if (!READ_ONCE(us->gone) && us->sk->sk_prot->sendmsg(us->sk, &msg, 1) == 1) {
 		WRITE_ONCE(edev->last_tx, jiffies);
 		espvti_count(edev, NULL, ESPVTI_STAT_TX_KEEPALIVE);
 	} else {
