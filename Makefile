@@ -16,6 +16,8 @@
 #                        last commit, its time, sorted, owned by root
 #   make style           checkpatch --strict over the C sources
 #   make check           the test bench: KUnit + netns selftests in VMs
+#   make quick           the kernel developer's loop: the debug kernel's VM,
+#                        KUnit and a smoke of the data path (minutes)
 #   make compat          build and smoke-test on every supported kernel
 #                        (tests/compat/kernels; not part of make check)
 #   make demo            a two-site topology in the stock-kernel VM
@@ -96,6 +98,9 @@ clean:
 check:
 	tests/check.sh
 
+quick:
+	tests/check.sh --quick
+
 compat:
 	tests/compat/compat.sh
 
@@ -109,4 +114,4 @@ vm-shell:
 	tests/vm/run.sh --kernel $(or $(VM),stock) --shell
 
 .PHONY: all module tool install install-module install-tool uninstall dkms-install \
-	dkms-uninstall dist clean check compat style demo vm-shell
+	dkms-uninstall dist clean check quick compat style demo vm-shell

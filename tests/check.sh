@@ -4,23 +4,47 @@
 # make check: install what is missing, build the module against Debian's
 # headers (W=1, sparse) and the tool, then in each bench VM (the stock
 # Debian kernel and the debug kernel) load the module and run the KUnit
-# suites and the netns selftests. Ends with one line "N passed, M failed".
+# suites and the netns selftests. Ends with the time of each phase, the
+# ten slowest tests and one line "N passed, M failed".
+#
+# The two VMs run side by side: the stock kernel's as soon as its module
+# is built (while the debug kernel builds, on a cold cache), the debug
+# kernel's when its kernel is there; inside each, the selftests run
+# concurrently (tests/guest-selftests.sh).
+#
+#   tests/check.sh --quick  the kernel developer's loop (make quick): only
+#                           the debug kernel, its KUnit suites and a smoke of
+#                           the data path (QUICK_TESTS), no host-side checks
 #
 #   KERNELS="stock debug"   which VMs to run (default both)
 #   SELFTESTS="netns-basic.sh"  which selftest files to run (default all)
 #   TESTS="link_properties"     which tests of those files (default all)
 #   DP_QUICK=1 / DP_FULL=1      fewer / all interop combinations in
 #                               datapath.sh (default: quick on debug only)
+#   SELFTEST_JOBS=N             selftests at once in a VM (default 4)
+#   ESPVTI_ACCEL=kvm|tcg        the accelerator (default: KVM where a probe
+#                               boot works, else TCG)
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo" || exit 1
 . tests/vm/lib.sh
 
+quick=0
+if [ "${1:-}" = --quick ]; then
+	quick=1
+	KERNELS=debug DP_QUICK=1
+	SELFTESTS=${SELFTESTS:-datapath.sh}
+	TESTS=${TESTS:-${QUICK_TESTS:-xfrm_baseline interop_aes_gcm espvti_to_espvti wrong_key}}
+fi
 kernels=${KERNELS:-stock debug}
 read -r -a selftests <<< "${SELFTESTS:-}"
 mkdir -p tests/build
 results=tests/build/results.tap
+phases=tests/build/phases.tsv
 : > "$results"
+: > "$phases"
+rm -f tests/build/durations-*.tsv tests/build/results-*.tap
+t_start=$(date +%s)
 
 result() {	# result ok|not NAME
 	if [ "$1" = ok ]; then
@@ -28,6 +52,17 @@ result() {	# result ok|not NAME
 	else
 		echo "not ok - $2" | tee -a "$results"
 	fi
+}
+
+# phase NAME CMD...: run CMD, and note when it started and ended.
+phase() {
+	local name=$1 t0 rc
+	shift
+	t0=$(date +%s)
+	"$@"
+	rc=$?
+	printf '%s\t%s\t%s\n' "$name" "$((t0 - t_start))" "$(($(date +%s) - t_start))" >> "$phases"
+	return "$rc"
 }
 
 # check NAME CMD...: one result from one command, its output in the log.
@@ -44,8 +79,27 @@ check() {
 	fi
 }
 
+# The phases, from the earliest start: where the time went.
+phase_table() {
+	printf '#   %-36s %6s %6s %6s\n' "phase (m:ss from the start)" start end time
+	sort -t "$(printf '\t')" -k2,2n "$phases" | awk -F'\t' '{
+		printf "#   %-36s %3d:%02d %3d:%02d %3d:%02d\n", $1,
+			$2 / 60, $2 % 60, $3 / 60, $3 % 60, ($3 - $2) / 60, ($3 - $2) % 60 }'
+}
+
+# The ten slowest tests of both VMs.
+slowest() {
+	cat tests/build/durations-*.tsv 2>/dev/null | sort -t "$(printf '\t')" -k1,1gr |
+		head -n 10 | awk -F'\t' 'NR == 1 { print "# the ten slowest tests (seconds):" }
+			{ printf "#   %7.1f  %s\n", $1, $2 }'
+}
+
 summary() {
-	local passed failed
+	local passed failed total
+	total=$(($(date +%s) - t_start))
+	phase_table
+	slowest
+	printf '# make check took %d:%02d\n' "$((total / 60))" "$((total % 60))"
 	passed=$(grep -c '^ok - ' "$results")
 	failed=$(grep -c '^not ok - ' "$results")
 	if [ "$failed" -gt 0 ]; then
@@ -57,37 +111,42 @@ summary() {
 }
 trap summary EXIT
 
-tests/deps.sh || { result not "dependencies installed"; exit 1; }
+phase "dependencies" tests/deps.sh || { result not "dependencies installed"; exit 1; }
 
-check "build: espvti tool, no warnings" \
+phase "build: tool" check "build: espvti tool, no warnings" \
 	bash -c 'make -s -C tools/espvti clean && make -C tools/espvti 2>&1 | tee /dev/stderr | (! grep -E "warning:|error:")' || exit 1
 
-check "style: checkpatch --strict clean" tests/style.sh
-check "spec: YAML spec, uapi header and kernel policies agree" tests/spec-check.py
-
-check "packaging: one version in VERSION, dkms.conf, debian/changelog, module and tool; dkms.conf matches Kbuild" \
-	tests/packaging-check.sh
-
-# run_vm KERNEL KDIR: build the module for KDIR, boot KERNEL, run the tests.
-run_vm() {
+# vm KERNEL KDIR: build the module for KDIR, boot KERNEL, run the tests.
+# Its results go to tests/build/results-KERNEL.tap, what it prints to
+# tests/build/report-KERNEL.txt (both shown by vm_join).
+vm() {
 	local kernel=$1 kdir=$2 moddir rc vm quick
-	check "build: module against the $kernel kernel, W=1, no warnings" \
+	results=tests/build/results-$kernel.tap
+	phase "build: module for $kernel" \
+		check "build: module against the $kernel kernel, W=1, no warnings" \
 		tests/build-module.sh "$kernel" "$kdir" || return
 	moddir=$repo/tests/build/mod-$kernel
-	log "running the tests in the $kernel kernel's VM"
 	# The debug kernel is slow: fewer interop combinations there.
 	quick=0
 	[ "$kernel" != debug ] || quick=1
-	# An hour at most per kernel: a slow, busy 2-core host takes about 35
-	# minutes for the stock kernel's run.
-	tests/vm/run.sh --kernel "$kernel" --timeout 3600 -- \
+	# 30 minutes at most for a VM (a test that hangs is killed in the
+	# guest after SELFTEST_TIMEOUT and named; this is for a guest that
+	# hangs as a whole).
+	phase "vm: $kernel" tests/vm/run.sh --kernel "$kernel" --timeout "${VM_TIMEOUT:-1800}" -- \
 		"TESTS=$(printf '%q' "${TESTS:-}")" "DP_QUICK=${DP_QUICK:-$quick}" \
-		"DP_FULL=${DP_FULL:-0}" tests/guest-tests.sh "$moddir" \
-		"${selftests[@]}" > "tests/build/vm-$kernel.log" 2>&1
+		"DP_FULL=${DP_FULL:-0}" "SELFTEST_JOBS=${SELFTEST_JOBS:-4}" \
+		tests/guest-tests.sh "$moddir" "${selftests[@]}" > "tests/build/vm-$kernel.log" 2>&1
 	rc=$?
 	vm=tests/build/vm-$kernel
-	sed "s/^\(\(not \)\?ok - \)/\1$kernel: /" "$vm/results.tap" 2>/dev/null |
-		tee -a "$results"
+	sed "s/^\(\(not \)\?ok - \)/\1$kernel: /" "$vm/results.tap" 2>/dev/null >> "$results"
+	sed "s/\t/\t$kernel: /" "$vm/durations.tsv" > "tests/build/durations-$kernel.tsv" 2>/dev/null
+	# What was still running when a guest that hung as a whole was
+	# stopped: each test by its name.
+	awk '$1 == "start" { run[$2] = 1 } $1 == "end" { delete run[$2] }
+		END { for (t in run) print t }' FS='\t' "$vm/progress" 2>/dev/null |
+	while IFS= read -r t; do
+		result not "$kernel: $t (still running when the VM ended)"
+	done
 	# Why tests failed: their messages, and what the kernel log shows.
 	grep -E '^# FAIL' "$vm/console.log" 2>/dev/null | sed 's/^/#   /'
 	sed 's/^/#   /' "tests/build/vm-$kernel.log" | grep -v '^#   \[bench\] booting'
@@ -104,23 +163,51 @@ run_vm() {
 	esac
 }
 
+# vm_start KERNEL KDIR: vm in the background.
+declare -A vm_pid
+vm_start() {
+	log "the $1 kernel's VM: starting (results when it ends)"
+	vm "$@" > "tests/build/report-$1.txt" 2>&1 &
+	vm_pid[$1]=$!
+}
+
+# vm_join KERNEL: wait for its VM, then show its report and results.
+vm_join() {
+	wait "${vm_pid[$1]}"
+	cat "tests/build/report-$1.txt"
+	cat "tests/build/results-$1.tap" >> "$results" 2>/dev/null
+}
+
 for kernel in $kernels; do
 	case "$kernel" in
 	stock)
-		if check "stock kernel: fetch Debian's image matching linux-headers-amd64" \
+		if phase "stock kernel: fetch" check "stock kernel: fetch Debian's image matching linux-headers-amd64" \
 			tests/vm/stock-kernel.sh; then
 			headers=$(tests/vm/stock-kernel.sh | sed -n 3p)
-			check "build: module against $headers with sparse (C=2)" \
+			vm_start stock "$headers"
+			[ "$quick" = 1 ] ||
+				phase "build: sparse" check "build: module against $headers with sparse (C=2)" \
 				tests/sparse.sh "$headers"
-			run_vm stock "$headers"
 		fi
 		;;
 	debug)
 		log "building or reusing the debug kernel (cold: ~15 min)"
-		if check "debug kernel: build or reuse" tests/vm/debug-kernel.sh; then
-			run_vm debug "$(tests/vm/debug-kernel.sh)"
+		if phase "debug kernel: build or reuse" check "debug kernel: build or reuse" \
+			tests/vm/debug-kernel.sh; then
+			vm_start debug "$(tests/vm/debug-kernel.sh)"
 		fi
 		;;
 	*) result not "unknown kernel '$kernel'" ;;
 	esac
+done
+
+if [ "$quick" = 0 ]; then
+	phase "style: checkpatch" check "style: checkpatch --strict clean" tests/style.sh
+	phase "spec check" check "spec: YAML spec, uapi header and kernel policies agree" tests/spec-check.py
+	phase "packaging check" check "packaging: one version in VERSION, dkms.conf, debian/changelog, module and tool; dkms.conf matches Kbuild" \
+		tests/packaging-check.sh
+fi
+
+for kernel in $kernels; do
+	[ -n "${vm_pid[$kernel]:-}" ] && vm_join "$kernel"
 done

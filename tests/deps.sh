@@ -16,6 +16,8 @@ packages=(
 	iproute2 iputils-ping jq python3 tcpdump iperf3 procps
 	# the data path selftests' ESP packet crafter (tests/selftests/esp.py)
 	python3-cryptography
+	# the NAT in the NAT traversal selftests (tests/selftests/natt.sh)
+	nftables
 	# the API spec check (tests/spec-check.py); setpriv for the selftests
 	python3-yaml util-linux
 	# the routing selftests (tests/selftests/routing.sh): zebra, ospfd,

@@ -4,9 +4,10 @@
 # guest-tests.sh MODDIR [SELFTEST...]: runs inside a bench VM. Loads
 # espvti.ko from MODDIR, runs the KUnit suites (when the kernel has KUnit
 # and MODDIR has espvti_kunit.ko) and the netns selftests (all of
-# tests/selftests/*.sh, or those named), then unloads the module and asks
-# kmemleak for leaks. Results go to stdout and to /tmp/out/results.tap,
-# one "ok - NAME" or "not ok - NAME" line each.
+# tests/selftests/*.sh, or those named; concurrently, by guest-selftests.sh),
+# then unloads the module and asks kmemleak for leaks. Results go to stdout
+# and to /tmp/out/results.tap, one "ok - NAME" or "not ok - NAME" line each;
+# the time of each KUnit suite and selftest to /tmp/out/durations.tsv.
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
 moddir=$1
@@ -41,7 +42,9 @@ fi
 # KUnit: every case of every espvti suite, as debugfs reports it.
 if [ -f "$moddir/espvti_kunit.ko" ] && [ -d /sys/kernel/debug/kunit ]; then
 	before=$(dmesg | wc -l)
+	printf 'start\tkunit\n' >> /tmp/out/progress
 	if insmod "$moddir/espvti_kunit.ko"; then
+		printf 'end\tkunit\n' >> /tmp/out/progress
 		suites=$(ls -d /sys/kernel/debug/kunit/espvti_* 2>/dev/null)
 		[ -n "$suites" ] || result not "kunit: the espvti suites ran"
 		# The whole KTAP stream as the kernel logged it, for kunit.py parse.
@@ -68,6 +71,16 @@ if [ -f "$moddir/espvti_kunit.ko" ] && [ -d /sys/kernel/debug/kunit ]; then
 				result "$st" "$case"
 			done
 		done
+		# Each suite's time, from the kernel log's time stamps.
+		dmesg | tail -n +"$((before + 1))" | awk '
+			{ ts = $0; sub(/^\[ */, "", ts); sub(/\].*/, "", ts) }
+			# A suite is one level in; its cases' own subtests deeper.
+			match($0, /\]     # Subtest: espvti_[a-z0-9_]+$/) {
+				t0[substr($0, RSTART + 16)] = ts
+			}
+			/\] *(not )?ok [0-9]+ espvti_[a-z0-9_]+$/ && ($NF in t0) {
+				printf "%.1f\tkunit: %s\n", ts - t0[$NF], $NF
+			}' >> /tmp/out/durations.tsv
 		rmmod espvti_kunit || result not "kunit: module unloads"
 	else
 		result not "kunit: module loads"
@@ -76,23 +89,13 @@ elif [ -d /sys/kernel/debug/kunit ]; then
 	result not "kunit: the kernel has KUnit but $moddir has no espvti_kunit.ko"
 fi
 
-if [ $# -gt 0 ]; then
-	selftests=("$@")
-else
-	selftests=("$repo"/tests/selftests/*.sh)
-fi
-for t in "${selftests[@]}"; do
-	case "$t" in */lib.sh) continue ;; esac
-	[ -f "$t" ] || t=$repo/tests/selftests/$t
-	echo "# selftest ${t##*/}"
-	bash "$t" 2>&1 | while IFS= read -r line; do
-		case "$line" in
-		"ok - "*) result ok "selftest: ${t##*/}: ${line#ok - }" ;;
-		"not ok - "*) result not "selftest: ${t##*/}: ${line#not ok - }" ;;
-		*) echo "$line" ;;
-		esac
-	done
-	[ "${PIPESTATUS[0]}" = 0 ] || result not "selftest: ${t##*/}: exits 0"
+# The selftests, concurrently (tests/guest-selftests.sh).
+bash "$repo/tests/guest-selftests.sh" "$@" | while IFS= read -r line; do
+	case "$line" in
+	"ok - "*) result ok "${line#ok - }" ;;
+	"not ok - "*) result not "${line#not ok - }" ;;
+	*) echo "$line" ;;
+	esac
 done
 
 if grep -q '^espvti ' /proc/modules; then

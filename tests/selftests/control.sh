@@ -29,8 +29,11 @@ cp_begin() {
 
 cp_end() {
 	local p
-	# The monitors first: the stamping loops' ends of the pipes go too.
-	pkill -f -- "$ESPVTI -j monitor" 2>/dev/null || true
+	# The monitors first (what runs in the test's namespaces): the
+	# stamping loops' ends of the pipes go too.
+	for p in "${NAMESPACES[@]}"; do
+		ip netns pids "$p" | xargs -r kill 2>/dev/null || true
+	done
 	for p in "${BG_PIDS[@]}"; do
 		kill "$p" 2>/dev/null || true
 	done
@@ -110,23 +113,29 @@ xfrm_peer() {
 	sa cpA in "$2"
 }
 
+# listeners NS: generic netlink sockets in NS that joined a multicast
+# group (a group id under 32 shows in /proc/net/netlink's Groups column).
+listeners() {
+	ip netns exec "$1" awk '$2 == 16 && $4 != "00000000" { n++ } END { print n + 0 }' \
+		/proc/net/netlink
+}
+
 # monitor NS NAME: `espvti monitor -j` in NS into $TMPD/NAME, stamped.
 monitor() {
+	local i n0
+	n0=$(listeners "$1")
 	ip netns exec "$1" "$ESPVTI" -j monitor 2>"$TMPD/$2.err" |
 		while IFS= read -r line; do
 			printf '%s %s\n' "$EPOCHREALTIME" "$line"
 		done >"$TMPD/$2" &
 	BG_PIDS+=($!)
-	# Subscribed once it answers: wait until its socket exists.
-	local i
+	# Subscribed once a listener more shows in NS (or after 5 s: a
+	# group id above 31 does not show).
 	for ((i = 0; i < 50; i++)); do
-		if grep -q espvti /proc/net/netlink 2>/dev/null ||
-			[ -s "$TMPD/$2.err" ]; then
-			break
-		fi
+		[ "$(listeners "$1")" -le "$n0" ] || return 0
+		[ ! -s "$TMPD/$2.err" ] || return 0
 		sleep 0.1
 	done
-	sleep 0.5
 }
 
 # events NAME [JQ FILTER]: the events seen so far, JSON, one per line.
@@ -471,14 +480,34 @@ test_stats_reset() {
 	expect_match "counting again" "$("$ESPVTI" -n cpA -j stats vti0)" '"tx_packets": *1[,}]'
 }
 
-# bad NS WANT-REGEX CMD ATTRS...: a raw request refused with a message
-# matching WANT-REGEX, and nothing of vti0 changed (one process:
-# genl.py --refused).
+# bad NS WANT-REGEX CMD ATTRS...: a raw request to be refused with a
+# message matching WANT-REGEX, changing nothing (genl.py --refused);
+# queued, and sent by bad_check with the others in one genl.py.
+BAD_NS= BAD_WANT=() BAD_REQ=()
 bad() {
-	local ns=$1 want=$2 out
+	BAD_NS=$1
+	BAD_WANT+=("$2")
 	shift 2
-	out=$(ip netns exec "$ns" $GENL --refused vti0 "$@") || fail "'$*': $out"
-	[[ $out =~ $want ]] || fail "'$*': '$out' does not match /$want/"
+	BAD_REQ+=("$*")
+}
+
+# bad_check: every queued request answered as bad wants, in order.
+bad_check() {
+	local i=0 line out=
+	while IFS= read -r line; do
+		if [[ $line =~ ^--\ exit\ ([0-9]+)$ ]]; then
+			out=${out%$'\n'}
+			[ "${BASH_REMATCH[1]}" = 0 ] || fail "'${BAD_REQ[i]}': $out"
+			[[ $out =~ ${BAD_WANT[i]} ]] ||
+				fail "'${BAD_REQ[i]}': '$out' does not match /${BAD_WANT[i]}/"
+			i=$((i + 1)) out=
+		else
+			out+=$line$'\n'
+		fi
+	done < <(printf -- '--refused vti0 %s\n' "${BAD_REQ[@]}" |
+		ip netns exec "$BAD_NS" $GENL --batch)
+	expect_eq "requests answered" "$i" "${#BAD_REQ[@]}"
+	BAD_WANT=() BAD_REQ=()
 }
 
 # state NS: what the kernel says about vti0 (genl.py --refused's view).
@@ -542,6 +571,7 @@ test_bad_requests() {
 	bad cpA 'selector' sel_add ifname=vti0 sel.family=u16:2 sel.src=hex:fd000000000000000000000000000002
 	bad cpA '.' sel_add ifname=vti0 sel.src_prefix=u8:129
 	}
+	bad_check
 }
 
 # Without CAP_NET_ADMIN: reads of the interface work, changes and SA

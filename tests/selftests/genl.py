@@ -4,6 +4,7 @@
 
     genl.py [--dump] CMD [ATTR=VALUE...]
     genl.py --refused IFNAME CMD [ATTR=VALUE...]
+    genl.py --batch < REQUESTS
 
 CMD is a command number or name (dev_get, sa_add, ...); ATTR is an
 attribute name or number, dotted for nests (sa.spi, sa.hard.packets,
@@ -13,9 +14,13 @@ Prints "error ERRNO: MESSAGE" and exits 1 on an error reply, else "ok" and
 one "PATH=VALUE" line per reply attribute. This lets the selftests send
 requests the espvti tool never would. --refused: the request must be
 refused with a message, and IFNAME's SAs, selectors and parameters (as
-the kernel reports them) must be the same after it as before.
+the kernel reports them) must be the same after it as before. --batch:
+each line of stdin holds the arguments of one such call; each is answered
+as that call would be, then a line "-- exit N" with its exit status (one
+process for many requests: a python start is slow in an emulated guest).
 """
 import os
+import shlex
 import socket
 import struct
 import sys
@@ -216,7 +221,24 @@ def refused_unchanged(argv):
     return 0 if err and extack else 1
 
 
+def batch():
+    """--batch: one call's arguments a line, each answered, then its status."""
+    for line in sys.stdin:
+        argv = shlex.split(line)
+        if not argv:
+            continue
+        try:
+            status = main(argv)
+        except SystemExit as err:
+            print(err.code)
+            status = 1
+        print(f"-- exit {status}", flush=True)
+    return 0
+
+
 def main(argv):
+    if argv == ["--batch"]:
+        return batch()
     if argv and argv[0] == "--refused":
         return refused_unchanged(argv[1:])
     dump = bool(argv) and argv[0] == "--dump"

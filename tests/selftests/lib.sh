@@ -74,21 +74,43 @@ shown() {
 	"$ESPVTI" "$@" -j show | jq -r '[.[].ifname] | sort | join(" ")'
 }
 
-run_tests() {
-	local t rc failed=0
-	module_load
+# now: seconds since the epoch, with nanoseconds.
+now() { date +%s.%N; }
+
+# The tests this file runs, one "NAME concurrent|exclusive" line each
+# (SELFTEST_LIST=1; what tests/guest-selftests.sh schedules). A file lists
+# in EXCLUSIVE_TESTS the tests that must run with nothing else beside them
+# (they unload the module).
+list_tests() {
+	local t kind
 	for t in $(declare -F | awk '$3 ~ /^test_/ { print $3 }'); do
 		# TESTS="a b": only the tests named (without test_).
 		if [ -n "${TESTS:-}" ] && [[ " $TESTS " != *" ${t#test_} "* ]]; then
 			continue
 		fi
+		kind=concurrent
+		[[ " ${EXCLUSIVE_TESTS:-} " != *" ${t#test_} "* ]] || kind=exclusive
+		echo "${t#test_} $kind"
+	done
+}
+
+run_tests() {
+	local t rc failed=0 t0
+	if [ "${SELFTEST_LIST:-0}" = 1 ]; then
+		list_tests
+		return 0
+	fi
+	module_load
+	for t in $(list_tests | awk '{ print $1 }'); do
+		t0=$(now)
 		# Not as an `if` condition: there bash would ignore set -e.
-		(trap 'rc=$?; ns_cleanup; exit $rc' EXIT; set -e; "$t")
+		(trap 'rc=$?; ns_cleanup; exit $rc' EXIT; set -e; "test_$t")
 		rc=$?
+		echo "$(now) $t0 $t" | awk '{ printf "# duration: %s %.1f\n", $3, $1 - $2 }'
 		if [ "$rc" = 0 ]; then
-			echo "ok - ${t#test_}"
+			echo "ok - $t"
 		else
-			echo "not ok - ${t#test_}"
+			echo "not ok - $t"
 			failed=1
 		fi
 	done

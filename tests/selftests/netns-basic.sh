@@ -6,6 +6,9 @@
 # bad requests answered with an extack message.
 . "$(dirname "$0")/lib.sh"
 
+# They unload the module: nothing may run beside them.
+EXCLUSIVE_TESTS="netns_teardown module_unload_with_interfaces"
+
 # The link is a point-to-point, NOARP, multicast L3 device with no
 # hardware address, and no carrier while it has no outbound SA.
 test_link_properties() {

@@ -29,7 +29,6 @@ KEY_AB1=0x202122232425262728292a2b2c2d2e2f30313233
 KEY_BA1=0x303132333435363738393a3b3c3d3e3f40414243
 DEAD=4
 
-now() { date +%s.%N; }
 since() { echo "$(now) $1" | awk '{ printf "%.1f", $1 - $2 }'; }
 
 # wait_for SECONDS WHAT CMD...: CMD succeeds within SECONDS (polled

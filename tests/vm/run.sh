@@ -73,18 +73,52 @@ done
 	cat "$here/boot.sh.in"
 } > "$out/boot.sh"
 
-accel=(-accel tcg,thread=multi -cpu max)
-if [ -w /dev/kvm ]; then
-	accel=(-accel kvm -cpu host)
-fi
 append="console=ttyS0 panic=-1 oops=panic mitigations=off random.trust_cpu=on"
 append+=" loglevel=6 no_hash_pointers kunit.enable=1"
-qemu=(qemu-system-x86_64 -nodefaults -no-reboot -machine pc "${accel[@]}"
+qemu=(qemu-system-x86_64 -nodefaults -no-reboot -machine pc
 	-smp "${ESPVTI_SMP:-2,sockets=2,cores=1}" -m 2048 -kernel "$bzimage" -initrd "$out/initramfs.cpio.gz"
-	-append "$append"
+	-device virtio-rng-pci -display none -monitor none)
+tcg=(-accel tcg,thread=multi -cpu "${ESPVTI_TCG_CPU:-max}")
+kvm=(-accel kvm -cpu host)
+
+# probe_kvm: boot this kernel with KVM and these options until the
+# initramfs answers (espvti.probe on the command line), or say why not.
+probe_kvm() {
+	local plog=$out/kvm-probe.log
+	[ -e /dev/kvm ] || { why="there is no /dev/kvm"; return 1; }
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || { why="/dev/kvm is not readable and writable"; return 1; }
+	# (In a subshell of its own: QEMU's abort is not reported by bash.)
+	( timeout 60 "${qemu[@]}" "${kvm[@]}" -append "$append espvti.probe" \
+		-serial "file:$plog" </dev/null > "$out/kvm-probe.err" 2>&1; exit 0 ) 2>/dev/null
+	grep -q '^espvti-probe: ok' "$plog" 2>/dev/null && return 0
+	why=$(grep -v '^$' "$out/kvm-probe.err" | tail -n 1)
+	why=${why:-"the guest said nothing within 60 s"}
+	return 1
+}
+
+# The accelerator: KVM only where a probe boot with the same options works
+# (a /dev/kvm can be there and writable on a CPU without vmx/svm, and
+# QEMU then aborts); otherwise TCG. ESPVTI_ACCEL=kvm|tcg decides instead.
+why=
+case "${ESPVTI_ACCEL:-auto}" in
+tcg) accel=tcg ;;
+kvm) probe_kvm || die "ESPVTI_ACCEL=kvm, but KVM does not work on this machine ($why)"
+	accel=kvm ;;
+auto) if probe_kvm; then accel=kvm; else accel=tcg; fi ;;
+*) die "ESPVTI_ACCEL must be kvm, tcg or auto, not '$ESPVTI_ACCEL'" ;;
+esac
+if [ "$accel" = kvm ]; then
+	qemu+=("${kvm[@]}")
+	log "accelerator: kvm (a probe boot with -accel kvm -cpu host worked)"
+else
+	qemu+=("${tcg[@]}")
+	log "accelerator: tcg${why:+ (not KVM: $why)}"
+fi
+echo "$accel" > "$out/accel"
+qemu+=(-append "$append"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$out,mount_tag=out,security_model=none,multidevs=remap"
-	"${extra[@]}" -device virtio-rng-pci -display none -monitor none)
+	"${extra[@]}")
 
 log "booting the $kernel kernel: $cmd"
 if [ "$shell" = 1 ]; then
