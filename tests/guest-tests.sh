@@ -74,7 +74,7 @@ if [ -f "$moddir/espvti_kunit.ko" ] && [ -d /sys/kernel/debug/kunit ]; then
 		# Each suite's time, from the kernel log's time stamps.
 		dmesg | tail -n +"$((before + 1))" | awk '
 			{ ts = $0; sub(/^\[ */, "", ts); sub(/\].*/, "", ts) }
-			# A suite is one level in; its cases' own subtests deeper.
+			# A suite is one level in, the subtests of its cases deeper.
 			match($0, /\]     # Subtest: espvti_[a-z0-9_]+$/) {
 				t0[substr($0, RSTART + 16)] = ts
 			}
