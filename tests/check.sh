@@ -211,3 +211,9 @@ fi
 for kernel in $kernels; do
 	[ -n "${vm_pid[$kernel]:-}" ] && vm_join "$kernel"
 done
+
+# The selftests' times in the format of tests/selftests/durations.
+for kernel in $kernels; do
+	sed -n "s/^\([0-9.]*\)\t$kernel: selftest: /$kernel\t\1\t/p" \
+		"tests/build/durations-$kernel.tsv" 2>/dev/null
+done > tests/build/selftest-durations

@@ -36,6 +36,10 @@ fi
 # The queue: "WEIGHT FILE TEST KIND", the heaviest first. A test's weight
 # is its last measured time on this kernel; one not measured yet counts
 # as slow, so that it does not start last.
+declare -A weight
+while IFS=$'\t' read -r k w n; do
+	[ "$k" != "$kernel" ] || weight[$n]=$w
+done < <(cat "$repo/tests/selftests/durations" 2>/dev/null)
 queue=()
 for f in "${files[@]}"; do
 	case "$f" in */lib.sh) continue ;; esac
@@ -43,10 +47,7 @@ for f in "${files[@]}"; do
 	name=${f##*/}
 	mkdir -p "$out/selftests/${name%.sh}"
 	while read -r t kind; do
-		w=$(awk -v k="$kernel" -v n="$name: $t" -F'\t' \
-			'$1 == k && $3 == n { print $2; exit }' \
-			"$repo/tests/selftests/durations" 2>/dev/null)
-		queue+=("${w:-100} $f $t $kind")
+		queue+=("${weight[$name: $t]:-100} $f $t $kind")
 	done < <(SELFTEST_LIST=1 bash "$f")
 done
 mapfile -t queue < <(printf '%s\n' "${queue[@]}" | sort -k1,1gr)
