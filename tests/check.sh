@@ -22,6 +22,9 @@
 #   DP_QUICK=1 / DP_FULL=1      fewer / all interop combinations in
 #                               datapath.sh (default: quick on debug only)
 #   SELFTEST_JOBS=N             selftests at once in a VM (default 4)
+#   SELFTEST_TIMEOUT=S          a selftest running longer is killed and
+#                               fails by its name (default 900)
+#   VM_TIMEOUT=S                a VM running longer is stopped (1800)
 #   ESPVTI_ACCEL=kvm|tcg        the accelerator (default: KVM where a probe
 #                               boot works, else TCG)
 set -uo pipefail
@@ -135,6 +138,7 @@ vm() {
 	phase "vm: $kernel" tests/vm/run.sh --kernel "$kernel" --timeout "${VM_TIMEOUT:-1800}" -- \
 		"TESTS=$(printf '%q' "${TESTS:-}")" "DP_QUICK=${DP_QUICK:-$quick}" \
 		"DP_FULL=${DP_FULL:-0}" "SELFTEST_JOBS=${SELFTEST_JOBS:-4}" \
+		"SELFTEST_TIMEOUT=${SELFTEST_TIMEOUT:-900}" \
 		tests/guest-tests.sh "$moddir" "${selftests[@]}" > "tests/build/vm-$kernel.log" 2>&1
 	rc=$?
 	vm=tests/build/vm-$kernel
