@@ -37,7 +37,7 @@ if [ "${1:-}" = --quick ]; then
 	quick=1
 	KERNELS=debug DP_QUICK=1
 	SELFTESTS=${SELFTESTS:-datapath.sh}
-	TESTS=${TESTS:-${QUICK_TESTS:-xfrm_baseline interop_aes_gcm espvti_to_espvti wrong_key}}
+	TESTS=${TESTS:-${QUICK_TESTS:-interop_aes_gcm espvti_to_espvti wrong_key replay_and_tamper}}
 fi
 kernels=${KERNELS:-stock debug}
 read -r -a selftests <<< "${SELFTESTS:-}"
@@ -195,7 +195,7 @@ for kernel in $kernels; do
 		fi
 		;;
 	debug)
-		log "building or reusing the debug kernel (cold: ~15 min)"
+		log "building or reusing the debug kernel (cold: ~7 min)"
 		if phase "debug kernel: build or reuse" check "debug kernel: build or reuse" \
 			tests/vm/debug-kernel.sh; then
 			vm_start debug "$(tests/vm/debug-kernel.sh)"

@@ -28,7 +28,7 @@ if [ -f "$dir/.espvti-built" ]; then
 	exit 0
 fi
 
-log "building the debug kernel in $dir (once; ~15 min on 2 cores)"
+log "building the debug kernel in $dir (once; ~7 min on 2 cores)"
 rm -rf "$dir" "$dir.tmp"
 mkdir -p "$dir.tmp"
 tar -xf "$tarball" -C "$dir.tmp" --strip-components=1
