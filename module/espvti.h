@@ -321,6 +321,7 @@ struct espvti_sa {
 	u8 iv_len, icv_len, block;
 	bool esn;
 	bool reserved;			/* an SPI_ALLOC reservation: no key */
+	bool was_current;		/* outbound: has been current (RTNL) */
 	struct crypto_aead *aead;
 	struct espvti_stats __percpu *stats;
 	u64 stats_base[__ESPVTI_STAT_MAX];	/* RTNL */

@@ -400,8 +400,28 @@ void espvti_sa_make_current(struct espvti_dev *edev, struct espvti_sa *sa)
 {
 	ASSERT_RTNL();
 	rcu_assign_pointer(edev->sa_out, sa);
+	sa->was_current = true;
 	/* The most recently made current is the last: the fallback order. */
 	list_move_tail(&sa->list, &edev->sa_outs);
+}
+
+/*
+ * Which outbound SA of @edev takes over when the current one goes (RTNL
+ * held, the current one off the list): the one made current most recently
+ * before it; only when none of those is left, one that stood by from the
+ * start (the last added), else none. One added with "nocurrent" after the
+ * current one must not take over ahead of its predecessor: the peer may
+ * not have it yet.
+ */
+static struct espvti_sa *espvti_sa_fallback(struct espvti_dev *edev)
+{
+	struct espvti_sa *sa;
+
+	list_for_each_entry_reverse(sa, &edev->sa_outs, list)
+		if (sa->was_current)
+			return sa;
+	return list_empty(&edev->sa_outs) ? NULL :
+	       list_last_entry(&edev->sa_outs, struct espvti_sa, list);
 }
 
 /*
@@ -539,8 +559,7 @@ void espvti_sa_unlink(struct espvti_dev *edev, struct espvti_sa *sa, u8 reason)
 		rhashtable_remove_fast(&espvti_pernet(edev->net)->sa_in, &sa->node,
 				       espvti_sa_params);
 	} else if (rtnl_dereference(edev->sa_out) == sa) {
-		rcu_assign_pointer(edev->sa_out, list_empty(&edev->sa_outs) ? NULL :
-				   list_last_entry(&edev->sa_outs, struct espvti_sa, list));
+		rcu_assign_pointer(edev->sa_out, espvti_sa_fallback(edev));
 	}
 put:
 	espvti_sa_put(sa);

@@ -413,6 +413,19 @@ test_carrier_follows_sa() {
 	expect_eq "back" "$(carrier cpA)" 1
 	q "$ESPVTI" -n cpA sa flush vti0
 	expect_eq "flushed" "$(carrier cpA)" 0
+	# The one made current before takes over, not one added after it to
+	# stand by (the peer may not have that yet); a standing-by SA only
+	# when no earlier current one is left.
+	sa cpA out 0x1004
+	sa cpA out 0x1005
+	sa cpA out 0x1006 nocurrent
+	q "$ESPVTI" -n cpA sa del vti0 dir out spi 0x1005
+	expect_eq "the previous current took over" \
+		"$(sa_json cpA | jq -c '[.[] | select(.current) | .spi]')" "[$((0x1004))]"
+	q "$ESPVTI" -n cpA sa del vti0 dir out spi 0x1004
+	expect_eq "then the standing-by one" \
+		"$(sa_json cpA | jq -c '[.[] | select(.current) | .spi]')" "[$((0x1006))]"
+	expect_eq "carrier throughout" "$(carrier cpA)" 1
 }
 
 # Events for SAs added and removed, with the reason.
