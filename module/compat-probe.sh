@@ -78,6 +78,10 @@ tmp=$out/espvti_probed.h.tmp
 		member net/genetlink.h genl_dumpit_info 'struct genl_info[[:space:]]+info;'
 	define RTNL_NEWLINK_PARAMS "rtnl_link_ops.newlink(dev, params, extack) (6.15)" \
 		has net/rtnetlink.h '\(\*newlink\)\(struct net_device \*'
+	define RTNL_NEWLINK_LINK_NET "rtnl_newlink_link_net(): link-netns apart from src_net (6.15)" \
+		has net/rtnetlink.h 'rtnl_newlink_link_net\('
+	define NS_STRING "symbol namespaces are string literals (6.13)" \
+		has linux/module.h 'MODULE_INFO\(import_ns, ns\)'
 	define UDP_TUNNEL_ENCAP_ENABLE_SK "udp_tunnel_encap_enable(struct sock *) (6.7, 6.1.y backports)" \
 		has net/udp_tunnel.h 'udp_tunnel_encap_enable\(struct sock \*'
 } > "$tmp"

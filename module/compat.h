@@ -65,7 +65,10 @@ static inline struct nlattr **espvti_dumpit_attrs(const struct genl_dumpit_info 
 /*
  * rtnl_link_ops.newlink gets its arguments in struct rtnl_newlink_params
  * since 6.15: espvti_newlink_compat() has this kernel's type and calls
- * espvti_newlink() (device.c), which keeps the older arguments.
+ * espvti_newlink() (device.c), which keeps the older arguments. Its first
+ * is the underlay: the namespace `link-netns` names, else the requester's;
+ * before 6.15 the kernel passed that as src_net, since then it is
+ * rtnl_newlink_link_net(), src_net being the requester's always.
  */
 int espvti_newlink(struct net *src_net, struct net_device *dev,
 		   struct nlattr *tb[], struct nlattr *data[],
@@ -76,7 +79,12 @@ static inline int espvti_newlink_compat(struct net_device *dev,
 					struct rtnl_newlink_params *params,
 					struct netlink_ext_ack *extack)
 {
+#ifdef ESPVTI_HAVE_RTNL_NEWLINK_LINK_NET
+	return espvti_newlink(rtnl_newlink_link_net(params), dev, params->tb, params->data,
+			      extack);
+#else
 	return espvti_newlink(params->src_net, dev, params->tb, params->data, extack);
+#endif
 }
 #else
 static inline int espvti_newlink_compat(struct net *src_net, struct net_device *dev,

@@ -63,6 +63,12 @@ void espvti_rx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buf
 /*
  * The outer route to the peer, from the per-CPU cache when it is valid
  * (@cache: the peer is the interface's, not an endpoint it moves to).
+ *
+ * A plain route in both families, no xfrm policy lookup: the packet is
+ * ESP already, as an xfrm interface's outer packets are, which no host
+ * policy sees either. A host policy covering the endpoints (a block, a
+ * trap, an IKE daemon's 0/0 connection to the same peer) must neither
+ * blackhole nor encrypt again what the tunnel sends.
  */
 static struct dst_entry *espvti_route_to(struct espvti_dev *edev,
 					 const struct espvti_peer *peer,
@@ -85,7 +91,7 @@ static struct dst_entry *espvti_route_to(struct espvti_dev *edev,
 			fl4.fl4_sport = htons(peer->sport);
 			fl4.fl4_dport = htons(peer->dport);
 		}
-		rt = ip_route_output_key(edev->net, &fl4);
+		rt = __ip_route_output_key(edev->net, &fl4);
 		if (IS_ERR(rt))
 			return NULL;
 		saddr->v4 = fl4.saddr;
@@ -598,7 +604,11 @@ void espvti_dev_update(struct espvti_dev *edev)
 		if (peer->encap == ESPVTI_ENCAP_UDP)
 			g.encap_hdr = sizeof(struct udphdr);
 		mtu = espvti_inner_mtu(&g, espvti_underlay_mtu(edev, peer));
-		mtu = clamp_t(unsigned int, mtu, dev->min_mtu, dev->max_mtu);
+		/*
+		 * Not below IPv6's minimum, where addrconf would take every
+		 * IPv6 address away: the outer packet fragments instead.
+		 */
+		mtu = clamp_t(unsigned int, mtu, IPV6_MIN_MTU, dev->max_mtu);
 		if (mtu != dev->mtu) {
 			edev->mtu_auto = true;
 			dev_set_mtu(dev, mtu);

@@ -654,7 +654,11 @@ static struct espvti_dev *espvti_tunnel_find(struct net *net, u16 family,
 /*
  * ESP for no SA of ours. When it comes from one of our peers to us and the
  * kernel's xfrm has no state for it either, it is ours to drop and count;
- * otherwise xfrm gets it.
+ * otherwise xfrm gets it. Any state with the SPI counts, whatever its mark:
+ * an ip_vti tunnel's (its key) or an IKE daemon's mark_in states match only
+ * once their owner has marked the packet, after us. The walk of all states
+ * runs only when the hash (with the packet's mark) missed, xfrm has states,
+ * and the packet comes from one of our peers.
  */
 static int espvti_rcv_unknown(struct sk_buff *skb, struct net *net, u16 family,
 			      const union espvti_addr *saddr,
@@ -668,6 +672,8 @@ static int espvti_rcv_unknown(struct sk_buff *skb, struct net *net, u16 family,
 		return -EINVAL;
 	x = xfrm_state_lookup(net, skb->mark, (const xfrm_address_t *)daddr, spi,
 			      IPPROTO_ESP, family);
+	if (!x && READ_ONCE(net->xfrm.state_num))
+		x = xfrm_state_lookup_byspi(net, spi, family);
 	if (x) {
 		xfrm_state_put(x);
 		return -EINVAL;

@@ -36,8 +36,15 @@ struct scatterlist;
  * Pure logic that the KUnit suites (a separate module) test in place: it
  * is exported, in its own symbol namespace, only when the kernel has KUnit.
  */
+#include "espvti_probed.h"
+/* The namespace is written as a string literal since 6.13, bare before. */
+#ifdef ESPVTI_HAVE_NS_STRING
+#define ESPVTI_KUNIT_NS "ESPVTI_KUNIT"
+#else
+#define ESPVTI_KUNIT_NS ESPVTI_KUNIT
+#endif
 #if IS_ENABLED(CONFIG_KUNIT)
-#define EXPORT_SYMBOL_IF_ESPVTI_KUNIT(sym) EXPORT_SYMBOL_NS_GPL(sym, ESPVTI_KUNIT)
+#define EXPORT_SYMBOL_IF_ESPVTI_KUNIT(sym) EXPORT_SYMBOL_NS_GPL(sym, ESPVTI_KUNIT_NS)
 #else
 #define EXPORT_SYMBOL_IF_ESPVTI_KUNIT(sym)
 #endif
@@ -306,6 +313,9 @@ struct espvti_lstate {
 unsigned int espvti_life_due(const struct espvti_lstate *l, u64 now, u64 *next);
 unsigned int espvti_life_count(struct espvti_lstate *l, unsigned int len, u64 now);
 const char *espvti_life_check(const struct espvti_life *soft, const struct espvti_life *hard);
+/* The longest an SA's expiry timer waits before it looks again. */
+#define ESPVTI_LIFE_MAX_WAIT_SECS	3600
+unsigned long espvti_life_wait(u64 next, u64 now);
 
 /* sa.c: security associations */
 struct espvti_sa {

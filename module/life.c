@@ -5,6 +5,7 @@
  * packets. Pure arithmetic, no locking: sa.c calls it under the SA's lock
  * and acts on the verdicts.
  */
+#include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/time64.h>
 
@@ -99,3 +100,18 @@ const char *espvti_life_check(const struct espvti_life *soft, const struct espvt
 	return NULL;
 }
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_life_check);
+
+/*
+ * The delay, in jiffies, of a timer for @next (ns) seen at @now: at least
+ * one jiffy, at most ESPVTI_LIFE_MAX_WAIT_SECS (the work re-arms itself
+ * then). Without the cap a lifetime of weeks would not fit a 32-bit
+ * unsigned long of jiffies and, truncated, would fire at once, every tick.
+ */
+unsigned long espvti_life_wait(u64 next, u64 now)
+{
+	u64 ns = next > now ? next - now : 0;
+
+	ns = min_t(u64, ns, (u64)ESPVTI_LIFE_MAX_WAIT_SECS * NSEC_PER_SEC);
+	return (unsigned long)nsecs_to_jiffies64(ns) + 1;
+}
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_life_wait);

@@ -222,6 +222,26 @@ static struct espvti_dev *espvti_nl_lookup(struct net *net, struct nlattr **attr
 	return netdev_priv(dev);
 }
 
+/*
+ * The privilege rule (design.rst, "Privilege"). Every request that changes
+ * something needs CAP_NET_ADMIN over the user namespace owning the
+ * interface's namespace (GENL_UNS_ADMIN_PERM). What claims something of
+ * the underlay, the namespace the tunnel was created in and sends from,
+ * needs it over the underlay's owner too, as WireGuard's listen-port and
+ * fwmark do: the endpoints and UDP ports or sockets there (set), an SPI
+ * in its table of inbound SAs (an inbound SA, an SPI reservation). The
+ * interface's own outbound SAs, selectors, counters and deletions do not.
+ */
+static int espvti_nl_underlay_admin(struct sk_buff *skb, struct genl_info *info,
+				    struct espvti_dev *edev)
+{
+	if (netlink_ns_capable(skb, edev->net->user_ns, CAP_NET_ADMIN))
+		return 0;
+	NL_SET_ERR_MSG(info->extack,
+		       "this needs CAP_NET_ADMIN in the tunnel's underlay namespace (where it was created)");
+	return -EPERM;
+}
+
 static int espvti_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct espvti_dev *edev;
@@ -346,6 +366,9 @@ static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(edev);
 		goto out;
 	}
+	err = espvti_nl_underlay_admin(skb, info, edev);
+	if (err)
+		goto out;
 	old = rtnl_dereference(edev->peer);
 	if (old) {
 		*peer = *old;
@@ -527,6 +550,11 @@ static int espvti_nl_sa_add_doit(struct sk_buff *skb, struct genl_info *info)
 	edev = espvti_nl_hold(info, &tracker);
 	if (IS_ERR(edev))
 		return PTR_ERR(edev);
+	if (cfg.dir == ESPVTI_SA_DIR_IN) {
+		err = espvti_nl_underlay_admin(skb, info, edev);
+		if (err)
+			goto out;
+	}
 	sa = espvti_sa_create(edev, &cfg, info->extack);
 	if (IS_ERR(sa)) {
 		err = PTR_ERR(sa);
@@ -926,7 +954,8 @@ static int espvti_nl_spi_alloc_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(edev);
 		goto out;
 	}
-	err = espvti_sa_reserve(edev, min, max, &spi, info->extack);
+	err = espvti_nl_underlay_admin(skb, info, edev) ?:
+	      espvti_sa_reserve(edev, min, max, &spi, info->extack);
 	if (err)
 		goto out;
 	err = -EMSGSIZE;	/* cannot happen in a fresh message */

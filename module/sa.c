@@ -373,7 +373,7 @@ static void espvti_sa_expire_work(struct work_struct *work)
 		espvti_nl_notify_sa(edev, sa, ESPVTI_CMD_SA_EXPIRE_NTF,
 				    ESPVTI_A_EXPIRE, ESPVTI_EXPIRE_SOFT);
 	if (next && queue_delayed_work(espvti_wq, &sa->expire_work,
-				       nsecs_to_jiffies(next - now) + 1)) {
+				       espvti_life_wait(next, now))) {
 		rtnl_unlock();
 		return;		/* the queued work keeps the reference */
 	}

@@ -439,7 +439,8 @@ void espvti_udp_commit(struct espvti_dev *edev, struct espvti_usock *us)
 
 /*
  * A keepalive's turn (RFC 3948 section 2.3): one byte, 0xff, from our
- * socket to the peer, when nothing else went to it for the interval.
+ * socket to the peer (from the tunnel's local address when it has one),
+ * when nothing else went to it for the interval.
  * The socket stays while the work runs: it is only replaced or let go
  * after cancel_delayed_work_sync(), and we hold an attached one's sock.
  * Sent by the protocol's sendmsg, as the socket's own datagrams are (an
@@ -456,6 +457,10 @@ static void espvti_keepalive(struct work_struct *work)
 	unsigned long next, ival;
 	u8 ka = 0xff;
 	struct kvec iov = { .iov_base = &ka, .iov_len = 1 };
+	union {
+		struct cmsghdr hdr;
+		u8 buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} ctl = {};
 
 	rcu_read_lock();
 	peer = rcu_dereference(edev->peer);
@@ -471,6 +476,14 @@ static void espvti_keepalive(struct work_struct *work)
 		sin->sin_addr.s_addr = peer->remote.v4;
 		sin->sin_port = htons(peer->dport);
 		msg.msg_namelen = sizeof(*sin);
+		if (peer->local.v4) {
+			struct in_pktinfo *pi = (struct in_pktinfo *)CMSG_DATA(&ctl.hdr);
+
+			ctl.hdr.cmsg_level = SOL_IP;
+			ctl.hdr.cmsg_type = IP_PKTINFO;
+			ctl.hdr.cmsg_len = CMSG_LEN(sizeof(*pi));
+			pi->ipi_spec_dst.s_addr = peer->local.v4;
+		}
 	} else {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 
@@ -478,8 +491,26 @@ static void espvti_keepalive(struct work_struct *work)
 		sin6->sin6_addr = peer->remote.v6;
 		sin6->sin6_port = htons(peer->dport);
 		msg.msg_namelen = sizeof(*sin6);
+		if (!ipv6_addr_any(&peer->local.v6)) {
+			struct in6_pktinfo *pi = (struct in6_pktinfo *)CMSG_DATA(&ctl.hdr);
+
+			ctl.hdr.cmsg_level = SOL_IPV6;
+			ctl.hdr.cmsg_type = IPV6_PKTINFO;
+			ctl.hdr.cmsg_len = CMSG_LEN(sizeof(*pi));
+			pi->ipi6_addr = peer->local.v6;
+		}
 	}
 	rcu_read_unlock();
+	/*
+	 * From the tunnel's local address, as its ESP: on a host with several
+	 * addresses the route may pick another, and the NAT binding that the
+	 * keepalive refreshes would not be the ESP's.
+	 */
+	if (ctl.hdr.cmsg_len) {
+		msg.msg_control = &ctl;
+		msg.msg_controllen = CMSG_ALIGN(ctl.hdr.cmsg_len);
+		msg.msg_control_is_user = false;
+	}
 
 	next = READ_ONCE(edev->last_tx) + ival;
 	if (time_before(jiffies, next)) {

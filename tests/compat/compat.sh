@@ -15,14 +15,17 @@
 #      peer's own baseline, carrier, interop with Linux XFRM over AES-GCM
 #      and ChaCha20-Poly1305 (two combinations of outer family and ESN
 #      each, pings both ways over both inner families and 200 KB of TCP
-#      each way) and espvti against itself; COMPAT_TESTS=all runs every
-#      test of datapath.sh (three times as long).
+#      each way) and espvti against itself; router.sh's
+#      underlay_link_netns (link-netns reaches the module differently
+#      since 6.15) and every test of hardening.sh (a few seconds each);
+#      COMPAT_TESTS=all runs every test of the three files (four times as
+#      long).
 # Prints one line per kernel and ends with "N passed, M failed" (kernels).
 # Not part of `make check`: about 10 minutes a kernel on 2 cores, more
 # the first time (downloads, the chroot).
 #
 #   COMPAT_KERNELS="6.12 7.2"   only these lines of tests/compat/kernels
-#   COMPAT_TESTS="xfrm_baseline interop_aes_gcm"   other tests of datapath.sh
+#   COMPAT_TESTS="xfrm_baseline interop_aes_gcm"   other tests of those files
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo" || exit 1
@@ -41,7 +44,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 		"${missing[@]}" >&2 || die "cannot install ${missing[*]}"
 fi
 version=$(cat VERSION)
-tests=${COMPAT_TESTS:-xfrm_baseline carrier interop_aes_gcm interop_chacha20_poly1305 espvti_to_espvti}
+tests=${COMPAT_TESTS:-xfrm_baseline carrier interop_aes_gcm interop_chacha20_poly1305 espvti_to_espvti underlay_link_netns $(SELFTEST_LIST=1 bash tests/selftests/hardening.sh | awk '{ printf "%s ", $1 }')}
 [ "$tests" != all ] || tests=
 build=$repo/tests/build/compat
 mkdir -p "$build"
@@ -135,7 +138,8 @@ while read -r name suite headers builder; do
 			log "$name: $kver: booting the stock image with the DKMS module"
 			tests/vm/run.sh --kernel "$spec" --out "$out/vm" -- \
 				DP_QUICK=1 "TESTS=$(printf '%q' "$tests")" \
-				tests/guest-tests.sh "$out/mod" datapath.sh >> "$logf" 2>&1
+				tests/guest-tests.sh "$out/mod" datapath.sh router.sh hardening.sh \
+				>> "$logf" 2>&1
 			rc=$?
 			n_ok=$(grep -c '^ok - ' "$out/vm/results.tap" 2>/dev/null)
 			n_not=$(grep -c '^not ok - ' "$out/vm/results.tap" 2>/dev/null)

@@ -4,6 +4,7 @@
  * when the next time limit falls (RFC 4301 section 4.4.2.1).
  */
 #include <kunit/test.h>
+#include <linux/jiffies.h>
 #include <linux/time64.h>
 
 #include "espvti.h"
@@ -108,6 +109,24 @@ static void espvti_test_life_overflow(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, next, U64_MAX);
 }
 
+/*
+ * The expiry timer's delay: a second is a second, a lifetime of years (or
+ * a deadline at U64_MAX) waits the cap and looks again, never "now" (a
+ * 32-bit unsigned long of jiffies truncated it: the work ran every tick).
+ */
+static void espvti_test_life_wait(struct kunit *test)
+{
+	unsigned long cap = ESPVTI_LIFE_MAX_WAIT_SECS * HZ;
+
+	KUNIT_EXPECT_EQ(test, espvti_life_wait(S(11), S(10)), (unsigned long)HZ + 1);
+	KUNIT_EXPECT_EQ(test, espvti_life_wait(S(10), S(10)), 1ul);
+	KUNIT_EXPECT_EQ(test, espvti_life_wait(S(9), S(10)), 1ul);
+	KUNIT_EXPECT_EQ(test, espvti_life_wait(S(10) + S(3 * 365 * 86400ULL), S(10)), cap + 1);
+	KUNIT_EXPECT_EQ(test, espvti_life_wait(S(50 * 86400ULL), 0), cap + 1);
+	KUNIT_EXPECT_EQ(test, espvti_life_wait(U64_MAX, S(10)), cap + 1);
+	KUNIT_EXPECT_EQ(test, espvti_life_wait(S(1800), 0), 1800UL * HZ + 1);
+}
+
 static void espvti_test_life_check(struct kunit *test)
 {
 	struct espvti_life soft = { .packets = 10 }, hard = { .packets = 10 };
@@ -128,6 +147,7 @@ static struct kunit_case espvti_life_cases[] = {
 	KUNIT_CASE(espvti_test_life_add_time),
 	KUNIT_CASE(espvti_test_life_use_time),
 	KUNIT_CASE(espvti_test_life_overflow),
+	KUNIT_CASE(espvti_test_life_wait),
 	KUNIT_CASE(espvti_test_life_check),
 	{}
 };

@@ -6,6 +6,8 @@
  */
 #include <linux/module.h>
 
+#include "espvti.h"
+
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit suites for espvti");
-MODULE_IMPORT_NS(ESPVTI_KUNIT);
+MODULE_IMPORT_NS(ESPVTI_KUNIT_NS);

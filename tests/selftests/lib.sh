@@ -74,6 +74,40 @@ shown() {
 	"$ESPVTI" "$@" -j show | jq -r '[.[].ifname] | sort | join(" ")'
 }
 
+# Two keys for the two directions of a test tunnel (AES-GCM: 16 + 4 bytes).
+KEY_AB=0x000102030405060708090a0b0c0d0e0f10111213
+KEY_BA=0x101112131415161718191a1b1c1d1e1f20212223
+
+# tunnel_side NS LOCAL REMOTE INNER PEER OUT_SPI IN_SPI OUT_KEY IN_KEY [UNDERLAY_NS]
+# The interface is created from UNDERLAY_NS (default NS) and lives in NS.
+tunnel_side() {
+	local ns=$1 local=$2 remote=$3 inner=$4 peer=$5 ospi=$6 ispi=$7 okey=$8 ikey=$9
+	local uns=${10:-$1}
+
+	ip -n "$uns" link add vti0 type espvti
+	[ "$uns" = "$ns" ] || ip -n "$uns" link set vti0 netns "$ns"
+	ip -n "$ns" link set vti0 up
+	ip -n "$ns" addr add "$inner/32" peer "$peer" dev vti0
+	expect_ok "$ESPVTI" -n "$ns" set vti0 local "$local" remote "$remote"
+	expect_ok "$ESPVTI" -n "$ns" sa add vti0 dir out spi "$ospi" alg aes-gcm key "$okey"
+	expect_ok "$ESPVTI" -n "$ns" sa add vti0 dir in spi "$ispi" alg aes-gcm key "$ikey"
+}
+
+# underlay NS_A NS_B: a veth between them with 10.0.0.1|2 and fd00::1|2.
+underlay() {
+	ip link add veth0 netns "$1" type veth peer name veth0 netns "$2"
+	ip -n "$1" addr add 10.0.0.1/24 dev veth0
+	ip -n "$2" addr add 10.0.0.2/24 dev veth0
+	ip -n "$1" addr add fd00::1/64 dev veth0 nodad
+	ip -n "$2" addr add fd00::2/64 dev veth0 nodad
+	ip -n "$1" link set veth0 up
+	ip -n "$2" link set veth0 up
+}
+
+stat() {	# stat NS COUNTER
+	"$ESPVTI" -n "$1" -j stats vti0 | jq -r ".$2"
+}
+
 # now: seconds since the epoch, with nanoseconds.
 now() { date +%s.%N; }
 

@@ -18,13 +18,6 @@
 # (and anywhere with TESTS=... or DP_QUICK=0).
 . "$(dirname "$0")/lib.sh"
 
-KEY_AB=0x000102030405060708090a0b0c0d0e0f10111213
-KEY_BA=0x101112131415161718191a1b1c1d1e1f20212223
-
-stat() {	# stat NS COUNTER
-	"$ESPVTI" -n "$1" -j stats vti0 | jq -r ".$2"
-}
-
 # wait_stat NS COUNTER MIN: the counter reaches at least MIN within 5 s.
 wait_stat() {
 	local i
@@ -384,7 +377,7 @@ daemon() {
 	local ns=$1
 	shift
 	DAEMON_OUT=$(mktemp)
-	timeout 60 ip netns exec "$ns" python3 -c '
+	timeout 300 ip netns exec "$ns" python3 -c '
 import socket, subprocess, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("0.0.0.0", 4500))

@@ -16,35 +16,6 @@
 
 ESPPY=$ESPVTI_REPO/tests/selftests/esp.py
 
-KEY_AB=0x000102030405060708090a0b0c0d0e0f10111213
-KEY_BA=0x101112131415161718191a1b1c1d1e1f20212223
-
-# tunnel_side NS LOCAL REMOTE INNER PEER OUT_SPI IN_SPI OUT_KEY IN_KEY [UNDERLAY_NS]
-# The interface is created from UNDERLAY_NS (default NS) and lives in NS.
-tunnel_side() {
-	local ns=$1 local=$2 remote=$3 inner=$4 peer=$5 ospi=$6 ispi=$7 okey=$8 ikey=$9
-	local uns=${10:-$1}
-
-	ip -n "$uns" link add vti0 type espvti
-	[ "$uns" = "$ns" ] || ip -n "$uns" link set vti0 netns "$ns"
-	ip -n "$ns" link set vti0 up
-	ip -n "$ns" addr add "$inner/32" peer "$peer" dev vti0
-	expect_ok "$ESPVTI" -n "$ns" set vti0 local "$local" remote "$remote"
-	expect_ok "$ESPVTI" -n "$ns" sa add vti0 dir out spi "$ospi" alg aes-gcm key "$okey"
-	expect_ok "$ESPVTI" -n "$ns" sa add vti0 dir in spi "$ispi" alg aes-gcm key "$ikey"
-}
-
-# underlay NS_A NS_B: a veth between them with 10.0.0.1|2 and fd00::1|2.
-underlay() {
-	ip link add veth0 netns "$1" type veth peer name veth0 netns "$2"
-	ip -n "$1" addr add 10.0.0.1/24 dev veth0
-	ip -n "$2" addr add 10.0.0.2/24 dev veth0
-	ip -n "$1" addr add fd00::1/64 dev veth0 nodad
-	ip -n "$2" addr add fd00::2/64 dev veth0 nodad
-	ip -n "$1" link set veth0 up
-	ip -n "$2" link set veth0 up
-}
-
 # inner6 NS ME PEER: the IPv6 inner addresses fd01::ME peer fd01::PEER
 # on vti0 of NS.
 inner6() {
@@ -56,10 +27,6 @@ pair() {
 	underlay rtA rtB
 	tunnel_side rtA 10.0.0.1 10.0.0.2 172.16.0.1 172.16.0.2 0x1001 0x2001 $KEY_AB $KEY_BA
 	tunnel_side rtB 10.0.0.2 10.0.0.1 172.16.0.2 172.16.0.1 0x2001 0x1001 $KEY_BA $KEY_AB
-}
-
-stat() {	# stat NS COUNTER
-	"$ESPVTI" -n "$1" -j stats vti0 | jq -r ".$2"
 }
 
 # wait_stat NS COUNTER WANT: the counter reaches WANT within 5 s (the
@@ -371,6 +338,25 @@ test_underlay_netns() {
 	ip netns del rtA
 	sleep 1
 	expect_fail ip -n rtO link show vti0
+}
+
+# The same in one step: `ip link add vti0 link-netnsid ID type espvti`
+# in rtO, ID naming rtA there. The underlay is rtA on every kernel (6.15
+# and later hand link-netns apart from the requester's namespace).
+test_underlay_link_netns() {
+	ns_new rtA rtB rtO
+	underlay rtA rtB
+	ip -n rtO netns set rtA 7
+	ip -n rtO link add vti0 link-netnsid 7 type espvti
+	ip -n rtO link set vti0 up
+	ip -n rtO addr add 172.16.0.1/32 peer 172.16.0.2 dev vti0
+	expect_ok "$ESPVTI" -n rtO set vti0 local 10.0.0.1 remote 10.0.0.2
+	expect_ok "$ESPVTI" -n rtO sa add vti0 dir out spi 0x1001 alg aes-gcm key $KEY_AB
+	expect_ok "$ESPVTI" -n rtO sa add vti0 dir in spi 0x2001 alg aes-gcm key $KEY_BA
+	tunnel_side rtB 10.0.0.2 10.0.0.1 172.16.0.2 172.16.0.1 0x2001 0x1001 $KEY_BA $KEY_AB
+	expect_match "link-netns" "$(ip -n rtO -d link show vti0)" 'link-netns(id)? (rtA|7) '
+	expect_ok ip netns exec rtO ping -c 1 -W 2 172.16.0.2
+	expect_eq "tx_no_route" "$(stat rtO tx_no_route)" 0
 }
 
 # A namespace deleted while ESP keeps arriving in it: espvti's part of

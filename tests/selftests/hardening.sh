@@ -1,0 +1,183 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# What a review of module/ found (issue 19), one test a defect, each
+# failing on the module before its fix: who may do what from a namespace
+# that does not own the underlay; IPv6 kept on a tunnel over a small path;
+# xfrm states keyed by a mark (ip_vti, an IKE daemon's mark_in) still get
+# their packets; keepalives from the tunnel's own local address; host xfrm
+# policies that neither blackhole nor encrypt the tunnel's outer packets,
+# over IPv4 as over IPv6. (The SA that takes over when the current one
+# goes: control.sh's carrier_follows_sa. The 32-bit expiry timer: KUnit
+# espvti_life's life_wait.)
+#
+#   hA: veth0 10.0.0.1/24 fd00::1/64   hB: veth0 10.0.0.2/24 fd00::2/64
+#       vti0 172.16.0.1 peer .2            vti0 172.16.0.2 peer .1
+#
+# Every test costs a few seconds, on the debug kernel too: all run there.
+. "$(dirname "$0")/lib.sh"
+
+pair() {
+	ns_new hA hB
+	underlay hA hB
+	tunnel_side hA "${1:-10.0.0.1}" "${2:-10.0.0.2}" 172.16.0.1 172.16.0.2 \
+		0x1001 0x2001 $KEY_AB $KEY_BA
+	tunnel_side hB "${2:-10.0.0.2}" "${1:-10.0.0.1}" 172.16.0.2 172.16.0.1 \
+		0x2001 0x1001 $KEY_BA $KEY_AB
+}
+
+# The privilege rule (design.rst, "Privilege"): the host makes vti0 and
+# moves it into a namespace that a user namespace of its own owns (root
+# there, nobody over the host's). In there, everything that only concerns
+# the interface works; what claims something of the underlay (endpoints
+# and UDP ports, an inbound SPI) is refused with the reason and changes
+# nothing; the host itself still may.
+test_privilege_across_namespaces() {
+	local i
+	ns_new ulA ulB
+	underlay ulA ulB
+	ip -n ulA link add vti0 type espvti
+	unshare -Urn sleep 120 &
+	pid=$!		# global: the trap runs after the function returned
+	trap 'rc=$?; kill "$pid" 2>/dev/null || true; ns_cleanup; exit $rc' EXIT
+	for ((i = 0; i < 50; i++)); do
+		[ "$(readlink "/proc/$pid/ns/user")" = "$(readlink /proc/self/ns/user)" ] || break
+		sleep 0.1
+	done
+	[ "$(readlink "/proc/$pid/ns/user")" != "$(readlink /proc/self/ns/user)" ] ||
+		fail "no user namespace of its own for $pid"
+	expect_ok ip -n ulA link set vti0 netns "$pid"
+	# inside: as the user namespace's root; host: as the host's, in its netns.
+	inside() { nsenter -t "$pid" -U -n -- "$ESPVTI" "$@"; }
+	host() { nsenter -t "$pid" -n -- "$ESPVTI" "$@"; }
+
+	expect_ok inside show vti0
+	expect_fail inside set vti0 local 10.0.0.1 remote 10.0.0.2 encap udp sport 5000
+	expect_match "set: the reason" "$OUT" 'underlay namespace'
+	[[ "$(ip netns exec ulA ss -Huln)" != *":5000 "* ]] || fail "port 5000 bound in the underlay"
+	expect_match "set changed nothing" "$(inside -j show vti0 | jq -c '.[0] | [.local, .remote]')" \
+		'^\[null,null\]$|^\[\]$|^\["",""\]$'
+	expect_fail inside sa allocspi vti0
+	expect_match "allocspi: the reason" "$OUT" 'underlay namespace'
+	expect_fail inside sa add vti0 dir in spi 0x2001 alg aes-gcm key $KEY_BA
+	expect_match "inbound SA: the reason" "$OUT" 'underlay namespace'
+	expect_eq "no SA added" "$(inside -j sa show vti0 | jq length)" 0
+
+	# The host sets the endpoints and the inbound SA; the namespace's
+	# root keys the way out, rekeys it, and manages what is its own.
+	expect_ok host set vti0 local 10.0.0.1 remote 10.0.0.2
+	expect_ok host sa add vti0 dir in spi 0x2001 alg aes-gcm key $KEY_BA
+	expect_ok inside sa add vti0 dir out spi 0x1001 alg aes-gcm key $KEY_AB
+	expect_match "carrier" "$(inside show vti0)" 'carrier on'
+	expect_ok inside sa add vti0 dir out spi 0x1002 alg aes-gcm key $KEY_AB nocurrent
+	expect_ok inside sa set vti0 dir out spi 0x1002 current
+	expect_ok inside sa del vti0 dir out spi 0x1001
+	expect_ok inside policy add vti0 src 172.16.0.0/24
+	expect_ok inside policy flush vti0
+	expect_ok inside stats vti0 reset
+	expect_ok inside sa del vti0 dir in spi 0x2001
+	expect_ok inside sa flush vti0
+	expect_match "no carrier without SAs" "$(inside show vti0)" 'carrier off'
+}
+
+# An IPv6 underlay of MTU 1280 leaves 1206 bytes under AES-GCM: the
+# interface stays at 1280, so IPv6 (its addresses, link-local included)
+# stays on it; a 1280-byte IPv6 packet goes in fragments of the outer
+# packet; an IPv4 one with DF learns the MTU the path really leaves.
+test_ipv6_mtu_floor() {
+	local out
+	ns_new hA hB
+	underlay hA hB
+	ip -n hA link set veth0 mtu 1280
+	ip -n hB link set veth0 mtu 1280
+	tunnel_side hA fd00::1 fd00::2 172.16.0.1 172.16.0.2 0x1001 0x2001 $KEY_AB $KEY_BA
+	tunnel_side hB fd00::2 fd00::1 172.16.0.2 172.16.0.1 0x2001 0x1001 $KEY_BA $KEY_AB
+	expect_match "MTU" "$(ip -n hA link show vti0)" 'mtu 1280 '
+	expect_ok ip -n hA addr add fd01::1/128 peer fd01::2 dev vti0 nodad
+	expect_ok ip -n hB addr add fd01::2/128 peer fd01::1 dev vti0 nodad
+	expect_match "IPv6 address kept" "$(ip -n hA -6 addr show dev vti0)" 'fd01::1'
+	expect_ok ip netns exec hA ping -6 -c 2 -i 0.2 -W 2 -M do -s 1232 fd01::2
+	ip netns exec hA ping -c 1 -W 1 -M do -s 1252 172.16.0.2 >/dev/null 2>&1 || true
+	out=$(ip netns exec hA ping -c 1 -W 2 -M do -s 1252 172.16.0.2 2>&1 || true)
+	expect_match "ICMP to the sender" "$out" 'mtu ?=? ?1206'
+	expect_ok ip netns exec hA ping -c 1 -W 2 -M do -s 1178 172.16.0.2
+}
+
+# An ip_vti tunnel (key 5: its xfrm states and policies carry mark 5)
+# between the same two hosts as an espvti tunnel: its ESP reaches it. The
+# states match only once ip_vti has marked the packet, after espvti saw
+# it; an SPI that xfrm knows under any mark is not espvti's to drop.
+test_xfrm_marked_states_pass() {
+	local ns l r i p
+	ns_new hA hB
+	underlay hA hB
+	for side in "hA 10.0.0.1 10.0.0.2 192.168.5.1 192.168.5.2" \
+		"hB 10.0.0.2 10.0.0.1 192.168.5.2 192.168.5.1"; do
+		read -r ns l r i p <<<"$side"
+		ip -n "$ns" link add vti5 type vti local "$l" remote "$r" key 5
+		ip netns exec "$ns" sysctl -qw net.ipv4.conf.vti5.disable_policy=1
+		ip -n "$ns" addr add "$i/32" peer "$p" dev vti5
+		ip -n "$ns" link set vti5 up
+		ip -n "$ns" xfrm state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x501 \
+			mode tunnel mark 5 aead 'rfc4106(gcm(aes))' $KEY_AB 128
+		ip -n "$ns" xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x502 \
+			mode tunnel mark 5 aead 'rfc4106(gcm(aes))' $KEY_BA 128
+		ip -n "$ns" xfrm policy add dir out src 0.0.0.0/0 dst 0.0.0.0/0 mark 5 \
+			tmpl src "$l" dst "$r" proto esp mode tunnel
+		ip -n "$ns" xfrm policy add dir in src 0.0.0.0/0 dst 0.0.0.0/0 mark 5 \
+			tmpl src "$r" dst "$l" proto esp mode tunnel
+	done
+	# espvti's tunnel to the same peer, without SAs of its own.
+	ip -n hA link add vti0 type espvti
+	expect_ok "$ESPVTI" -n hA set vti0 local 10.0.0.1 remote 10.0.0.2
+	expect_ok ip netns exec hA ping -c 2 -i 0.2 -W 2 192.168.5.2
+	expect_eq "rx_unknown_spi" "$(stat hA rx_unknown_spi)" 0
+	# An SPI nobody at A knows, from the peer: espvti's to drop and count.
+	ip -n hA xfrm state flush
+	ip netns exec hB ping -c 1 -W 1 192.168.5.1 >/dev/null 2>&1 || true
+	expect_match "the one unknown to all" "$(stat hA rx_unknown_spi)" '^[1-9]'
+}
+
+# Keepalives leave from the tunnel's local address (a second address of
+# the host, not the one the route would pick), as its ESP does: the NAT
+# binding they refresh is the ESP's.
+test_keepalive_from_local() {
+	local cap n
+	ns_new hA hB
+	underlay hA hB
+	ip -n hA addr add 10.0.0.9/24 dev veth0
+	tunnel_side hA 10.0.0.9 10.0.0.2 172.16.0.1 172.16.0.2 0x1001 0x2001 $KEY_AB $KEY_BA
+	tunnel_side hB 10.0.0.2 10.0.0.9 172.16.0.2 172.16.0.1 0x2001 0x1001 $KEY_BA $KEY_AB
+	expect_ok "$ESPVTI" -n hB set vti0 encap udp
+	cap=$(mktemp)
+	ip netns exec hB timeout 6 tcpdump -nli veth0 -c 2 'udp and udp[4:2] = 9' \
+		>"$cap" 2>/dev/null &
+	n=$!
+	sleep 0.5
+	expect_ok "$ESPVTI" -n hA set vti0 encap udp keepalive 1
+	wait "$n" || true
+	n=$(grep -c ' IP ' "$cap" || true)
+	[ "$n" -ge 1 ] || fail "no keepalive on the wire"
+	expect_eq "keepalives not from 10.0.0.9:4500" \
+		"$(grep ' IP ' "$cap" | grep -vc ' IP 10\.0\.0\.9\.4500 > 10\.0\.0\.2\.4500:' || true)" 0
+	rm -f "$cap"
+	expect_match "counted at B" "$(stat hB rx_keepalive)" '^[1-9]'
+	expect_ok ip netns exec hA ping -c 1 -W 2 172.16.0.2
+}
+
+# Host policies that block ESP between the endpoints, for both families:
+# the tunnel's outer packets are ESP already and meet no host policy, as
+# an xfrm interface's do not, over IPv4 as over IPv6.
+test_outer_ignores_host_policy() {
+	pair
+	ip -n hA xfrm policy add dir out src 10.0.0.1/32 dst 10.0.0.2/32 proto esp action block
+	ip -n hA xfrm policy add dir out src fd00::1/128 dst fd00::2/128 proto esp action block
+	expect_ok ip netns exec hA ping -c 1 -W 2 172.16.0.2
+	expect_eq "tx_no_route over IPv4" "$(stat hA tx_no_route)" 0
+	expect_ok "$ESPVTI" -n hA set vti0 local fd00::1 remote fd00::2
+	expect_ok "$ESPVTI" -n hB set vti0 local fd00::2 remote fd00::1
+	expect_ok ip netns exec hA ping -c 1 -W 2 172.16.0.2
+	expect_eq "tx_no_route over IPv6" "$(stat hA tx_no_route)" 0
+}
+
+run_tests
