@@ -101,7 +101,7 @@ check:
 quick:
 	tests/check.sh --quick
 
-compat:
+compat: tool
 	tests/compat/compat.sh
 
 style:

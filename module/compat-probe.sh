@@ -82,6 +82,8 @@ tmp=$out/espvti_probed.h.tmp
 		has net/rtnetlink.h 'rtnl_newlink_link_net\('
 	define NS_STRING "symbol namespaces are string literals (6.13)" \
 		has linux/module.h 'MODULE_INFO\(import_ns, ns\)'
+	define UDP_TUNNEL_SOCK_SK "setup_udp_tunnel_sock(), udp_tunnel_sock_release() take struct sock (7.2.x)" \
+		has net/udp_tunnel.h 'udp_tunnel_sock_release\(struct sock \*'
 	define UDP_TUNNEL_ENCAP_ENABLE_SK "udp_tunnel_encap_enable(struct sock *) (6.7, 6.1.y backports)" \
 		has net/udp_tunnel.h 'udp_tunnel_encap_enable\(struct sock \*'
 } > "$tmp"

@@ -102,4 +102,13 @@ static inline int espvti_newlink_compat(struct net *src_net, struct net_device *
 #define espvti_udp_encap_enable(sock) udp_tunnel_encap_enable(sock)
 #endif
 
+/* A tunnel socket is set up and released by its struct sock since 7.2.x. */
+#ifdef ESPVTI_HAVE_UDP_TUNNEL_SOCK_SK
+#define espvti_setup_udp_tunnel_sock(net, sock, cfg) setup_udp_tunnel_sock(net, (sock)->sk, cfg)
+#define espvti_udp_tunnel_sock_release(sock) udp_tunnel_sock_release((sock)->sk)
+#else
+#define espvti_setup_udp_tunnel_sock(net, sock, cfg) setup_udp_tunnel_sock(net, sock, cfg)
+#define espvti_udp_tunnel_sock_release(sock) udp_tunnel_sock_release(sock)
+#endif
+
 #endif /* _ESPVTI_COMPAT_H */

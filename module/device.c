@@ -504,6 +504,8 @@ int espvti_newlink(struct net *src_net, struct net_device *dev,
 	edev->dev = dev;
 	edev->id = atomic_inc_return(&next_id);
 	edev->net = src_net;
+	/* An MTU given at creation (ip link add ... mtu N) is the user's. */
+	edev->mtu_user = tb && tb[IFLA_MTU];
 	INIT_LIST_HEAD(&edev->sa_in);
 	INIT_LIST_HEAD(&edev->sa_outs);
 	INIT_LIST_HEAD(&edev->tunnel_list);

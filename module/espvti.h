@@ -36,7 +36,6 @@ struct scatterlist;
  * Pure logic that the KUnit suites (a separate module) test in place: it
  * is exported, in its own symbol namespace, only when the kernel has KUnit.
  */
-#include "espvti_probed.h"
 /* The namespace is written as a string literal since 6.13, bare before. */
 #ifdef ESPVTI_HAVE_NS_STRING
 #define ESPVTI_KUNIT_NS "ESPVTI_KUNIT"

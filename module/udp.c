@@ -212,7 +212,7 @@ static struct espvti_usock *espvti_usock_get(struct net *net, u16 family, u16 po
 	us->port = port;
 	us->users = 1;
 	tcfg.sk_user_data = us;
-	setup_udp_tunnel_sock(net, us->sock, &tcfg);
+	espvti_setup_udp_tunnel_sock(net, us->sock, &tcfg);
 	list_add(&us->list, &espvti_usocks);
 	return us;
 }
@@ -335,7 +335,7 @@ static void espvti_usock_put(struct espvti_usock *us)
 		return;
 	list_del(&us->list);
 	if (!us->attached) {
-		udp_tunnel_sock_release(us->sock);
+		espvti_udp_tunnel_sock_release(us->sock);
 		kfree(us);
 		return;
 	}

@@ -6,6 +6,8 @@
 #      through a private apt configuration for other suites),
 #   2. build the module with W=1 and fail on any warning (the machine's
 #      gcc-12, or a chroot of the suite: tests/compat/chroot.sh),
+#   2b. build it with its KUnit suites as a kernel with KUnit would
+#      (CONFIG_KUNIT set for that build: Debian's kernels have none),
 #   3. build it again the way users get it, through DKMS (dkms add + dkms
 #      build with dkms.conf as installed, in a DKMS tree of its own so the
 #      machine's DKMS state is not touched),
@@ -93,6 +95,27 @@ chroot_build() {
 	! grep -E 'warning:|error:' "$root$dest/build.log" >&2
 }
 
+# kunit_build DIR HEADERS [CHROOT-SUITE]: the module and its KUnit suites
+# built against HEADERS as a kernel with KUnit would have them (Debian's
+# kernels have no KUnit: CONFIG_KUNIT is set for this build only, and
+# modpost only warns about the KUnit symbols the headers' kernel lacks).
+# It catches what a KUnit-enabled kernel of that version would break on:
+# the symbol namespace the suites import (a string literal since 6.13).
+kunit_build() {
+	local dir=$1 headers=$2 suite=${3:-} top=$1 run=()
+	if [ -n "$suite" ]; then
+		top=$(tests/compat/chroot.sh "$suite")$dir
+		run=(tests/compat/chroot.sh "$suite")
+	fi
+	copy_module_sources "$top"
+	"${run[@]}" make -C "$headers" M="$dir" CONFIG_KUNIT=m KCFLAGS=-DCONFIG_KUNIT_MODULE=1 \
+		KBUILD_MODPOST_WARN=1 modules > "$top/build.log" 2>&1
+	local rc=$?
+	cat "$top/build.log"
+	[ "$rc" = 0 ] && [ -f "$top/espvti_kunit.ko" ] &&
+		! grep -E 'warning:|error:|namespace' "$top/build.log" >&2
+}
+
 while read -r name suite headers builder; do
 	case "$name" in ''|'#'*) continue ;; esac
 	if [ -n "${COMPAT_KERNELS:-}" ] && [[ " $COMPAT_KERNELS " != *" $name "* ]]; then
@@ -102,7 +125,7 @@ while read -r name suite headers builder; do
 	rm -rf "$out"
 	mkdir -p "$out"
 	logf=$out/compat.log
-	b=FAIL d=FAIL v=FAIL kver=?
+	b=FAIL k=FAIL d=FAIL v=FAIL kver=?
 	log "$name: fetching the kernel"
 	args=() spec=stock
 	if [ "$suite" != installed ]; then
@@ -117,6 +140,12 @@ while read -r name suite headers builder; do
 			hdir=/usr/src/linux-headers-$kver
 		else
 			tests/build-module.sh "compat-$name" "$hdir" >> "$logf" 2>&1 && b=ok
+		fi
+		log "$name: $kver: building with the KUnit suites"
+		if [ "$builder" = chroot ]; then
+			kunit_build "/build/kunit-$name" "$hdir" "$suite" >> "$logf" 2>&1 && k=ok
+		else
+			kunit_build "$out/kunit" "$hdir" >> "$logf" 2>&1 && k=ok
 		fi
 		log "$name: $kver: building through DKMS"
 		if [ "$builder" = chroot ]; then
@@ -150,8 +179,8 @@ while read -r name suite headers builder; do
 			fi
 		fi
 	fi
-	line="compat: $name $kver: build W=1 $b, dkms $d, vm smoke $v"
-	if [ "$b" = ok ] && [ "$d" = ok ] && [ "${v%% *}" = ok ]; then
+	line="compat: $name $kver: build W=1 $b, with KUnit $k, dkms $d, vm smoke $v"
+	if [ "$b" = ok ] && [ "$k" = ok ] && [ "$d" = ok ] && [ "${v%% *}" = ok ]; then
 		echo "ok - $line"
 		passed=$((passed + 1))
 	else

@@ -289,7 +289,7 @@ static struct espvti_sa *esp_sa(struct kunit *test, u8 alg, const void *key, uns
 	};
 	struct espvti_sa *sa = espvti_sa_create(ctx->edev, &cfg, NULL);
 
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(sa), "SA: %ld", PTR_ERR_OR_ZERO(sa));
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(sa), "SA: %d", (int)PTR_ERR_OR_ZERO(sa));
 	return sa;
 }
 

@@ -60,6 +60,11 @@ test_mtu_from_sa() {
 	ip -n rtA link set vti0 mtu 1300
 	expect_ok "$ESPVTI" -n rtA sa add vti0 dir out spi 0x1003 alg aes-gcm key $KEY_AB
 	expect_match "by hand" "$(ip -n rtA link show vti0)" 'mtu 1300 '
+	# Given when the interface is made, too (ip link add ... mtu N).
+	ip -n rtA link add vti1 mtu 1350 type espvti
+	expect_ok "$ESPVTI" -n rtA set vti1 local 10.0.0.1 remote 10.0.0.2
+	expect_ok "$ESPVTI" -n rtA sa add vti1 dir out spi 0x3001 alg aes-gcm key $KEY_AB
+	expect_match "given at creation" "$(ip -n rtA link show vti1)" 'mtu 1350 '
 }
 
 # A packet with DF that the path cannot carry: "fragmentation needed" to
