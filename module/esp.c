@@ -368,8 +368,8 @@ void espvti_esp_output(struct espvti_sa *sa, struct sk_buff *skb,
 	spin_unlock_bh(&sa->lock);
 	if (unlikely(!seq))
 		goto drop;
-	if (sa->iv_len == sizeof(u64))
-		put_unaligned_be64(seq, ivb);	/* counter modes: never reused */
+	if (sa->iv_len == sizeof(u64))		/* counter modes: never reused */
+		put_unaligned_be64(seq ^ sa->iv_salt, ivb);
 	else
 		get_random_bytes(ivb, sa->iv_len);
 

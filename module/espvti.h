@@ -332,6 +332,13 @@ struct espvti_sa {
 	bool reserved;			/* an SPI_ALLOC reservation: no key */
 	bool was_current;		/* outbound: has been current (RTNL) */
 	struct crypto_aead *aead;
+	/*
+	 * Outbound, 8-byte IV (the counter modes): XORed into the sequence
+	 * number to make the IV, random per SA, as seqiv's salt: IVs stay
+	 * unique within the SA, and two SAs that share a key (a hand
+	 * configuration with one key both ways) do not share nonces.
+	 */
+	u64 iv_salt;
 	struct espvti_stats __percpu *stats;
 	u64 stats_base[__ESPVTI_STAT_MAX];	/* RTNL */
 	struct delayed_work expire_work;	/* holds a reference while queued */

@@ -261,6 +261,8 @@ struct espvti_sa *espvti_sa_create(struct espvti_dev *edev, const struct espvti_
 	sa->block = ai->block;
 	sa->esn = cfg->esn;
 	sa->seq_out = cfg->seq;
+	if (sa->dir == ESPVTI_SA_DIR_OUT && sa->iv_len == sizeof(sa->iv_salt))
+		get_random_bytes(&sa->iv_salt, sizeof(sa->iv_salt));
 	sa->life.soft = cfg->soft;
 	sa->life.hard = cfg->hard;
 	espvti_replay_init(&sa->replay, window);

@@ -7,7 +7,8 @@
 # xfrm states keyed by a mark (ip_vti, an IKE daemon's mark_in) still get
 # their packets; keepalives from the tunnel's own local address; host xfrm
 # policies that neither blackhole nor encrypt the tunnel's outer packets,
-# over IPv4 as over IPv6. (The SA that takes over when the current one
+# over IPv4 as over IPv6; one key used both ways without GCM nonces
+# repeating. (The SA that takes over when the current one
 # goes: control.sh's carrier_follows_sa. The 32-bit expiry timer: KUnit
 # espvti_life's life_wait.)
 #
@@ -178,6 +179,46 @@ test_outer_ignores_host_policy() {
 	expect_ok "$ESPVTI" -n hB set vti0 local fd00::2 remote fd00::1
 	expect_ok ip netns exec hA ping -c 1 -W 2 172.16.0.2
 	expect_eq "tx_no_route over IPv6" "$(stat hA tx_no_route)" 0
+}
+
+# One key for both directions (a hand configuration's mistake that xfrm
+# survives, its seqiv salting the IVs): the GCM nonce is the key's salt
+# and the IV, so the IVs of the two directions must never meet. With the
+# bare sequence number as IV they would (packet N each way, same nonce);
+# salted per SA, IV XOR sequence number is one value per SA, different
+# for the two. Read from a capture on the underlay.
+test_same_key_both_ways() {
+	local pcap out
+	ns_new hA hB
+	underlay hA hB
+	tunnel_side hA 10.0.0.1 10.0.0.2 172.16.0.1 172.16.0.2 0x1001 0x2001 $KEY_AB $KEY_AB
+	tunnel_side hB 10.0.0.2 10.0.0.1 172.16.0.2 172.16.0.1 0x2001 0x1001 $KEY_AB $KEY_AB
+	pcap=$(mktemp)
+	ip netns exec hB timeout 10 tcpdump -nli veth0 -c 6 -w "$pcap" esp 2>/dev/null &
+	sleep 1
+	expect_ok ip netns exec hA ping -c 3 -i 0.2 -W 2 172.16.0.2
+	wait || true
+	# pcap: 24-byte file header, then per packet 16 bytes and the frame:
+	# Ethernet 14, IPv4 20, SPI 4, sequence number 4, IV 8. Prints each
+	# SPI with the distinct values of IV XOR sequence number it used.
+	out=$(python3 - "$pcap" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+off, salts = 24, {}
+while off + 16 <= len(d):
+    n = struct.unpack_from("<I", d, off + 8)[0]
+    spi, seq, iv = struct.unpack_from("!IIQ", d, off + 16 + 34)
+    salts.setdefault(spi, set()).add(iv ^ seq)
+    off += 16 + n
+for spi in sorted(salts):
+    print("%x %s" % (spi, " ".join("%016x" % s for s in sorted(salts[spi]))))
+PY
+)
+	rm -f "$pcap"
+	expect_eq "both ways captured, one value each" \
+		"$(awk '{ printf "%s %d ", $1, NF - 1 }' <<<"$out")" "1001 1 2001 1 "
+	[ "$(awk '{ print $2 }' <<<"$out" | sort -u | wc -l)" = 2 ] ||
+		fail "the two directions' IVs meet: $out"
 }
 
 run_tests
