@@ -81,11 +81,18 @@ KEY_BA=0x101112131415161718191a1b1c1d1e1f20212223
 # tunnel_side NS LOCAL REMOTE INNER PEER OUT_SPI IN_SPI OUT_KEY IN_KEY [UNDERLAY_NS]
 # The interface is created from UNDERLAY_NS (default NS) and lives in NS.
 tunnel_side() {
-	local ns=$1 local=$2 remote=$3 inner=$4 peer=$5 ospi=$6 ispi=$7 okey=$8 ikey=$9
-	local uns=${10:-$1}
+	local ns=$1 uns=${10:-$1}
 
 	ip -n "$uns" link add vti0 type espvti
 	[ "$uns" = "$ns" ] || ip -n "$uns" link set vti0 netns "$ns"
+	tunnel_conf "$@"
+}
+
+# tunnel_conf NS LOCAL REMOTE INNER PEER OUT_SPI IN_SPI OUT_KEY IN_KEY: what
+# tunnel_side does once NS has vti0: up, addressed, peer set, keyed.
+tunnel_conf() {
+	local ns=$1 local=$2 remote=$3 inner=$4 peer=$5 ospi=$6 ispi=$7 okey=$8 ikey=$9
+
 	ip -n "$ns" link set vti0 up
 	ip -n "$ns" addr add "$inner/32" peer "$peer" dev vti0
 	expect_ok "$ESPVTI" -n "$ns" set vti0 local "$local" remote "$remote"

@@ -353,11 +353,7 @@ test_underlay_link_netns() {
 	underlay rtA rtB
 	ip -n rtO netns set rtA 7
 	ip -n rtO link add vti0 link-netnsid 7 type espvti
-	ip -n rtO link set vti0 up
-	ip -n rtO addr add 172.16.0.1/32 peer 172.16.0.2 dev vti0
-	expect_ok "$ESPVTI" -n rtO set vti0 local 10.0.0.1 remote 10.0.0.2
-	expect_ok "$ESPVTI" -n rtO sa add vti0 dir out spi 0x1001 alg aes-gcm key $KEY_AB
-	expect_ok "$ESPVTI" -n rtO sa add vti0 dir in spi 0x2001 alg aes-gcm key $KEY_BA
+	tunnel_conf rtO 10.0.0.1 10.0.0.2 172.16.0.1 172.16.0.2 0x1001 0x2001 $KEY_AB $KEY_BA
 	tunnel_side rtB 10.0.0.2 10.0.0.1 172.16.0.2 172.16.0.1 0x2001 0x1001 $KEY_BA $KEY_AB
 	expect_match "link-netns" "$(ip -n rtO -d link show vti0)" 'link-netns(id)? (rtA|7) '
 	expect_ok ip netns exec rtO ping -c 1 -W 2 172.16.0.2
