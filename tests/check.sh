@@ -4,8 +4,9 @@
 # make check: install what is missing, build the module against Debian's
 # headers (W=1, sparse) and the tool, then in each bench VM (the stock
 # Debian kernel and the debug kernel) load the module and run the KUnit
-# suites and the netns selftests. Ends with the time of each phase, the
-# ten slowest tests and one line "N passed, M failed".
+# suites and the netns selftests. Ends with the time of each phase (wall
+# and CPU), the ten slowest tests, the ten that used the most CPU, and
+# one line "N passed, M failed".
 #
 # The two VMs run side by side: the stock kernel's as soon as its module
 # is built (while the debug kernel builds, on a cold cache), the debug
@@ -46,7 +47,7 @@ results=tests/build/results.tap
 phases=tests/build/phases.tsv
 : > "$results"
 : > "$phases"
-rm -f tests/build/durations-*.tsv tests/build/results-*.tap
+rm -f tests/build/durations-*.tsv tests/build/cpu-*.tsv tests/build/results-*.tap
 t_start=$(date +%s)
 
 result() {	# result ok|not NAME
@@ -57,14 +58,34 @@ result() {	# result ok|not NAME
 	fi
 }
 
-# phase NAME CMD...: run CMD, and note when it started and ended.
+# cpu_used VAR: sets VAR to the CPU seconds (user and system) of the
+# processes this shell has waited for so far (bash's `times`, second
+# line; not in a command substitution, which would be another shell).
+cpu_used() {
+	local f=tests/build/.times.$BASHPID u s t sec n=0
+	times > "$f"
+	{ read -r _ _; read -r u s; } < "$f"
+	rm -f "$f"
+	for t in "$u" "$s"; do
+		sec=${t#*m}
+		n=$((n + 10#${t%%m*} * 60 + 10#${sec%%.*}))
+	done
+	printf -v "$1" '%d' "$n"
+}
+
+# phase NAME CMD...: run CMD, and note when it started and ended and the
+# CPU it used (exact where the phase runs in a shell of its own, as the
+# VMs do: QEMU's CPU is the guest's work).
 phase() {
-	local name=$1 t0 rc
+	local name=$1 t0 c0 c1 rc
 	shift
 	t0=$(date +%s)
+	cpu_used c0
 	"$@"
 	rc=$?
-	printf '%s\t%s\t%s\n' "$name" "$((t0 - t_start))" "$(($(date +%s) - t_start))" >> "$phases"
+	cpu_used c1
+	printf '%s\t%s\t%s\t%s\n' "$name" "$((t0 - t_start))" "$(($(date +%s) - t_start))" \
+		"$((c1 - c0))" >> "$phases"
 	return "$rc"
 }
 
@@ -84,10 +105,11 @@ check() {
 
 # The phases, from the earliest start: where the time went.
 phase_table() {
-	printf '#   %-36s %6s %6s %6s\n' "phase (m:ss from the start)" start end time
+	printf '#   %-36s %6s %6s %6s %6s\n' "phase (m:ss from the start)" start end time cpu
 	sort -t "$(printf '\t')" -k2,2n "$phases" | awk -F'\t' '{
-		printf "#   %-36s %3d:%02d %3d:%02d %3d:%02d\n", $1,
-			$2 / 60, $2 % 60, $3 / 60, $3 % 60, ($3 - $2) / 60, ($3 - $2) % 60 }'
+		printf "#   %-36s %3d:%02d %3d:%02d %3d:%02d %3d:%02d\n", $1,
+			$2 / 60, $2 % 60, $3 / 60, $3 % 60, ($3 - $2) / 60, ($3 - $2) % 60,
+			$4 / 60, $4 % 60 }'
 }
 
 # The ten slowest tests of both VMs.
@@ -97,11 +119,23 @@ slowest() {
 			{ printf "#   %7.1f  %s\n", $1, $2 }'
 }
 
+# The ten tests that used the most CPU in the guests (what they ran and
+# waited for), and each VM's total: on a machine where the VMs share the
+# host's cores, CPU, not waiting, sets the wall time.
+hungriest() {
+	cat tests/build/cpu-*.tsv 2>/dev/null | sort -t "$(printf '\t')" -k1,1gr |
+		head -n 10 | awk -F'\t' 'NR == 1 { print "# the ten tests that used the most guest CPU (seconds):" }
+			{ printf "#   %7.1f  %s\n", $1, $2 }'
+	cat tests/build/cpu-*.tsv 2>/dev/null | awk -F'\t' '{ split($2, k, ":"); n[k[1]] += $1 }
+		END { for (v in n) printf "#   selftests of %s: %.0f s of guest CPU\n", v, n[v] }' | sort
+}
+
 summary() {
 	local passed failed total
 	total=$(($(date +%s) - t_start))
 	phase_table
 	slowest
+	hungriest
 	printf '# make check took %d:%02d\n' "$((total / 60))" "$((total % 60))"
 	passed=$(grep -c '^ok - ' "$results")
 	failed=$(grep -c '^not ok - ' "$results")
@@ -144,6 +178,7 @@ vm() {
 	vm=tests/build/vm-$kernel
 	sed "s/^\(\(not \)\?ok - \)/\1$kernel: /" "$vm/results.tap" 2>/dev/null >> "$results"
 	sed "s/\t/\t$kernel: /" "$vm/durations.tsv" > "tests/build/durations-$kernel.tsv" 2>/dev/null
+	sed "s/\t/\t$kernel: /" "$vm/cpu.tsv" > "tests/build/cpu-$kernel.tsv" 2>/dev/null
 	# What was still running when a guest that hung as a whole was
 	# stopped: each test by its name.
 	awk '$1 == "start" { run[$2] = 1 } $1 == "end" { delete run[$2] }

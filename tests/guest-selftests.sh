@@ -15,8 +15,10 @@
 #
 # Prints "ok - selftest: FILE: TEST" or "not ok - ..." as each test ends
 # (with the end of its log when it failed), keeps every test's log in
-# /tmp/out/selftests/FILE/TEST.log and its wall time in
-# /tmp/out/durations.tsv ("SECONDS<TAB>NAME"); /tmp/out/progress has a
+# /tmp/out/selftests/FILE/TEST.log, its wall time in
+# /tmp/out/durations.tsv ("SECONDS<TAB>NAME") and the CPU time of what it
+# ran and waited for (user and system, bash's `times`: daemons that
+# detach are not counted) in /tmp/out/cpu.tsv; /tmp/out/progress has a
 # "start<TAB>NAME" and an "end<TAB>NAME" line for each, so that the host
 # can name what ran when a guest hung as a whole.
 set -u
@@ -75,8 +77,12 @@ run_one() {
 		mount -t tmpfs tmpfs /run/netns
 		mount -t tmpfs tmpfs /run/frr
 		ip link set lo up
-		TESTS=$2 exec bash "$1"' _ "$f" "$t" "$repo" \
-		> "$out/selftests/${name%.sh}/$t.log" 2>&1 </dev/null
+		rc=0
+		TESTS=$2 bash "$1" 3>&- || rc=$?
+		times >&3
+		exit $rc' _ "$f" "$t" "$repo" \
+		> "$out/selftests/${name%.sh}/$t.log" 2>&1 </dev/null \
+		3> "$out/selftests/${name%.sh}/$t.cpu"
 }
 
 # report PID: the result of the test that process ran.
@@ -87,6 +93,10 @@ report() {
 	f=${job_file[$pid]} t=${job_test[$pid]} name=${job_file[$pid]##*/}
 	log=$out/selftests/${name%.sh}/$t.log
 	secs=$(awk -v a="$(now)" -v b="${job_t0[$pid]}" 'BEGIN { printf "%.1f", a - b }')
+	# The second line of `times`: the children's user and system time.
+	awk 'NR == 2 { n = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); n += p[1] * 60 + p[2] }
+		printf "%.1f\tselftest: %s: %s\n", n, name, t }' name="$name" t="$t" \
+		"${log%.log}.cpu" >> "$out/cpu.tsv" 2>/dev/null
 	unset "job_file[$pid]" "job_test[$pid]" "job_t0[$pid]"
 	running=$((running - 1))
 	printf 'end\tselftest: %s: %s\n' "$name" "$t" >> "$out/progress"

@@ -134,7 +134,7 @@ monitor() {
 	for ((i = 0; i < 50; i++)); do
 		[ "$(listeners "$1")" -le "$n0" ] || return 0
 		[ ! -s "$TMPD/$2.err" ] || return 0
-		sleep 0.1
+		nap 0.1
 	done
 }
 
@@ -143,25 +143,32 @@ events() {
 	cut -d" " -f2- "$TMPD/$1" | jq -rc "${2:-.}"
 }
 
-# event_time NAME JQ-SELECT: when the first event selected arrived.
+# event_time NAME JQ-SELECT: when the first event selected arrived (one
+# jq over the whole file: a selector that fails on an event, or a line
+# still being written, selects nothing).
 event_time() {
-	local l
-	while IFS= read -r l; do
-		if printf '%s' "${l#* }" | jq -e "$2" >/dev/null; then
-			echo "${l%% *}"
-			return 0
-		fi
-	done <"$TMPD/$1"
-	return 1
+	local out
+	out=$(jq -rR 'index(" ") as $i | .[:$i] as $t |
+		[try (.[$i + 1:] | fromjson | '"$2"') catch empty] |
+		select(length > 0 and (last | . != null and . != false)) | $t' \
+		"$TMPD/$1" 2>/dev/null)
+	[ -n "$out" ] || return 1
+	echo "${out%%$'\n'*}"
 }
 
-# wait_event NAME JQ-SELECT SECONDS: until such an event arrives.
+# wait_event NAME JQ-SELECT SECONDS: until such an event arrives (looked
+# for again only when more events came).
 wait_event() {
-	local i
+	local i seen=-1 lines
 	for ((i = 0; i < $3 * 10; i++)); do
-		event_time "$1" "$2" >/dev/null && return 0
-		sleep 0.1
+		mapfile -t lines <"$TMPD/$1"
+		if [ "${#lines[@]}" != "$seen" ]; then
+			seen=${#lines[@]}
+			event_time "$1" "$2" >/dev/null && return 0
+		fi
+		nap 0.1
 	done
+	event_time "$1" "$2" >/dev/null && return 0
 	fail "no event $2 within $3 s: $(cat "$TMPD/$1")"
 }
 
@@ -237,7 +244,7 @@ test_lifetime_use_time() {
 	pair 0x1001 0x2001
 	q "$ESPVTI" -n cpB sa set vti0 dir in spi 0x1001 limit time-use-hard 2
 	monitor cpB mon
-	sleep 3
+	nap 3
 	expect_eq "unused: no expiry" "$(count mon '.event == "sa-expire"')" 0
 	local t0
 	t0=$EPOCHREALTIME
@@ -285,9 +292,9 @@ test_acquire() {
 	monitor cpA mon
 	ip netns exec cpA ping -c 30 -i 0.1 -W 1 172.16.0.2 >/dev/null 2>&1 || true
 	ip netns exec cpA bash -c 'echo x > /dev/udp/172.16.0.2/5000' 2>/dev/null || true
-	sleep 1.2
+	nap 1.2
 	ip netns exec cpA bash -c 'echo x > /dev/udp/172.16.0.2/5000' 2>/dev/null || true
-	sleep 0.5
+	nap 0.5
 	local n
 	n=$(count mon '.event == "acquire"')
 	between "acquires" "$n" 3 6
@@ -309,7 +316,7 @@ rekeys_espvti() {
 		sa cpB out "$nin"
 		q "$ESPVTI" -n cpA sa del vti0 dir out spi "$out"	# 3. old outbound go
 		q "$ESPVTI" -n cpB sa del vti0 dir out spi "$in"
-		sleep 0.5			# 4. old inbound go once the peer switched
+		nap 0.5			# 4. old inbound go once the peer switched
 		q "$ESPVTI" -n cpA sa del vti0 dir in spi "$in"
 		q "$ESPVTI" -n cpB sa del vti0 dir in spi "$out"
 		out=$nout in=$nin
@@ -329,7 +336,7 @@ rekeys_xfrm() {
 			mode tunnel if_id 42 flag af-unspec aead 'rfc4106(gcm(aes))' "$(key "$nin")" 128
 		q "$ESPVTI" -n cpA sa del vti0 dir out spi "$out"
 		q ip -n cpB xfrm state del src 10.0.0.2 dst 10.0.0.1 proto esp spi "$in"
-		sleep 0.5
+		nap 0.5
 		q "$ESPVTI" -n cpA sa del vti0 dir in spi "$in"
 		q ip -n cpB xfrm state del src 10.0.0.1 dst 10.0.0.2 proto esp spi "$out"
 		out=$nout in=$nin
@@ -346,9 +353,9 @@ rekey_under_traffic() {
 	local pa=$!
 	ip netns exec cpB ping -i "$PING_I" -W 3 172.16.0.1 >"$TMPD/pingB" 2>&1 &
 	local pb=$!
-	sleep 1
+	nap 1
 	"rekeys_$1" "$REKEYS"
-	sleep 1
+	nap 1
 	kill -INT "$pa" "$pb"
 	wait "$pa" "$pb" || true
 	# Every echo request answered: no gap in the sequence numbers of the

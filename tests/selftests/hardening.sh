@@ -43,7 +43,7 @@ test_privilege_across_namespaces() {
 	trap 'rc=$?; kill "$pid" 2>/dev/null || true; ns_cleanup; exit $rc' EXIT
 	for ((i = 0; i < 50; i++)); do
 		[ "$(readlink "/proc/$pid/ns/user")" = "$(readlink /proc/self/ns/user)" ] || break
-		sleep 0.1
+		nap 0.1
 	done
 	[ "$(readlink "/proc/$pid/ns/user")" != "$(readlink /proc/self/ns/user)" ] ||
 		fail "no user namespace of its own for $pid"
@@ -154,7 +154,7 @@ test_keepalive_from_local() {
 	ip netns exec hB timeout 6 tcpdump -nli veth0 -c 2 'udp and udp[4:2] = 9' \
 		>"$cap" 2>/dev/null &
 	n=$!
-	sleep 0.5
+	nap 0.5
 	expect_ok "$ESPVTI" -n hA set vti0 encap udp keepalive 1
 	wait "$n" || true
 	n=$(grep -c ' IP ' "$cap" || true)
@@ -195,7 +195,7 @@ test_same_key_both_ways() {
 	tunnel_side hB 10.0.0.2 10.0.0.1 172.16.0.2 172.16.0.1 0x2001 0x1001 $KEY_AB $KEY_AB
 	pcap=$(mktemp)
 	ip netns exec hB timeout 10 tcpdump -nli veth0 -c 6 -w "$pcap" esp 2>/dev/null &
-	sleep 1
+	nap 1
 	expect_ok ip netns exec hA ping -c 3 -i 0.2 -W 2 172.16.0.2
 	wait || true
 	# pcap: 24-byte file header, then per packet 16 bytes and the frame:

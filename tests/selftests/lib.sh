@@ -111,12 +111,40 @@ underlay() {
 	ip -n "$2" link set veth0 up
 }
 
-stat() {	# stat NS COUNTER
-	"$ESPVTI" -n "$1" -j stats vti0 | jq -r ".$2"
+# stat NS [DEV] COUNTER: one counter of DEV (vti0) in NS ("null" when
+# there is none).
+# Read from the text output in the shell: in a TCG guest every process
+# costs tens of milliseconds of CPU, and polling loops call this often.
+stat() {
+	local ns=$1 dev=vti0 k v out
+	if [ $# = 3 ]; then
+		dev=$2
+		shift
+	fi
+	out=$("$ESPVTI" -n "$ns" stats "$dev") || return 1
+	while read -r k v; do
+		if [ "$k" = "$2" ]; then
+			echo "$v"
+			return 0
+		fi
+	done <<< "$out"
+	echo null
 }
 
-# now: seconds since the epoch, with nanoseconds.
-now() { date +%s.%N; }
+# now: seconds since the epoch, with microseconds (no process).
+now() { echo "$EPOCHREALTIME"; }
+
+# nap SECONDS: sleep without starting a process: a read that times out on
+# a FIFO that nobody writes to (opened once per shell).
+NAP_FD=
+nap() {
+	if [ -z "$NAP_FD" ]; then
+		mkfifo "/tmp/.nap.$BASHPID" &&
+			exec {NAP_FD}<>"/tmp/.nap.$BASHPID" &&
+			rm -f "/tmp/.nap.$BASHPID"
+	fi
+	read -rt "$1" -u "$NAP_FD" _ || :
+}
 
 # The tests this file runs, one "NAME concurrent|exclusive" line each
 # (SELFTEST_LIST=1; what tests/guest-selftests.sh schedules). A file lists

@@ -23,7 +23,7 @@ wait_stat() {
 	local i
 	for ((i = 0; i < 50; i++)); do
 		[ "$(stat "$1" "$2")" -lt "$3" ] || return 0
-		sleep 0.1
+		nap 0.1
 	done
 	fail "$1 $2: $(stat "$1" "$2"), want at least $3"
 }
@@ -33,7 +33,7 @@ wait_port() {
 	local i
 	for ((i = 0; i < 100; i++)); do
 		[[ "$(ip netns exec "$1" ss -uan)" != *":$2 "* ]] || return 0
-		sleep 0.1
+		nap 0.1
 	done
 	fail "nothing bound to UDP port $2 in $1"
 }
@@ -169,7 +169,7 @@ test_ping_through_nat() {
 	cap=$(mktemp)
 	ip netns exec nat timeout 5 tcpdump -nli veth1 -c 4 udp >"$cap" 2>/dev/null &
 	pid=$!
-	sleep 1
+	nap 1
 	expect_ok ip netns exec siteA ping -c 2 -W 2 172.16.0.2
 	expect_ok ip netns exec siteB ping -c 2 -W 2 172.16.0.1
 	wait "$pid" || true
@@ -208,9 +208,9 @@ test_keepalive() {
 	# Busy: a ping every 0.5 s for 7 s; no keepalive in the middle 4 s.
 	timeout 10 ip netns exec siteA ping -c 14 -i 0.5 -W 1 172.16.0.2 >/dev/null &
 	pid=$!
-	sleep 1.5
+	nap 1.5
 	n=$(stat siteA tx_keepalive)
-	sleep 4
+	nap 4
 	expect_eq "keepalives while busy" "$(stat siteA tx_keepalive)" "$n"
 	wait "$pid" || true
 }
@@ -231,7 +231,7 @@ test_nat_rebind() {
 	mon=$(mktemp)
 	timeout 20 ip netns exec siteB "$ESPVTI" monitor -j >"$mon" &
 	pid=$!
-	sleep 2.5
+	nap 2.5
 	nat_rule ip protocol udp snat to 10.0.0.254:40000
 	ip netns exec nat sysctl -qw net.netfilter.nf_conntrack_udp_timeout=30 \
 		net.netfilter.nf_conntrack_udp_timeout_stream=120
@@ -245,7 +245,7 @@ test_nat_rebind() {
 	expect_ok ip netns exec siteB ping -c 2 -W 2 172.16.0.1
 	for ((i = 0; i < 20; i++)); do
 		grep -q '"dport":40000' "$mon" && break
-		sleep 0.1
+		nap 0.1
 	done
 	kill "$pid" 2>/dev/null || true
 	# The last event is the move to the new mapping (a packet that left
@@ -325,7 +325,7 @@ socket.socket(socket.AF_INET, socket.SOCK_RAW, 50).sendto(
 	expect_eq "rx_keepalive" "$(stat siteB rx_keepalive)" 1
 	expect_eq "rx_udp_non_esp" "$(stat siteB rx_udp_non_esp)" 1
 	expect_eq "rx_unknown_spi" "$(stat siteB rx_unknown_spi)" 1
-	sleep 0.5
+	nap 0.5
 	expect_eq "rx_auth_failed" "$(stat siteB rx_auth_failed)" 2
 	expect_eq "rx_udp_wrong_encap" "$(stat siteB rx_udp_wrong_encap)" 1
 	expect_eq "rx_nat_change" "$(stat siteB rx_nat_change)" 0
@@ -405,7 +405,7 @@ wait_line() {
 	local i
 	for ((i = 0; i < 100; i++)); do
 		! grep -Eq "$2" "$1" || return 0
-		sleep 0.1
+		nap 0.1
 	done
 	fail "no line /$2/ in: $(cat "$1")"
 }
@@ -500,7 +500,7 @@ attach(x, 999)
 	wait "$DAEMON_PID" 2>/dev/null || true
 	for ((i = 0; i < 50; i++)); do
 		[ "$(ip netns exec siteB cat /sys/class/net/vti0/carrier)" = 1 ] || break
-		sleep 0.1
+		nap 0.1
 	done
 	expect_eq "no carrier without a socket" \
 		"$(ip netns exec siteB cat /sys/class/net/vti0/carrier)" 0

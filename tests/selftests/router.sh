@@ -35,7 +35,7 @@ wait_stat() {
 	local i
 	for ((i = 0; i < 50; i++)); do
 		[ "$(stat "$1" "$2")" -lt "$3" ] || break
-		sleep 0.1
+		nap 0.1
 	done
 	expect_eq "$1 $2" "$(stat "$1" "$2")" "$3"
 }
@@ -225,9 +225,9 @@ test_dscp_ecn_ttl() {
 	# solicitations) of the tunnels' own in the two ESP packets caught.
 	ip netns exec rtA sysctl -qw net.ipv6.conf.vti0.disable_ipv6=1
 	ip netns exec rtB sysctl -qw net.ipv6.conf.vti0.disable_ipv6=1
-	sleep 0.5
+	nap 0.5
 	ip netns exec rtB tcpdump -l -n -v -i veth0 -c 2 esp > /tmp/rt-tcpdump.txt 2>/dev/null &
-	sleep 1.5
+	nap 1.5
 	out=$(ip netns exec rtA ping -c 1 -W 2 -Q 0xba 172.16.0.2)
 	wait
 	expect_match "outer TOS" "$(cat /tmp/rt-tcpdump.txt)" 'tos 0xba'
@@ -252,7 +252,7 @@ test_ecn_decap() {
 	pid=$!
 	for ((i = 0; i < 100; i++)); do
 		! grep -q 'listening on' "$cap.log" || break
-		sleep 0.1
+		nap 0.1
 	done
 	expect_match "tcpdump" "$(cat "$cap.log")" 'listening on'
 	# craft DST INNER TOS: one echo request with that inner DS field in
@@ -282,7 +282,7 @@ test_ecn_decap() {
 		from_entries')" '{}'
 	expect_eq "vti0 rx dropped" \
 		"$(ip -n rtA -s -j link show vti0 | jq '.[0].stats64.rx.dropped')" 4
-	sleep 0.5
+	nap 0.5
 	kill "$pid"
 	wait "$pid" || true
 	# What vti0 delivered: the four ECT(0) requests, each marked CE.
@@ -310,7 +310,7 @@ while True:
     n += len(b)
 print(n, flush=True)
 ' > /tmp/rt-recv.txt &
-	sleep 1.5
+	nap 1.5
 	expect_ok ip netns exec rtA python3 -c '
 import socket
 s = socket.create_connection(("172.16.0.2", 5001))
@@ -341,7 +341,7 @@ test_underlay_netns() {
 	expect_ok ip netns exec rtB ping -c 1 -W 2 172.16.0.1
 	[ "$(stat rtO rx_packets)" -ge 2 ] || fail "rx_packets in rtO: $(stat rtO rx_packets)"
 	ip netns del rtA
-	sleep 1
+	nap 1
 	expect_fail ip -n rtO link show vti0
 }
 
@@ -373,13 +373,13 @@ test_netns_dies_under_esp() {
 		p1=$!
 		ip netns exec rtB ping -q -f -W 0.01 -s 1000 172.16.0.1 >/dev/null 2>&1 &
 		p2=$!
-		sleep 1
+		nap 1
 		[ "$(stat rtA rx_packets)" -gt 0 ] || fail "no ESP reached rtA"
 		ip netns del rtA
 		# The veth pair goes at the end of rtA's cleanup.
 		for ((n = 0; n < 100; n++)); do
 			ip -n rtB link show veth0 >/dev/null 2>&1 || break
-			sleep 0.1
+			nap 0.1
 		done
 		kill "$p1" "$p2" 2>/dev/null || true
 		wait "$p1" "$p2" || true

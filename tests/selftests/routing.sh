@@ -29,20 +29,27 @@ KEY_AB1=0x202122232425262728292a2b2c2d2e2f30313233
 KEY_BA1=0x303132333435363738393a3b3c3d3e3f40414243
 DEAD=4
 
-since() { echo "$(now) $1" | awk '{ printf "%.1f", $1 - $2 }'; }
+# usecs: microseconds since the epoch (no process).
+usecs() { echo "${EPOCHREALTIME/./}"; }
+
+# since USECS: seconds from USECS (a usecs) to now, to a tenth.
+since() {
+	local d=$(($(usecs) - $1))
+	echo "$((d / 1000000)).$((d % 1000000 / 100000))"
+}
 
 # wait_for SECONDS WHAT CMD...: CMD succeeds within SECONDS (polled
 # every 0.1 s); the time it took is in $WAITED.
 wait_for() {
 	local limit=$1 what=$2 t0
 	shift 2
-	t0=$(now)
+	t0=$(usecs)
 	while ! "$@" >/dev/null 2>&1; do
-		if awk -v a="$(now)" -v b="$t0" -v l="$limit" 'BEGIN { exit !(a - b > l) }'; then
+		if [ $(($(usecs) - t0)) -gt $((limit * 1000000)) ]; then
 			frr_dump
 			fail "$what: not within $limit s"
 		fi
-		sleep 0.1
+		nap 0.1
 	done
 	WAITED=$(since "$t0")
 }
@@ -106,10 +113,6 @@ tunnel() {
 	done
 }
 
-stat() {	# stat NS DEV COUNTER
-	"$ESPVTI" -n "$1" -j stats "$2" | jq -r ".$3"
-}
-
 # frr NS DAEMON: start DAEMON of FRR in NS with the configuration on
 # stdin (zebra first). Pathspace NS: its sockets are in /var/run/frr/NS.
 FRR_NS=()
@@ -141,7 +144,7 @@ frr_stop() {
 		for p in "${pids[@]}"; do
 			kill -0 "$p" 2>/dev/null && break
 		done || break
-		sleep 0.1
+		nap 0.1
 	done
 	[ ${#pids[@]} = 0 ] || kill -9 "${pids[@]}" 2>/dev/null || true
 	for ns in "${FRR_NS[@]}"; do
@@ -340,7 +343,7 @@ test_ospf() {
 		zebra "rt$s"
 	done
 	local t0
-	t0=$(now)
+	t0=$(usecs)
 	ospf rtA 1
 	ospf rtB 2
 	ospf6 rtA 1
@@ -360,11 +363,11 @@ test_ospf() {
 	# Only ESP on the underlay while the LANs talk.
 	cap=/tmp/rt-underlay.pcap
 	ip netns exec rtA tcpdump -n -i veth0 -w "$cap" -U 'not (icmp6 or arp)' 2>/dev/null &
-	sleep 1.5
+	nap 1.5
 	expect_ok ip netns exec lanA ping -c 3 -i 0.2 -W 2 192.168.2.2
 	expect_ok ip netns exec lanA ping -6 -c 3 -i 0.2 -W 2 2001:db8:2::2
 	expect_ok ip netns exec lanB ping -c 1 -W 2 192.168.1.2
-	sleep 0.5
+	nap 0.5
 	kill $!
 	wait
 	n=$(tcpdump -n -r "$cap" 2>/dev/null | wc -l)
@@ -427,7 +430,7 @@ test_bgp() {
 	tunnel 0
 	zebra rtA
 	zebra rtB
-	t0=$(now)
+	t0=$(usecs)
 	bgp rtA 65001 65002 172.16.0.2
 	bgp rtB 65002 65001 172.16.0.1
 	wait_for 120 "BGP IPv4 session" bgp_up rtA 172.16.0.2
@@ -443,7 +446,7 @@ test_bgp() {
 	expect_ok ping_lan
 	expect_ok ping_lan -6
 	# Carrier loss: A's outbound SA goes.
-	t0=$(now)
+	t0=$(usecs)
 	expect_ok "$ESPVTI" -n rtA sa del vti0 dir out spi 0x1001
 	wait_for 40 "the LAN route withdrawn, well before the 60 s hold time" \
 		no_route rtA 192.168.2.0/24
@@ -452,7 +455,7 @@ test_bgp() {
 		bash -c "! ip netns exec rtA vtysh -N rtA -c 'show bgp neighbors json' 2>/dev/null |
 			jq -e '.\"172.16.0.2\".bgpState == \"Established\"'"
 	expect_ok "$ESPVTI" -n rtA sa add vti0 dir out spi 0x1001 alg aes-gcm key $KEY_AB
-	t0=$(now)
+	t0=$(usecs)
 	wait_for 120 "the session comes back" bgp_up rtA 172.16.0.2
 	wait_for 120 "the LAN route comes back" route_via rtA 192.168.2.0/24 vti0
 	echo "# time: BGP back $(since "$t0") s after the SA"
@@ -482,7 +485,7 @@ test_failover() {
 		bash -c "[ \$(ip netns exec rtA vtysh -N rtA -c 'show ip ospf neighbor' 2>/dev/null | grep -c ' Full/') = 2 ]"
 	expect_ok ping_lan
 	# The SAs of vti0 go at both ends.
-	t0=$(now)
+	t0=$(usecs)
 	expect_ok "$ESPVTI" -n rtA sa flush vti0
 	expect_ok "$ESPVTI" -n rtB sa flush vti0
 	wait_for $((DEAD - 1)) "failover to vti1 on SA loss, before the dead interval" \
@@ -492,14 +495,14 @@ test_failover() {
 	wait_for 10 "LAN to LAN over vti1" ping_lan
 	echo "# time: LAN to LAN over vti1 $(since "$t0") s after the SAs went"
 	[ "$(stat rtA vti1 tx_packets)" -gt 0 ] || fail "nothing sent on vti1"
-	t0=$(now)
+	t0=$(usecs)
 	sas rtA vti0 0
 	sas rtB vti0 0
 	lan_routes "back to vti0:" 4
 	wait_for 10 "LAN to LAN over vti0" ping_lan
 	echo "# time: back on vti0 $(since "$t0") s after the SAs returned"
 	# The underlay of vti0 cut: B's end of veth0 down.
-	t0=$(now)
+	t0=$(usecs)
 	ip -n rtB link set veth0 down
 	wait_for $((DEAD + 20)) "failover to vti1 on underlay loss" route_via rtA 192.168.2.0/24 vti1
 	echo "# time: route over vti1 $(since "$t0") s after the underlay went (dead interval $DEAD s)"
@@ -534,7 +537,7 @@ test_ospf_xfrmi() {
 	ip -n rtA link set vti0 mtu 1400
 	zebra rtA
 	zebra rtB
-	t0=$(now)
+	t0=$(usecs)
 	ospf rtA 1
 	ospf rtB 2 xfrm0:10
 	wait_for 120 "OSPFv2 Full at A" ospf_full rtA ip
