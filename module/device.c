@@ -172,8 +172,13 @@ static void espvti_xmit_one(struct espvti_dev *edev, struct espvti_sa *sa,
 		goto drop;
 	}
 	if (peer->encap == ESPVTI_ENCAP_UDP) {
-		/* No socket to receive on: the answers would be lost. */
-		if (!READ_ONCE(edev->usock)) {
+		struct espvti_usock *us = READ_ONCE(edev->usock);
+
+		/*
+		 * No socket to receive on (or its owner took it back): the
+		 * answers would be lost.
+		 */
+		if (!us || espvti_usock_lost(us)) {
 			why = ESPVTI_STAT_TX_NO_SOCKET;
 			goto drop;
 		}

@@ -138,6 +138,12 @@ int espvti_xmit_ip(struct espvti_dev *edev, struct sk_buff *skb,
 	skb_scrub_packet(skb, !net_eq(net, dev_net(dev)));
 	skb_dst_set(skb, p->dst);
 	skb->ip_summed = CHECKSUM_NONE;
+	/*
+	 * The inner packet's headers are ciphertext now: a NIC that offloads
+	 * checksums of encapsulated packets must not look for them (the outer
+	 * UDP checksum over IPv6 is CHECKSUM_PARTIAL, at csum_start).
+	 */
+	skb->encapsulation = 0;
 	skb->dev = dev;
 	if (p->encap) {
 		/* RFC 3948: over IPv4 the checksum may be, and is, zero. */

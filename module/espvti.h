@@ -58,7 +58,27 @@ struct espvti_net {
 	 */
 	struct list_head tunnels;
 	struct rhashtable sa_in;
+	/*
+	 * Sockets that subscribed to events (subscribers.c: only where events
+	 * are not multicast); changed under subscribers_lock, read under RCU.
+	 */
+	struct list_head subscribers;
+	spinlock_t subscribers_lock;	/* guards subscribers, n_subscribers */
+	unsigned int n_subscribers;
 };
+
+/*
+ * At most, on one interface: outbound SAs (one is current; the others wait
+ * to take over in a rekey) and SPI reservations not yet taken by an SA
+ * (each lasts ESPVTI_SPI_RESERVE_SECS). Inbound SAs need privilege over
+ * the underlay (design.rst, "Privilege") and have no limit but the memory
+ * cgroup of who adds them: every SA is charged to it.
+ */
+#define ESPVTI_MAX_SA_OUT	64
+#define ESPVTI_MAX_RESERVED	1024
+
+/* Sockets subscribed to events in one namespace, at most. */
+#define ESPVTI_MAX_SUBSCRIBERS	64
 
 extern unsigned int espvti_net_id;
 
@@ -183,6 +203,8 @@ struct espvti_dev {
 	struct espvti_sa __rcu *sa_out;	/* the current outbound SA, on sa_outs */
 	struct list_head sa_outs;	/* espvti_sa.list: outbound SAs; RTNL */
 	struct list_head sa_in;		/* espvti_sa.list: inbound SAs; RTNL */
+	unsigned int n_sa_out;		/* on sa_outs; RTNL */
+	unsigned int n_reserved;	/* SPI reservations on sa_in; RTNL */
 	unsigned int sa_gen;		/* bumped on SA changes, for dumps */
 	struct espvti_spd __rcu *spd;
 	unsigned int sel_gen;
@@ -232,7 +254,7 @@ struct espvti_usock {
 	u16 family, port;		/* port: host order */
 	unsigned int users;		/* RTNL */
 	bool attached;			/* userspace's socket (ESPVTI_A_ENCAP_FD) */
-	bool gone;			/* attached, and its owner closed it */
+	bool gone;			/* attached, and its owner closed it or took it back */
 };
 
 enum espvti_udp_kind {
@@ -247,6 +269,7 @@ struct espvti_usock *espvti_udp_prepare(struct espvti_dev *edev, struct espvti_p
 					const struct nlattr *fd,
 					struct netlink_ext_ack *extack);
 u8 espvti_udp_socket_kind(const struct espvti_dev *edev);
+bool espvti_usock_lost(struct espvti_usock *us);
 void espvti_udp_commit(struct espvti_dev *edev, struct espvti_usock *us);
 void espvti_nat_seen(struct espvti_dev *edev, u16 family, const union espvti_addr *saddr,
 		     __be16 sport);
@@ -422,5 +445,14 @@ void espvti_nl_notify_sa(struct espvti_dev *edev, struct espvti_sa *sa, u8 cmd,
 void espvti_nl_acquire(struct espvti_dev *edev, const struct espvti_flow *fl);
 void espvti_nl_nat_change(struct espvti_dev *edev, const struct espvti_ep *was,
 			  const struct espvti_ep *now, bool followed);
+
+/* subscribers.c: events by unicast, where the group cannot need privilege */
+extern bool espvti_events_unicast;
+int espvti_subscribers_add(struct net *net, u32 portid, struct netlink_ext_ack *extack);
+bool espvti_subscribers_any(struct net *net);
+void espvti_subscribers_send(struct net *net, struct sk_buff *msg, gfp_t gfp);
+void espvti_subscribers_flush(struct net *net);
+int espvti_subscribers_init(void);
+void espvti_subscribers_uninit(void);
 
 #endif /* _ESPVTI_H */

@@ -23,6 +23,8 @@ static int __net_init espvti_net_init(struct net *net)
 
 	INIT_LIST_HEAD(&en->devs);
 	INIT_LIST_HEAD(&en->tunnels);
+	INIT_LIST_HEAD(&en->subscribers);
+	spin_lock_init(&en->subscribers_lock);
 	return rhashtable_init(&en->sa_in, &espvti_sa_params);
 }
 
@@ -45,6 +47,7 @@ static void __net_exit espvti_net_exit_batch(struct list_head *net_list)
 		WARN_ON_ONCE(!list_empty(&en->tunnels));
 		WARN_ON_ONCE(atomic_read(&en->sa_in.nelems));
 		rhashtable_destroy(&en->sa_in);
+		espvti_subscribers_flush(net);
 	}
 }
 
@@ -71,13 +74,18 @@ static int __init espvti_init(void)
 	err = espvti_esp_init();
 	if (err)
 		goto err_device;
-	err = espvti_genl_init();
+	err = espvti_subscribers_init();
 	if (err)
 		goto err_esp;
+	err = espvti_genl_init();
+	if (err)
+		goto err_subscribers;
 
 	pr_info("version " ESPVTI_VERSION " loaded\n");
 	return 0;
 
+err_subscribers:
+	espvti_subscribers_uninit();
 err_esp:
 	espvti_esp_uninit();
 err_device:
@@ -92,6 +100,7 @@ err_wq:
 static void __exit espvti_exit(void)
 {
 	espvti_genl_uninit();
+	espvti_subscribers_uninit();
 	espvti_esp_uninit();
 	espvti_device_uninit();
 	unregister_pernet_device(&espvti_net_ops);

@@ -356,7 +356,7 @@ static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 				    "encap-fd is for encap udp");
 		return -EINVAL;
 	}
-	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	peer = kzalloc(sizeof(*peer), GFP_KERNEL_ACCOUNT);
 	if (!peer)
 		return -ENOMEM;
 
@@ -1082,7 +1082,7 @@ static int espvti_nl_sel_change(struct genl_info *info, bool add)
 		goto out;
 	}
 	old = rtnl_dereference(edev->spd);
-	spd = kzalloc(struct_size(spd, sel, old->n + 1), GFP_KERNEL);
+	spd = kzalloc(struct_size(spd, sel, old->n + 1), GFP_KERNEL_ACCOUNT);
 	err = -ENOMEM;
 	if (!spd)
 		goto out;
@@ -1191,14 +1191,30 @@ enum { ESPVTI_MCGRP_EVENTS_ID };
 
 static void espvti_nl_multicast(struct espvti_dev *edev, struct sk_buff *msg, gfp_t gfp)
 {
-	genlmsg_multicast_netns(&espvti_genl_family, dev_net(edev->dev), msg, 0,
-				ESPVTI_MCGRP_EVENTS_ID, gfp);
+	if (espvti_events_unicast)
+		espvti_subscribers_send(dev_net(edev->dev), msg, gfp);
+	else
+		genlmsg_multicast_netns(&espvti_genl_family, dev_net(edev->dev), msg, 0,
+					ESPVTI_MCGRP_EVENTS_ID, gfp);
 }
 
 static bool espvti_nl_listened(struct espvti_dev *edev)
 {
+	if (espvti_events_unicast)
+		return espvti_subscribers_any(dev_net(edev->dev));
 	return genl_has_listeners(&espvti_genl_family, dev_net(edev->dev),
 				  ESPVTI_MCGRP_EVENTS_ID);
+}
+
+/* EVENTS_SUBSCRIBE: the events of this namespace to this socket. */
+static int espvti_nl_events_subscribe_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	if (!espvti_events_unicast) {
+		NL_SET_ERR_MSG(info->extack,
+			       "events go to the multicast group \"" ESPVTI_MCGRP_EVENTS "\"");
+		return -EOPNOTSUPP;
+	}
+	return espvti_subscribers_add(genl_info_net(info), info->snd_portid, info->extack);
 }
 
 /* The tunnel's state changed (carrier); RTNL held. */
@@ -1320,7 +1336,8 @@ void espvti_nl_nat_change(struct espvti_dev *edev, const struct espvti_ep *was,
 	espvti_nl_multicast(edev, msg, GFP_KERNEL);
 }
 
-static const struct genl_multicast_group espvti_mcgrps[] = {
+/* Not const: where events go by unicast, the group carries no flag (below). */
+static struct genl_multicast_group espvti_mcgrps[] = {
 	[ESPVTI_MCGRP_EVENTS_ID] = {
 		.name = ESPVTI_MCGRP_EVENTS,
 #ifdef GENL_MCAST_CAP_NET_ADMIN
@@ -1400,6 +1417,11 @@ static const struct genl_small_ops espvti_genl_ops[] = {
 		.doit	= espvti_nl_spi_alloc_doit,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
+	{
+		.cmd	= ESPVTI_CMD_EVENTS_SUBSCRIBE,
+		.doit	= espvti_nl_events_subscribe_doit,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
 };
 
 static struct genl_family espvti_genl_family = {
@@ -1418,6 +1440,14 @@ static struct genl_family espvti_genl_family = {
 
 int __init espvti_genl_init(void)
 {
+	/*
+	 * Where events go by unicast (subscribers.c) the group carries none,
+	 * and anyone may join it, as on kernels without the flag.
+	 */
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+	if (espvti_events_unicast)
+		espvti_mcgrps[ESPVTI_MCGRP_EVENTS_ID].flags = 0;
+#endif
 	return genl_register_family(&espvti_genl_family);
 }
 

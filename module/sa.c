@@ -216,7 +216,7 @@ struct espvti_sa *espvti_sa_create(struct espvti_dev *edev, const struct espvti_
 	}
 
 	sa = kzalloc(offsetof(struct espvti_sa, replay) + espvti_replay_size(window),
-		     GFP_KERNEL);
+		     GFP_KERNEL_ACCOUNT);
 	if (!sa)
 		return ERR_PTR(-ENOMEM);
 	sa->stats = espvti_stats_alloc();
@@ -441,7 +441,13 @@ int espvti_sa_reserve(struct espvti_dev *edev, u32 min, u32 max, u32 *spi,
 	u32 v;
 
 	ASSERT_RTNL();
-	sa = kzalloc(offsetof(struct espvti_sa, replay) + espvti_replay_size(0), GFP_KERNEL);
+	if (edev->n_reserved >= ESPVTI_MAX_RESERVED) {
+		NL_SET_ERR_MSG(extack,
+			       "the interface has the most SPI reservations it may (1024): add their SAs first");
+		return -ENOSPC;
+	}
+	sa = kzalloc(offsetof(struct espvti_sa, replay) + espvti_replay_size(0),
+		     GFP_KERNEL_ACCOUNT);
 	if (!sa)
 		return -ENOMEM;
 	espvti_sa_init(sa, edev);
@@ -471,6 +477,7 @@ int espvti_sa_reserve(struct espvti_dev *edev, u32 min, u32 max, u32 *spi,
 		return err == -EEXIST ? -ENOSPC : err;
 	}
 	list_add_tail(&sa->list, &edev->sa_in);
+	edev->n_reserved++;
 	*spi = ntohl(sa->spi);
 	refcount_inc(&sa->ref);
 	queue_delayed_work(espvti_wq, &sa->expire_work,
@@ -500,7 +507,13 @@ int espvti_sa_insert(struct espvti_dev *edev, struct espvti_sa *sa, bool make_cu
 				       "SPI: the interface has an outbound SA with it already");
 			return -EEXIST;
 		}
+		if (edev->n_sa_out >= ESPVTI_MAX_SA_OUT) {
+			NL_SET_ERR_MSG(extack,
+				       "the interface has the most outbound SAs it may (64): delete one first");
+			return -ENOSPC;
+		}
 		list_add_tail(&sa->list, &edev->sa_outs);
+		edev->n_sa_out++;
 		if (make_current || !rtnl_dereference(edev->sa_out))
 			espvti_sa_make_current(edev, sa);
 	} else {
@@ -554,6 +567,10 @@ void espvti_sa_unlink(struct espvti_dev *edev, struct espvti_sa *sa, u8 reason)
 		espvti_sa_put(sa);	/* the work's reference */
 
 	list_del(&sa->list);
+	if (sa->dir == ESPVTI_SA_DIR_OUT)
+		edev->n_sa_out--;
+	else if (sa->reserved)
+		edev->n_reserved--;
 	if (sa->dir == ESPVTI_SA_DIR_IN) {
 		/* A reservation replaced by its SA is out of the table already. */
 		if (!reason && sa->reserved)

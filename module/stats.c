@@ -14,7 +14,7 @@ struct espvti_stats __percpu *espvti_stats_alloc(void)
 	struct espvti_stats __percpu *st;
 	int cpu;
 
-	st = alloc_percpu_gfp(struct espvti_stats, GFP_KERNEL);
+	st = alloc_percpu_gfp(struct espvti_stats, GFP_KERNEL_ACCOUNT);
 	if (!st)
 		return NULL;
 	for_each_possible_cpu(cpu)

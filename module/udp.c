@@ -17,7 +17,8 @@
  * elsewhere proved authentic (a work item under RTNL replaces the peer).
  *
  * A handed-in socket is let go when its last interface stops using it, or
- * when its owner closes it (encap_destroy): then its interfaces lose it,
+ * when its owner closes it (encap_destroy) or takes it back (sets
+ * UDP_ENCAP: seen when we next send on it): then its interfaces lose it,
  * and their carrier, in a work item under RTNL. espvti_attach_lock orders
  * the two; sk_user_data is the RCU-protected link from socket to us.
  */
@@ -236,6 +237,38 @@ static void espvti_udp_destroy(struct sock *sk)
 	spin_unlock_bh(&espvti_attach_lock);
 	if (us)
 		queue_work(espvti_wq, &espvti_reap_work);
+}
+
+/*
+ * Whether an attached socket is no longer ours: its owner closed it, or
+ * took it back by setting UDP_ENCAP on it (for the kernel's xfrm, or 0),
+ * which replaces our encap_rcv; then our ESP would never arrive. A socket
+ * taken back is let go as a closed one is (the interfaces lose it in a
+ * work item), and what of ours the owner did not overwrite is undone.
+ * Any context; @us stays valid for the caller's RCU read section.
+ */
+bool espvti_usock_lost(struct espvti_usock *us)
+{
+	struct udp_sock *up = udp_sk(us->sk);
+	bool reap = false;
+
+	if (!us->attached || READ_ONCE(us->gone))
+		return READ_ONCE(us->gone);
+	if (likely(READ_ONCE(up->encap_rcv) == espvti_udp_rcv && READ_ONCE(up->encap_type)))
+		return false;
+	spin_lock_bh(&espvti_attach_lock);
+	if (!us->gone) {
+		cmpxchg(&up->encap_destroy, espvti_udp_destroy, NULL);
+		rcu_assign_sk_user_data(us->sk, NULL);
+		WRITE_ONCE(us->gone, true);
+		reap = true;
+	}
+	spin_unlock_bh(&espvti_attach_lock);
+	if (reap) {
+		net_info_ratelimited("a UDP socket was taken back by its owner (UDP_ENCAP)\n");
+		queue_work(espvti_wq, &espvti_reap_work);
+	}
+	return true;
 }
 
 /*
@@ -518,7 +551,7 @@ static void espvti_keepalive(struct work_struct *work)
 		return;
 	}
 	iov_iter_kvec(&msg.msg_iter, WRITE, &iov, 1, 1);
-	if (!READ_ONCE(us->gone) && us->sk->sk_prot->sendmsg(us->sk, &msg, 1) == 1) {
+	if (!espvti_usock_lost(us) && us->sk->sk_prot->sendmsg(us->sk, &msg, 1) == 1) {
 		WRITE_ONCE(edev->last_tx, jiffies);
 		espvti_count(edev, NULL, ESPVTI_STAT_TX_KEEPALIVE);
 	} else {

@@ -25,7 +25,8 @@
 #   SELFTEST_JOBS=N             selftests at once in a VM (default 4)
 #   SELFTEST_TIMEOUT=S          a selftest running longer is killed and
 #                               fails by its name (default 900)
-#   VM_TIMEOUT=S                a VM running longer is stopped (1800)
+#   VM_TIMEOUT=S                a VM running longer is stopped (3000)
+#   ESPVTI_SMP_STOCK, ESPVTI_SMP_DEBUG, ESPVTI_SMP  a VM's -smp (default 2)
 #   ESPVTI_ACCEL=kvm|tcg        the accelerator (default: KVM where a probe
 #                               boot works, else TCG)
 set -uo pipefail
@@ -166,10 +167,14 @@ vm() {
 	# The debug kernel is slow: fewer interop combinations there.
 	quick=0
 	[ "$kernel" != debug ] || quick=1
-	# 30 minutes at most for a VM (a test that hangs is killed in the
+	# 50 minutes at most for a VM (a test that hangs is killed in the
 	# guest after SELFTEST_TIMEOUT and named; this is for a guest that
-	# hangs as a whole).
-	phase "vm: $kernel" tests/vm/run.sh --kernel "$kernel" --timeout "${VM_TIMEOUT:-1800}" -- \
+	# hangs as a whole: not a bound on a slow but healthy run, which on a
+	# busy shared host can take half as long again as on a quiet one).
+	# Its vCPUs: ESPVTI_SMP_<KERNEL>, else ESPVTI_SMP, else run.sh's 2.
+	local smp_var=ESPVTI_SMP_${kernel^^}
+	ESPVTI_SMP=${!smp_var:-${ESPVTI_SMP:-}} \
+	phase "vm: $kernel" tests/vm/run.sh --kernel "$kernel" --timeout "${VM_TIMEOUT:-3000}" -- \
 		"TESTS=$(printf '%q' "${TESTS:-}")" "DP_QUICK=${DP_QUICK:-$quick}" \
 		"DP_FULL=${DP_FULL:-0}" "SELFTEST_JOBS=${SELFTEST_JOBS:-4}" \
 		"SELFTEST_TIMEOUT=${SELFTEST_TIMEOUT:-900}" \

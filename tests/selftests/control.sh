@@ -52,8 +52,9 @@ q() {
 
 # key SPI: 16 bytes of AES key and 4 of salt, a function of the SPI.
 key() {
-	printf '0x%08x%08x%08x%08x%08x' $(($1)) $(($1 * 3)) $(($1 * 5)) $(($1 * 7)) $(($1 * 11)) |
-		cut -c1-42
+	local k
+	printf -v k '0x%08x%08x%08x%08x%08x' $(($1)) $(($1 * 3)) $(($1 * 5)) $(($1 * 7)) $(($1 * 11))
+	echo "${k:0:42}"
 }
 
 # topo: the two namespaces and their underlay. IPv6 is off on the

@@ -5,6 +5,7 @@
     genl.py [--dump] CMD [ATTR=VALUE...]
     genl.py --refused IFNAME CMD [ATTR=VALUE...]
     genl.py --batch < REQUESTS
+    genl.py --listen SECONDS
 
 CMD is a command number or name (dev_get, sa_add, ...); ATTR is an
 attribute name or number, dotted for nests (sa.spi, sa.hard.packets,
@@ -18,6 +19,9 @@ the kernel reports them) must be the same after it as before. --batch:
 each line of stdin holds the arguments of one such call; each is answered
 as that call would be, then a line "-- exit N" with its exit status (one
 process for many requests: a python start is slow in an emulated guest).
+--listen: join the "events" multicast group, print "joined" (or "error
+ERRNO: join"), then "event CMD" for each message that arrives within
+SECONDS.
 """
 import os
 import shlex
@@ -37,7 +41,10 @@ NLMSGERR_ATTR_MSG = 1
 
 CMDS = {"dev_get": 1, "dev_set": 2, "sa_add": 3, "sa_del": 4, "sa_get": 5,
         "sa_flush": 6, "sel_add": 7, "sel_del": 8, "sel_get": 9, "sel_flush": 10,
-        "sa_set": 11, "stats_get": 12, "stats_reset": 13, "spi_alloc": 14}
+        "sa_set": 11, "stats_get": 12, "stats_reset": 13, "spi_alloc": 14,
+        "events_subscribe": 21}
+CTRL_ATTR_MCAST_GROUPS, CTRL_ATTR_MCAST_GRP_NAME, CTRL_ATTR_MCAST_GRP_ID = 7, 1, 2
+NETLINK_ADD_MEMBERSHIP = 1
 # name: (number, type, nested set)
 ATTRS = {"ifindex": (1, "u32"), "ifname": (2, "str"), "id": (3, "u32"),
          "mtu": (4, "u32"), "oper_up": (5, "u8"), "carrier": (6, "u8"),
@@ -129,16 +136,42 @@ class Genl:
                             extack = val.rstrip(b"\0").decode()
                 return err, extack, replies
 
-    def family(self, name):
+    def family(self, name, group=None):
         err, extack, replies = self.request(
             GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
             attr(CTRL_ATTR_FAMILY_NAME, name.encode() + b"\0"))
         if err:
             raise SystemExit(f"family {name}: {os.strerror(err)} {extack}")
         for num, val in attrs(replies[0]):
-            if num == CTRL_ATTR_FAMILY_ID:
+            if num == CTRL_ATTR_FAMILY_ID and group is None:
                 return struct.unpack("=H", val[:2])[0]
-        raise SystemExit("no family id")
+            if num == CTRL_ATTR_MCAST_GROUPS and group is not None:
+                for _, grp in attrs(val):
+                    f = dict(attrs(grp))
+                    if f.get(CTRL_ATTR_MCAST_GRP_NAME, b"").rstrip(b"\0") == group.encode():
+                        return struct.unpack("=I", f[CTRL_ATTR_MCAST_GRP_ID][:4])[0]
+        raise SystemExit(f"no {'family id' if group is None else 'group ' + group}")
+
+
+def listen(seconds):
+    genl = Genl()
+    group = genl.family("espvti", "events")
+    try:
+        genl.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
+    except OSError as e:
+        print(f"error {e.errno}: join", flush=True)
+        return 1
+    print("joined", flush=True)
+    genl.sock.settimeout(seconds)
+    try:
+        while True:
+            data = genl.sock.recv(65536)
+            while len(data) >= 20:
+                length = struct.unpack_from("=I", data)[0]
+                print(f"event {data[16]}", flush=True)
+                data = data[(length + 3) & ~3:]
+    except socket.timeout:
+        return 0
 
 
 def lookup(table, name):
@@ -239,6 +272,8 @@ def batch():
 def main(argv):
     if argv == ["--batch"]:
         return batch()
+    if len(argv) == 2 and argv[0] == "--listen":
+        return listen(float(argv[1]))
     if argv and argv[0] == "--refused":
         return refused_unchanged(argv[1:])
     dump = bool(argv) and argv[0] == "--dump"

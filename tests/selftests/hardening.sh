@@ -8,7 +8,7 @@
 # their packets; keepalives from the tunnel's own local address; host xfrm
 # policies that neither blackhole nor encrypt the tunnel's outer packets,
 # over IPv4 as over IPv6; one key used both ways without GCM nonces
-# repeating. (The SA that takes over when the current one
+# repeating; events only for the administrator. (The SA that takes over when the current one
 # goes: control.sh's carrier_follows_sa. The 32-bit expiry timer: KUnit
 # espvti_life's life_wait.)
 #
@@ -16,7 +16,9 @@
 #       vti0 172.16.0.1 peer .2            vti0 172.16.0.2 peer .1
 #
 # Every test costs a few seconds, on the debug kernel too: all run there.
+# events_need_admin reloads the module: it runs alone.
 . "$(dirname "$0")/lib.sh"
+EXCLUSIVE_TESTS="events_need_admin"
 
 pair() {
 	ns_new hA hB
@@ -219,6 +221,88 @@ PY
 		"$(awk '{ printf "%s %d ", $1, NF - 1 }' <<<"$out")" "1001 1 2001 1 "
 	[ "$(awk '{ print $2 }' <<<"$out" | sort -u | wc -l)" = 2 ] ||
 		fail "the two directions' IVs meet: $out"
+}
+
+# Limits (design.rst, "Privilege"): an interface holds at most 64
+# outbound SAs and 1024 SPI reservations; one more is refused with the
+# reason and changes nothing; a slot comes back when an SA goes or a
+# reservation is taken by its SA. (Inbound SAs need privilege over the
+# underlay; every SA is charged to the adder's memory cgroup.)
+test_sa_limits() {
+	local i k reqs= made out spi
+	ns_new lA
+	ip -n lA link add vti0 type espvti
+	k=hex:000102030405060708090a0b0c0d0e0f10111213
+	for ((i = 0; i < 64; i++)); do
+		reqs+="sa_add ifname=vti0 sa.dir=u8:2 sa.spi=$((0x1000 + i)) sa.alg=u8:1 sa.key=$k"$'\n'
+	done
+	for ((i = 0; i < 1024; i++)); do
+		reqs+=$'spi_alloc ifname=vti0\n'
+	done
+	made=$(ip netns exec lA $GENL --batch <<< "$reqs")
+	expect_eq "64 outbound SAs and 1024 reservations made" \
+		"$(grep -c '^-- exit 0$' <<< "$made")" 1088
+	out=$(ip netns exec lA $GENL --refused vti0 sa_add ifname=vti0 sa.dir=u8:2 \
+		sa.spi=0x2000 sa.alg=u8:1 sa.key=$k) || fail "65th outbound SA: $out"
+	expect_match "65th outbound SA" "$out" 'most outbound SAs it may \(64\)'
+	out=$(ip netns exec lA $GENL --refused vti0 spi_alloc ifname=vti0) ||
+		fail "1025th reservation: $out"
+	expect_match "1025th reservation" "$out" 'most SPI reservations it may \(1024\)'
+	# Room again: an outbound SA deleted, a reservation taken by its SA.
+	expect_ok "$ESPVTI" -n lA sa del vti0 dir out spi 0x1000
+	expect_ok ip netns exec lA $GENL sa_add ifname=vti0 sa.dir=u8:2 sa.spi=0x2000 \
+		sa.alg=u8:1 sa.key=$k
+	spi=$(grep -m1 -o 'sa\.spi=[0-9]*' <<< "$made" | cut -d= -f2)
+	[ -n "$spi" ] || fail "no reserved SPI to take in: $(head -n 20 <<< "$made")"
+	expect_ok "$ESPVTI" -n lA sa add vti0 dir in spi "$spi" alg aes-gcm key "$KEY_AB"
+	expect_ok ip netns exec lA $GENL spi_alloc ifname=vti0
+}
+
+# Events are for the administrator. Where the kernel cannot make joining
+# the events group need CAP_NET_ADMIN (before 6.7, unless the stable
+# backport is in), events go by unicast to the sockets that subscribed,
+# which only CAP_NET_ADMIN may; events_unicast=1 makes this kernel one of
+# those (the group then carries no flag). A user without the capability
+# joins the group and receives nothing, and may not subscribe; root's
+# monitor gets the events.
+test_events_need_admin() {
+	local d=/tmp/nobody i got=
+	module_unload
+	insmod "$ESPVTI_KO" events_unicast=1 ||
+		fail "cannot load $ESPVTI_KO with events_unicast=1"
+	trap 'rc=$?; kill $(jobs -p) 2>/dev/null; wait; ns_cleanup
+		module_unload; module_load; exit $rc' EXIT
+	ns_new evA
+	ip -n evA link add vti0 type espvti
+	# What nobody runs, where nobody may read it.
+	mkdir -p -m 755 "$d"
+	cp "$ESPVTI" "$ESPVTI_REPO/tests/selftests/genl.py" "$d/"
+	nobody() {
+		ip netns exec evA setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
+	}
+	nobody python3 "$d/genl.py" --listen 60 > "$d/listen" 2>&1 &
+	ip netns exec evA "$ESPVTI" -j monitor > "$d/monitor" 2> "$d/monitor.err" &
+	for ((i = 0; i < 100; i++)); do
+		[ ! -s "$d/listen" ] || break
+		nap 0.1
+	done
+	expect_eq "nobody joins the group" "$(<"$d/listen")" joined
+	expect_fail nobody "$d/espvti" monitor
+	expect_match "nobody may not subscribe" "$OUT" \
+		'cannot subscribe to events: Operation not permitted'
+	# Until root's monitor (subscribed by then) shows an SA come and go.
+	for ((i = 0; i < 30; i++)); do
+		expect_ok ip netns exec evA "$ESPVTI" sa add vti0 dir out spi $((0x1000 + i)) \
+			alg aes-gcm key "$KEY_AB"
+		expect_ok ip netns exec evA "$ESPVTI" sa del vti0 dir out spi $((0x1000 + i))
+		nap 0.3
+		got=$(<"$d/monitor")
+		[[ $got != *'"sa-del"'* ]] || break
+	done
+	[[ $got == *'"sa-add"'*'"sa-del"'* ]] ||
+		fail "root's monitor got no events: $got $(<"$d/monitor.err")"
+	nap 0.5
+	expect_eq "what nobody received" "$(<"$d/listen")" joined
 }
 
 run_tests

@@ -13,8 +13,9 @@
 #          vti0 172.16.0.1          masquerade out veth1         vti0 172.16.0.2
 #
 # DP_QUICK=1 (what `make check` sets for the slow debug kernel, about a
-# minute a test there): daemon_socket only (a daemon's socket taken and
-# let go both ways, garbage on it); all of them run on the stock kernel
+# minute a test there): daemon_socket (a daemon's socket taken and let
+# go both ways, garbage on it) and daemon_takes_socket_back only; all of
+# them run on the stock kernel
 # (and anywhere with TESTS=... or DP_QUICK=0).
 . "$(dirname "$0")/lib.sh"
 
@@ -410,6 +411,51 @@ wait_line() {
 	fail "no line /$2/ in: $(cat "$1")"
 }
 
+# An IKE daemon that sets UDP_ENCAP on the socket it handed in (here for
+# the kernel's xfrm) takes it back: B's tunnel lets it go at the next
+# packet it sends, loses carrier and counts that packet as tx_no_socket,
+# rather than keep a socket whose ESP no longer reaches it.
+test_daemon_takes_socket_back() {
+	local out i
+	topology
+	side siteA 10.1.0.1 10.0.0.2 172.16.0.1 172.16.0.2 0x1001 0x2001 $KEY_AB $KEY_BA
+	ip -n siteB link add vti0 type espvti
+	ip -n siteB link set vti0 up
+	ip -n siteB addr add 172.16.0.2/32 peer 172.16.0.1 dev vti0
+	expect_ok "$ESPVTI" -n siteB set vti0 local 10.0.0.2 remote 10.0.0.254
+	expect_ok "$ESPVTI" -n siteB sa add vti0 dir out spi 0x2001 alg aes-gcm key $KEY_BA
+	expect_ok "$ESPVTI" -n siteB sa add vti0 dir in spi 0x1001 alg aes-gcm key $KEY_AB
+	out=$(mktemp)
+	timeout 120 ip netns exec siteB python3 -c '
+import os, socket, subprocess, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 4500))
+r = subprocess.run([sys.argv[1], "set", "vti0", "encap", "udp", "fd", str(s.fileno())],
+                   pass_fds=[s.fileno()], capture_output=True, text=True)
+print("attach", r.returncode, r.stderr.strip(), flush=True)
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.1)
+s.setsockopt(socket.SOL_UDP, 100, 2)	# UDP_ENCAP: UDP_ENCAP_ESPINUDP
+print("taken back", flush=True)
+time.sleep(120)' "$ESPVTI" "$out.back" >"$out" 2>&1 &
+	wait_line "$out" '^attach '
+	expect_eq "attached" "$(head -n 1 "$out")" "attach 0 "
+	expect_ok ip netns exec siteA ping -c 2 -W 2 172.16.0.2
+	touch "$out.back"
+	wait_line "$out" '^taken back'
+	ip netns exec siteB ping -c 1 -W 1 172.16.0.1 >/dev/null 2>&1 || true
+	for ((i = 0; i < 50; i++)); do
+		[ "$(ip netns exec siteB cat /sys/class/net/vti0/carrier)" = 1 ] || break
+		nap 0.1
+	done
+	expect_eq "no carrier once the socket is taken back" \
+		"$(ip netns exec siteB cat /sys/class/net/vti0/carrier)" 0
+	[ "$(stat siteB tx_no_socket)" -ge 1 ] || fail "tx_no_socket: $(stat siteB tx_no_socket)"
+	expect_match "socket none" "$("$ESPVTI" -n siteB show vti0)" 'socket none'
+	kill %1 2>/dev/null || true
+	rm -f "$out" "$out.back"
+}
+
 # B's two tunnels (vti0, vti1: two SPI pairs to A, which has two tunnels on
 # its own socket) receive on an IKE daemon's UDP socket: IKE datagrams (the
 # non-ESP marker) reach the daemon untouched while ESP flows through both
@@ -544,6 +590,6 @@ test_ipv6_outer() {
 }
 
 if [ "${DP_QUICK:-0}" = 1 ] && [ -z "${TESTS:-}" ]; then
-	TESTS="daemon_socket"
+	TESTS="daemon_socket daemon_takes_socket_back"
 fi
 run_tests

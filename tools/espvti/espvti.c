@@ -1721,13 +1721,27 @@ static int cmd_monitor(const struct ctx *ctx, int argc, char **argv)
 		ret = ERR_FAIL;
 		goto out;
 	}
-	if (mnl_socket_setsockopt(nl.sock, NETLINK_ADD_MEMBERSHIP, &nl.events,
-				  sizeof(nl.events)) < 0) {
+	/*
+	 * Where the module sends events by unicast (kernels on which joining
+	 * the group cannot require CAP_NET_ADMIN), subscribe; elsewhere
+	 * (EOPNOTSUPP, or a module without the command) join the group.
+	 */
+	ret = nl_transact(&nl, genl_msg(nl.family, NLM_F_ACK, ESPVTI_CMD_EVENTS_SUBSCRIBE,
+					ESPVTI_GENL_VERSION), event_cb, (void *)ctx);
+	if (ret && ret != -EOPNOTSUPP) {
+		fprintf(stderr, "espvti: cannot subscribe to events: %s%s%s\n", strerror(-ret),
+			extack.msg[0] ? ": " : "", extack.msg);
+		ret = ERR_FAIL;
+		goto out;
+	}
+	if (ret && mnl_socket_setsockopt(nl.sock, NETLINK_ADD_MEMBERSHIP, &nl.events,
+					 sizeof(nl.events)) < 0) {
 		fprintf(stderr, "espvti: cannot listen to the \"%s\" group: %s\n",
 			ESPVTI_MCGRP_EVENTS, strerror(errno));
 		ret = ERR_FAIL;
 		goto out;
 	}
+	ret = 0;
 	/* Best effort: a bigger buffer loses fewer events in a burst. */
 	setsockopt(mnl_socket_get_fd(nl.sock), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	sigemptyset(&act.sa_mask);

@@ -96,6 +96,13 @@ enum espvti_cmd {
 	 * from), NAT_FOLLOW (1: the tunnel now sends there).
 	 */
 	ESPVTI_CMD_NAT_CHANGE_NTF,
+	/*
+	 * EVENTS_SUBSCRIBE: where the module sends events by unicast (kernels
+	 * on which joining the "events" group cannot require CAP_NET_ADMIN),
+	 * the events of the namespace come to the requesting socket from now
+	 * until it closes. Elsewhere EOPNOTSUPP: join the group.
+	 */
+	ESPVTI_CMD_EVENTS_SUBSCRIBE,
 
 	__ESPVTI_CMD_MAX,
 	ESPVTI_CMD_MAX = __ESPVTI_CMD_MAX - 1,
