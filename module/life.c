@@ -7,6 +7,7 @@
  */
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
+#include <linux/math64.h>
 #include <linux/time64.h>
 
 #include "espvti.h"
@@ -22,7 +23,8 @@ static u64 espvti_life_deadline(u64 start, u64 secs)
 {
 	if (!start || !secs)
 		return 0;
-	if (secs > (U64_MAX - start) / NSEC_PER_SEC)
+	/* div_u64: a 32-bit kernel has no 64-bit division (__udivdi3). */
+	if (secs > div_u64(U64_MAX - start, NSEC_PER_SEC))
 		return U64_MAX;
 	return start + secs * NSEC_PER_SEC;
 }
