@@ -39,6 +39,16 @@ wait_port() {
 	fail "nothing bound to UDP port $2 in $1"
 }
 
+# expect_no_carrier NS WHEN: vti0 in NS loses carrier within 5 s.
+expect_no_carrier() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(ip netns exec "$1" cat /sys/class/net/vti0/carrier)" = 1 ] || break
+		nap 0.1
+	done
+	expect_eq "no carrier $2" "$(ip netns exec "$1" cat /sys/class/net/vti0/carrier)" 0
+}
+
 # The three namespaces, the NAT rule; no tunnel yet.
 topology() {
 	ns_new siteA nat siteB
@@ -66,16 +76,27 @@ nat_rule() {
 	ip netns exec nat nft add rule ip nat post oifname veth1 ip saddr 10.1.0.0/24 "$@"
 }
 
-# side NS LOCAL REMOTE INNER PEER OUT_SPI IN_SPI OUT_KEY IN_KEY [SET_ARGS...]
+# dev_side NS DEV LOCAL REMOTE INNER PEER OUT_SPI IN_SPI OUT_KEY IN_KEY
+# [SET_ARGS...]: DEV up with its inner address, endpoints (SET_ARGS added
+# to the set) and AES-GCM SAs both ways.
+dev_side() {
+	local ns=$1 dev=$2 local=$3 remote=$4 inner=$5 peer=$6 ospi=$7 ispi=$8 okey=$9
+	local ikey=${10}
+	shift 10
+	ip -n "$ns" link add "$dev" type espvti
+	ip -n "$ns" link set "$dev" up
+	ip -n "$ns" addr add "$inner/32" peer "$peer" dev "$dev"
+	expect_ok "$ESPVTI" -n "$ns" set "$dev" local "$local" remote "$remote" "$@"
+	expect_ok "$ESPVTI" -n "$ns" sa add "$dev" dir out spi "$ospi" alg aes-gcm key "$okey"
+	expect_ok "$ESPVTI" -n "$ns" sa add "$dev" dir in spi "$ispi" alg aes-gcm key "$ikey"
+}
+
+# side NS LOCAL REMOTE INNER PEER OUT_SPI IN_SPI OUT_KEY IN_KEY [SET_ARGS...]:
+# vti0 in ESP-in-UDP.
 side() {
-	local ns=$1 local=$2 remote=$3 inner=$4 peer=$5 ospi=$6 ispi=$7 okey=$8 ikey=$9
-	shift 9
-	ip -n "$ns" link add vti0 type espvti
-	ip -n "$ns" link set vti0 up
-	ip -n "$ns" addr add "$inner/32" peer "$peer" dev vti0
-	expect_ok "$ESPVTI" -n "$ns" set vti0 local "$local" remote "$remote" encap udp "$@"
-	expect_ok "$ESPVTI" -n "$ns" sa add vti0 dir out spi "$ospi" alg aes-gcm key "$okey"
-	expect_ok "$ESPVTI" -n "$ns" sa add vti0 dir in spi "$ispi" alg aes-gcm key "$ikey"
+	local ns=$1
+	shift
+	dev_side "$ns" vti0 "${@:1:8}" encap udp "${@:9}"
 }
 
 # B knows A only as the NAT's outside address, port 4500 (masquerade keeps
@@ -416,15 +437,10 @@ wait_line() {
 # packet it sends, loses carrier and counts that packet as tx_no_socket,
 # rather than keep a socket whose ESP no longer reaches it.
 test_daemon_takes_socket_back() {
-	local out i
+	local out
 	topology
 	side siteA 10.1.0.1 10.0.0.2 172.16.0.1 172.16.0.2 0x1001 0x2001 $KEY_AB $KEY_BA
-	ip -n siteB link add vti0 type espvti
-	ip -n siteB link set vti0 up
-	ip -n siteB addr add 172.16.0.2/32 peer 172.16.0.1 dev vti0
-	expect_ok "$ESPVTI" -n siteB set vti0 local 10.0.0.2 remote 10.0.0.254
-	expect_ok "$ESPVTI" -n siteB sa add vti0 dir out spi 0x2001 alg aes-gcm key $KEY_BA
-	expect_ok "$ESPVTI" -n siteB sa add vti0 dir in spi 0x1001 alg aes-gcm key $KEY_AB
+	dev_side siteB vti0 10.0.0.2 10.0.0.254 172.16.0.2 172.16.0.1 0x2001 0x1001 $KEY_BA $KEY_AB
 	out=$(mktemp)
 	timeout 120 ip netns exec siteB python3 -c '
 import os, socket, subprocess, sys, time
@@ -444,12 +460,7 @@ time.sleep(120)' "$ESPVTI" "$out.back" >"$out" 2>&1 &
 	touch "$out.back"
 	wait_line "$out" '^taken back'
 	ip netns exec siteB ping -c 1 -W 1 172.16.0.1 >/dev/null 2>&1 || true
-	for ((i = 0; i < 50; i++)); do
-		[ "$(ip netns exec siteB cat /sys/class/net/vti0/carrier)" = 1 ] || break
-		nap 0.1
-	done
-	expect_eq "no carrier once the socket is taken back" \
-		"$(ip netns exec siteB cat /sys/class/net/vti0/carrier)" 0
+	expect_no_carrier siteB "once the socket is taken back"
 	[ "$(stat siteB tx_no_socket)" -ge 1 ] || fail "tx_no_socket: $(stat siteB tx_no_socket)"
 	expect_match "socket none" "$("$ESPVTI" -n siteB show vti0)" 'socket none'
 	kill %1 2>/dev/null || true
@@ -469,21 +480,11 @@ test_daemon_socket() {
 	local out i
 	topology
 	side siteA 10.1.0.1 10.0.0.2 172.16.0.1 172.16.0.2 0x1001 0x2001 $KEY_AB $KEY_BA
-	ip -n siteA link add vti1 type espvti
-	ip -n siteA link set vti1 up
-	ip -n siteA addr add 172.16.1.1/32 peer 172.16.1.2 dev vti1
-	expect_ok "$ESPVTI" -n siteA set vti1 local 10.1.0.1 remote 10.0.0.2 encap udp
-	expect_ok "$ESPVTI" -n siteA sa add vti1 dir out spi 0x1002 alg aes-gcm key $KEY_AB
-	expect_ok "$ESPVTI" -n siteA sa add vti1 dir in spi 0x2002 alg aes-gcm key $KEY_BA
+	dev_side siteA vti1 10.1.0.1 10.0.0.2 172.16.1.1 172.16.1.2 0x1002 0x2002 \
+		$KEY_AB $KEY_BA encap udp
 	for i in 0 1; do
-		ip -n siteB link add vti$i type espvti
-		ip -n siteB link set vti$i up
-		ip -n siteB addr add 172.16.$i.2/32 peer 172.16.$i.1 dev vti$i
-		expect_ok "$ESPVTI" -n siteB set vti$i local 10.0.0.2 remote 10.0.0.254
-		expect_ok "$ESPVTI" -n siteB sa add vti$i dir out spi 0x200$((i + 1)) \
-			alg aes-gcm key $KEY_BA
-		expect_ok "$ESPVTI" -n siteB sa add vti$i dir in spi 0x100$((i + 1)) \
-			alg aes-gcm key $KEY_AB
+		dev_side siteB vti$i 10.0.0.2 10.0.0.254 172.16.$i.2 172.16.$i.1 \
+			0x200$((i + 1)) 0x100$((i + 1)) $KEY_BA $KEY_AB
 	done
 	daemon siteB vti0 vti1
 	wait_line "$DAEMON_OUT" '^attach vti1 '
@@ -544,12 +545,7 @@ attach(x, 999)
 	# The daemon goes: its socket closes, B's tunnel cannot receive.
 	kill "$DAEMON_PID"
 	wait "$DAEMON_PID" 2>/dev/null || true
-	for ((i = 0; i < 50; i++)); do
-		[ "$(ip netns exec siteB cat /sys/class/net/vti0/carrier)" = 1 ] || break
-		nap 0.1
-	done
-	expect_eq "no carrier without a socket" \
-		"$(ip netns exec siteB cat /sys/class/net/vti0/carrier)" 0
+	expect_no_carrier siteB "without a socket"
 	expect_match "socket none" "$("$ESPVTI" -n siteB show vti0)" 'socket none'
 	[[ "$(ip netns exec siteB ss -uan)" != *":4500 "* ]] || fail "4500 still open"
 	ip netns exec siteB ping -c 1 -W 1 172.16.0.1 >/dev/null 2>&1 || true
