@@ -42,7 +42,6 @@
 # whole test from one process.
 . "$(dirname "$0")/lib.sh"
 
-ESPPY=$ESPVTI_REPO/tests/selftests/esp.py
 SPI_AB=0x1001
 SPI_BA=0x2001
 IF_ID=42
@@ -56,7 +55,6 @@ TRAFFIC="tx_packets tx_bytes rx_packets rx_bytes"
 
 BG_PIDS=()
 TMPD=
-ESP_PID=
 
 # dp_begin: every test (and every subshell of a matrix) starts with it.
 # Background processes, the temporary folder and the namespaces go when
@@ -73,9 +71,7 @@ dp_begin() {
 dp_end() {
 	local rc=$1 pid
 	[ "$rc" = 0 ] || dp_diag >&2 || true
-	if [ -n "$ESP_PID" ]; then
-		exec 7>&- 8<&-
-	fi
+	esp_end
 	for pid in "${BG_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
@@ -633,29 +629,6 @@ arg_index() {
 		shift
 	done
 	echo "$i"
-}
-
-# esp CMD ARGS...: esp.py CMD through one server per test; its output
-# is in ESP_OUT.
-esp() {
-	local line out=
-	if [ -z "$ESP_PID" ]; then
-		mkfifo "$TMPD/esp.in" "$TMPD/esp.out"
-		python3 "$ESPPY" serve <"$TMPD/esp.in" >"$TMPD/esp.out" 2>&1 &
-		ESP_PID=$!
-		BG_PIDS+=("$ESP_PID")
-		exec 7>"$TMPD/esp.in" 8<"$TMPD/esp.out"
-	fi
-	printf '%q ' "$@" >&7
-	echo >&7
-	while IFS= read -r -t 120 line <&8; do
-		case $line in
-		@ok) ESP_OUT=$out; return 0 ;;
-		"@error "*) fail "esp.py $*: ${line#@error } $out" ;;
-		*) out+=$line$'\n' ;;
-		esac
-	done
-	fail "esp.py $*: no answer"
 }
 
 # XFRM on both ends, each algorithm once: the topology and the peer's

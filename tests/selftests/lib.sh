@@ -131,6 +131,42 @@ stat() {
 	echo null
 }
 
+# esp CMD ARGS...: esp.py CMD (craft, ...) through one `esp.py serve` per
+# shell (a Python start with its crypto costs seconds in a TCG guest);
+# its output is in ESP_OUT. esp_end stops the server (it also ends when
+# this shell does: its input closes).
+ESPPY=$ESPVTI_REPO/tests/selftests/esp.py
+ESP_PID=
+esp() {
+	local line out= f=/tmp/.esp.$BASHPID
+	if [ -z "$ESP_PID" ]; then
+		rm -f "$f.in" "$f.out"
+		mkfifo "$f.in" "$f.out"
+		python3 "$ESPPY" serve <"$f.in" >"$f.out" 2>&1 &
+		ESP_PID=$!
+		exec 7>"$f.in" 8<"$f.out"
+		rm -f "$f.in" "$f.out"
+	fi
+	printf '%q ' "$@" >&7
+	echo >&7
+	while IFS= read -r -t 120 line <&8; do
+		case $line in
+		@ok) ESP_OUT=$out; return 0 ;;
+		"@error "*) fail "esp.py $*: ${line#@error } $out" ;;
+		*) out+=$line$'\n' ;;
+		esac
+	done
+	fail "esp.py $*: no answer"
+}
+
+esp_end() {
+	if [ -n "$ESP_PID" ]; then
+		exec 7>&- 8<&-
+		kill "$ESP_PID" 2>/dev/null || true
+		ESP_PID=
+	fi
+}
+
 # now: seconds since the epoch, with microseconds (no process).
 now() { echo "$EPOCHREALTIME"; }
 

@@ -14,7 +14,6 @@
 #        (inner6: fd01::1 peer ::2)         (inner6: fd01::2 peer ::1)
 . "$(dirname "$0")/lib.sh"
 
-ESPPY=$ESPVTI_REPO/tests/selftests/esp.py
 
 # inner6 NS ME PEER: the IPv6 inner addresses fd01::ME peer fd01::PEER
 # on vti0 of NS.
@@ -259,7 +258,7 @@ test_ecn_decap() {
 	# ESP whose outer header is CE.
 	craft() {
 		seq=$((seq + 1))
-		expect_ok python3 "$ESPPY" craft --netns rtB --dst "$1" --spi 0x2001 \
+		esp craft --netns rtB --dst "$1" --spi 0x2001 \
 			--seq $seq --key $KEY_BA --inner "$2" --tos "$3" --outer-tos 3
 	}
 	for outer in 10.0.0.1 fd00::1; do
@@ -282,6 +281,7 @@ test_ecn_decap() {
 		from_entries')" '{}'
 	expect_eq "vti0 rx dropped" \
 		"$(ip -n rtA -s -j link show vti0 | jq '.[0].stats64.rx.dropped')" 4
+	esp_end
 	nap 0.5
 	kill "$pid"
 	wait "$pid" || true
