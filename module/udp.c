@@ -222,6 +222,17 @@ static struct espvti_usock *espvti_usock_get(struct net *net, u16 family, u16 po
  * Its owner closes an attached socket (udp_destroy_sock()): it is no
  * longer ours to receive on; the interfaces learn it in a work item.
  */
+/*
+ * @us is no longer ours to receive on (espvti_attach_lock held): unlinked
+ * from its socket and marked gone; the reap work tells its interfaces.
+ */
+static void espvti_usock_let_go(struct espvti_usock *us)
+{
+	rcu_assign_sk_user_data(us->sk, NULL);
+	WRITE_ONCE(us->gone, true);
+	queue_work(espvti_wq, &espvti_reap_work);
+}
+
 static void espvti_udp_destroy(struct sock *sk)
 {
 	struct espvti_usock *us;
@@ -230,13 +241,9 @@ static void espvti_udp_destroy(struct sock *sk)
 	rcu_read_lock();
 	us = rcu_dereference_sk_user_data(sk);
 	rcu_read_unlock();
-	if (us) {
-		rcu_assign_sk_user_data(sk, NULL);
-		WRITE_ONCE(us->gone, true);
-	}
-	spin_unlock_bh(&espvti_attach_lock);
 	if (us)
-		queue_work(espvti_wq, &espvti_reap_work);
+		espvti_usock_let_go(us);
+	spin_unlock_bh(&espvti_attach_lock);
 }
 
 /*
@@ -250,7 +257,7 @@ static void espvti_udp_destroy(struct sock *sk)
 bool espvti_usock_lost(struct espvti_usock *us)
 {
 	struct udp_sock *up = udp_sk(us->sk);
-	bool reap = false;
+	bool taken = false;
 
 	if (!us->attached || READ_ONCE(us->gone))
 		return READ_ONCE(us->gone);
@@ -259,15 +266,12 @@ bool espvti_usock_lost(struct espvti_usock *us)
 	spin_lock_bh(&espvti_attach_lock);
 	if (!us->gone) {
 		cmpxchg(&up->encap_destroy, espvti_udp_destroy, NULL);
-		rcu_assign_sk_user_data(us->sk, NULL);
-		WRITE_ONCE(us->gone, true);
-		reap = true;
+		espvti_usock_let_go(us);
+		taken = true;
 	}
 	spin_unlock_bh(&espvti_attach_lock);
-	if (reap) {
+	if (taken)
 		net_info_ratelimited("a UDP socket was taken back by its owner (UDP_ENCAP)\n");
-		queue_work(espvti_wq, &espvti_reap_work);
-	}
 	return true;
 }
 
