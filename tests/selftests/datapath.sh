@@ -136,28 +136,49 @@ batch() {
 	out=$(ip -n "$1" -batch - 2>&1) || fail "ip -n $1 -batch failed: $out"
 }
 
-# hexbytes N SEED: N bytes of key material in hex, a function of SEED.
-hexbytes() {
-	local i s=$(($2)) h=
-	for ((i = 0; i < $1; i++)); do
-		printf -v h '%s%02x' "$h" $(((s * 131 + i * 29 + (s >> 8) * 7 + 3) & 255))
+# The key helpers come in two forms: key_to VAR SPI sets VAR, key_of SPI
+# prints; the first costs no process (a command substitution is a fork,
+# and on the debug kernel every fork counts).
+
+# hex_to VAR N SEED: N bytes of key material in hex, a function of SEED.
+hex_to() {
+	local _i _s=$(($3)) _h=
+	for ((_i = 0; _i < $2; _i++)); do
+		printf -v _h '%s%02x' "$_h" $(((_s * 131 + _i * 29 + (_s >> 8) * 7 + 3) & 255))
 	done
-	echo "$h"
+	printf -v "$1" '%s' "$_h"
 }
 
-# key_of SPI: the key of that SA for $ALG and $KEYBITS, salt included.
-key_of() {
+# key_to VAR SPI: the key of that SA for $ALG and $KEYBITS, salt
+# included.
+key_to() {
+	local _n
 	case $ALG in
-	aes-gcm|aes-gmac) echo "0x$(hexbytes $((KEYBITS / 8 + 4)) "$1")" ;;
-	chacha20-poly1305) echo "0x$(hexbytes 36 "$1")" ;;
-	aes-cbc-hmac-sha256) echo "0x$(hexbytes $((KEYBITS / 8)) "$1")" ;;
+	aes-gcm|aes-gmac) _n=$((KEYBITS / 8 + 4)) ;;
+	chacha20-poly1305) _n=36 ;;
+	aes-cbc-hmac-sha256) _n=$((KEYBITS / 8)) ;;
 	*) fail "unknown algorithm $ALG" ;;
 	esac
+	hex_to "$1" "$_n" "$2"
+	printf -v "$1" '0x%s' "${!1}"
 }
 
-# authkey_of SPI: the HMAC key of that SA (aes-cbc-hmac-sha256).
+# authkey_to VAR SPI: the HMAC key of that SA (aes-cbc-hmac-sha256).
+authkey_to() {
+	hex_to "$1" 32 $(($2 + 0x5a5a))
+	printf -v "$1" '0x%s' "${!1}"
+}
+
+key_of() {
+	local k
+	key_to k "$1"
+	echo "$k"
+}
+
 authkey_of() {
-	echo "0x$(hexbytes 32 $(($1 + 0x5a5a)))"
+	local k
+	authkey_to k "$1"
+	echo "$k"
 }
 
 # xfrm_alg KEY AUTHKEY: the algorithm of `ip xfrm state add` for $ALG.
@@ -181,12 +202,13 @@ espvti_alg() {
 
 # transform: the current transform in words, for messages.
 transform() {
-	local t=$ALG
+	local t=$ALG e=off
 	case $ALG in
 	aes-gcm) t+="/$KEYBITS/icv$ICV" ;;
 	aes-gmac|aes-cbc-hmac-sha256) t+="/$KEYBITS" ;;
 	esac
-	echo "$t outer-v$OUTER esn-$([ "$ESN" = 1 ] && echo on || echo off)"
+	[ "$ESN" != 1 ] || e=on
+	echo "$t outer-v$OUTER esn-$e"
 }
 
 # set_transform SPEC: ALG/KEYBITS/ICV/OUTER/ESN.
@@ -246,19 +268,22 @@ end() {
 # family to the inner packet's, and these carry both.
 XFRM_IN_EXTRA=
 conf_xfrm() {
-	local ns=$1 ki=${2:-} flags=af-unspec fam
+	local ns=$1 ki=${2:-} flags=af-unspec fam ko ao ai
 	end "$ns"
 	[ "$ESN" = 1 ] && flags+=" esn"
-	[ -n "$ki" ] || ki=$(key_of "$SI")
+	[ -n "$ki" ] || key_to ki "$SI"
+	key_to ko "$SO"
+	authkey_to ao "$SO"
+	authkey_to ai "$SI"
 	{
 		echo "link add xfrm0 type xfrm dev $DEV if_id $IF_ID"
 		echo "link set xfrm0 mtu 1400"
 		echo "xfrm state add src $L dst $R proto esp spi $SO reqid 1" \
 			"mode tunnel if_id $IF_ID flag $flags replay-window $WINDOW" \
-			"$(xfrm_alg "$(key_of "$SO")" "$(authkey_of "$SO")")"
+			"$(xfrm_alg "$ko" "$ao")"
 		echo "xfrm state add src $R dst $L proto esp spi $SI reqid 1" \
 			"mode tunnel if_id $IF_ID flag $flags replay-window $WINDOW" \
-			"$XFRM_IN_EXTRA $(xfrm_alg "$ki" "$(authkey_of "$SI")")"
+			"$XFRM_IN_EXTRA $(xfrm_alg "$ki" "$ai")"
 		for fam in 0.0.0.0/0 ::/0; do
 			echo "xfrm policy add dir out src $fam dst $fam if_id $IF_ID" \
 				"tmpl src $L dst $R proto esp reqid 1 mode tunnel"
@@ -266,31 +291,42 @@ conf_xfrm() {
 				"tmpl src $R dst $L proto esp reqid 1 mode tunnel"
 		done
 	} | batch "$ns"
+	TUN[$ns]=xfrm0
 }
 
 # conf_espvti NS [KEY_IN [OUT_ARGS...]]: vti0 (not up) with its outer
 # addresses and one SA each way. OUT_ARGS go to the outbound `sa add`
 # (seq N).
 conf_espvti() {
-	local ns=$1 ki=${2:-} esn=
+	local ns=$1 ki=${2:-} esn="" ko ao ai
 	shift
 	[ $# -gt 0 ] && shift
 	end "$ns"
 	[ "$ESN" = 1 ] && esn=esn
-	[ -n "$ki" ] || ki=$(key_of "$SI")
+	[ -n "$ki" ] || key_to ki "$SI"
+	key_to ko "$SO"
+	authkey_to ao "$SO"
+	authkey_to ai "$SI"
 	q ip -n "$ns" link add vti0 type espvti
 	q "$ESPVTI" -n "$ns" set vti0 local "$L" remote "$R"
 	# shellcheck disable=SC2046,SC2086
 	q "$ESPVTI" -n "$ns" sa add vti0 dir out spi "$SO" \
-		$(espvti_alg "$(key_of "$SO")" "$(authkey_of "$SO")") $esn "$@"
+		$(espvti_alg "$ko" "$ao") $esn "$@"
 	# shellcheck disable=SC2046,SC2086
 	q "$ESPVTI" -n "$ns" sa add vti0 dir in spi "$SI" \
-		$(espvti_alg "$ki" "$(authkey_of "$SI")") $esn replay-window "$WINDOW"
+		$(espvti_alg "$ki" "$ai") $esn replay-window "$WINDOW"
+	TUN[$ns]=vti0
 }
+
+# TUN[NS]: the tunnel interface conf_espvti or conf_xfrm made in NS
+# (without asking ip: on the debug kernel every process costs).
+declare -A TUN
 
 # tun_of NS: the tunnel interface of NS.
 tun_of() {
-	if ip -n "$1" link show vti0 >/dev/null 2>&1; then
+	if [ -n "${TUN[$1]:-}" ]; then
+		echo "${TUN[$1]}"
+	elif ip -n "$1" link show vti0 >/dev/null 2>&1; then
 		echo vti0
 	else
 		echo xfrm0
@@ -301,7 +337,8 @@ tun_of() {
 # first: IPv6 does not restore the route to a peer address added while
 # the link was down.
 up() {
-	local dev=${2:-$(tun_of "$1")}
+	local dev=${2:-${TUN[$1]:-}}
+	[ -n "$dev" ] || dev=$(tun_of "$1")
 	end "$1"
 	{
 		echo "link set $dev up"
@@ -315,16 +352,20 @@ up() {
 # down NS: the tunnel interface and every XFRM state and policy of NS
 # go, for the next combination.
 down() {
+	local dev=${TUN[$1]:-}
+	[ -n "$dev" ] || dev=$(tun_of "$1")
 	batch "$1" <<-EOF
-		link del $(tun_of "$1")
+		link del $dev
 		xfrm state flush
 		xfrm policy flush
 	EOF
+	unset "TUN[$1]"
 }
 
 # pings NS:DST...: in parallel, 2 echo requests to each, all answered.
 pings() {
-	local p i=0 pids=() out
+	local p i=0 pids=() out tf
+	tf=$(transform)
 	for p in "$@"; do
 		ip netns exec "${p%%:*}" ping -c 2 -i 0.2 -W 2 "${p#*:}" \
 			>"$TMPD/ping.$i" 2>&1 &
@@ -335,7 +376,7 @@ pings() {
 	i=0
 	for p in "$@"; do
 		out=$(<"$TMPD/ping.$i")
-		has "ping ${p/:/ -> } $(transform)" "$out" ' 2 received'
+		has "ping ${p/:/ -> } $tf" "$out" ' 2 received'
 		i=$((i + 1))
 	done
 }
@@ -352,7 +393,7 @@ ping_none() {
 iperf_server() {
 	local i
 	bg "$1" iperf3 -s --forceflush >"$TMPD/iperf-server.log" 2>&1
-	for i in $(seq 100); do
+	for ((i = 0; i < 100; i++)); do
 		[[ $(<"$TMPD/iperf-server.log") == *"listening"* ]] && return 0
 		nap 0.1
 	done
@@ -381,7 +422,7 @@ cap_start() {
 	: >"$TMPD/tcpdump.log"
 	bg "$1" tcpdump -Z root -i "$2" -nn "${out[@]}" >"$file" 2>"$TMPD/tcpdump.log"
 	CAP_PID=$!
-	for i in $(seq 200); do
+	for ((i = 0; i < 200; i++)); do
 		[[ $(<"$TMPD/tcpdump.log") == *"listening on"* ]] && return 0
 		nap 0.1
 	done
@@ -416,12 +457,31 @@ cap_stop() {
 # expect_wire WHAT SPI...: the capture holds ESP with exactly these
 # SPIs, each at least once, and nothing else but underlay control.
 expect_wire() {
-	local what=$1 got want s
+	local what=$1 got want spis=() s
 	shift
 	expect_eq "$what: frames that are not ESP" "$WIRE_OTHER" ""
-	got=$(printf '%s\n' "${!WIRE_ESP[@]}" | sort -n | paste -sd' ')
-	want=$(for s in "$@"; do echo $((s)); done | sort -n | paste -sd' ')
+	sorted_to got "${!WIRE_ESP[@]}"
+	for s in "$@"; do
+		spis+=("$((s))")
+	done
+	sorted_to want "${spis[@]}"
 	expect_eq "$what: SPIs (decimal) on the wire" "$got" "$want"
+}
+
+# sorted_to VAR N...: the numbers in ascending order, space-separated
+# (an insertion sort in bash: the lists are a few SPIs long).
+sorted_to() {
+	local _v=$1 _a=() _x _i
+	shift
+	for _x in "$@"; do
+		_i=${#_a[@]}
+		while [ "$_i" -gt 0 ] && [ "${_a[_i - 1]}" -gt "$_x" ]; do
+			_a[_i]=${_a[_i - 1]}
+			_i=$((_i - 1))
+		done
+		_a[_i]=$_x
+	done
+	printf -v "$_v" '%s' "${_a[*]}"
 }
 
 # stats NS: espvti's counters of vti0 in NS, as JSON.
@@ -437,16 +497,17 @@ stats() {
 # N); the traffic counters may move when not named; no other counter
 # moved.
 expect_deltas() {
-	local what=$1 before=$2 after=$3 kv k v w d
-	local -A want=()
+	local what=$1 after=$3 kv k v w
+	local -A want=() a=() b=()
+	if ! counters_to a "$2" || ! counters_to b "$3"; then
+		fail "$what: unreadable stats: '$2' '$3'"
+	fi
 	shift 3
 	for kv in "$@"; do
 		want[${kv%%=*}]=${kv#*=}
 	done
-	d=$(jq -nr --argjson a "$before" --argjson b "$after" \
-		'$b | to_entries[] | "\(.key) \(.value - ($a[.key] // 0))"') ||
-		fail "$what: unreadable stats: '$before' '$after'"
-	while read -r k v; do
+	for k in "${!b[@]}"; do
+		v=$((b[$k] - ${a[$k]:-0}))
 		if [ -n "${want[$k]+x}" ]; then
 			w=${want[$k]}
 			unset "want[$k]"
@@ -458,8 +519,21 @@ expect_deltas() {
 		elif [[ " $TRAFFIC " != *" $k "* ]] && [ "$v" != 0 ]; then
 			fail "$what: $k moved by $v, want 0"
 		fi
-	done <<< "$d"
+	done
 	[ ${#want[@]} = 0 ] || fail "$what: no counter ${!want[*]} in: $after"
+}
+
+# counters_to ARRAY JSON: the counters of `espvti -j stats` (one flat
+# object of numbers) into the associative ARRAY, without starting jq;
+# fails on anything else.
+counters_to() {
+	local -n _c=$1
+	local _s=$2 _re='^[{,] *"([a-z0-9_]+)": *([0-9]+) *'
+	while [[ $_s =~ $_re ]]; do
+		_c["${BASH_REMATCH[1]}"]=${BASH_REMATCH[2]}
+		_s=${_s:${#BASH_REMATCH[0]}}
+	done
+	[ "$_s" = "}" ] && [ ${#_c[@]} -gt 0 ]
 }
 
 # xfrm_stat NS: /proc/net/xfrm_stat of NS.
@@ -515,7 +589,8 @@ tcp_transfers() {
 # no other moved; XFRM counted no error. One "# " line.
 traffic() {
 	local ka=$1 kb=$2 before_a='' before_b='' xs_a='' xs_b='' ns t0=$SECONDS
-	local t dst rates=
+	local t dst rates='' tf
+	tf=$(transform)
 	"conf_$ka" esA
 	"conf_$kb" esB
 	up esA
@@ -547,20 +622,20 @@ traffic() {
 		rates+=" v$t $RATE"
 	done
 	cap_stop
-	expect_wire "$ka <-> $kb $(transform)" $SPI_AB $SPI_BA
+	expect_wire "$ka <-> $kb $tf" $SPI_AB $SPI_BA
 	if [ -n "$before_a" ]; then
-		expect_deltas "esA $(transform)" "$before_a" "$(stats esA)" \
+		expect_deltas "esA $tf" "$before_a" "$(stats esA)" \
 			tx_packets=+8 rx_packets=+8
 	else
 		expect_xfrm_clean esA "$xs_a"
 	fi
 	if [ -n "$before_b" ]; then
-		expect_deltas "esB $(transform)" "$before_b" "$(stats esB)" \
+		expect_deltas "esB $tf" "$before_b" "$(stats esB)" \
 			tx_packets=+8 rx_packets=+8
 	else
 		expect_xfrm_clean esB "$xs_b"
 	fi
-	echo "# $ka <-> $kb $(transform): ok, ESP packets" \
+	echo "# $ka <-> $kb $tf: ok, ESP packets" \
 		"${WIRE_ESP[$((SPI_AB))]}/${WIRE_ESP[$((SPI_BA))]}, TCP (Mbit/s)$rates," \
 		"$((SECONDS - t0)) s"
 	for ns in esA esB; do
@@ -678,7 +753,7 @@ test_crafter_vs_xfrm() {
 					--auth-key "$(authkey_of $SPI_BA)" --icv "$ICV" \
 					"${esn[@]}" --inner "$inner"
 			fi
-			for n in $(seq 50); do
+			for ((n = 0; n < 50; n++)); do
 				[ "$(link_stat esA xfrm0 rx packets)" -lt $want ] || break
 				nap 0.1
 			done

@@ -199,6 +199,15 @@ list_tests() {
 	done
 }
 
+# xtrace: with SELFTEST_XTRACE=1, every command the test runs goes to
+# its log with the time it started and the function it is in (where a
+# test spends its time: subtract consecutive times).
+xtrace() {
+	[ "${SELFTEST_XTRACE:-0}" = 1 ] || return 0
+	PS4='+ ${EPOCHREALTIME} ${FUNCNAME[0]:-}: '
+	set -x
+}
+
 run_tests() {
 	local t rc failed=0 t0
 	if [ "${SELFTEST_LIST:-0}" = 1 ]; then
@@ -209,7 +218,7 @@ run_tests() {
 	for t in $(list_tests | awk '{ print $1 }'); do
 		t0=$(now)
 		# Not as an `if` condition: there bash would ignore set -e.
-		(trap 'rc=$?; ns_cleanup; exit $rc' EXIT; set -e; "test_$t")
+		(trap 'rc=$?; ns_cleanup; exit $rc' EXIT; set -e; xtrace; "test_$t")
 		rc=$?
 		echo "$(now) $t0 $t" | awk '{ printf "# duration: %s %.1f\n", $3, $1 - $2 }'
 		if [ "$rc" = 0 ]; then
