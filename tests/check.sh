@@ -162,7 +162,7 @@ phase "build: tool" check "build: espvti tool, no warnings" \
 # tests/build/report-KERNEL.txt (both shown by vm_run).
 vm() {
 	local kernel=$1 kdir=$2 moddir rc vm quick
-	results=tests/build/results-$kernel.tap
+	local results=tests/build/results-$kernel.tap
 	phase "build: module for $kernel" \
 		check "build: module against the $kernel kernel, W=1, no warnings" \
 		tests/build-module.sh "$kernel" "$kdir" || return
