@@ -260,6 +260,17 @@ void print_verb_usage(FILE *f, const char *lead, const struct verb *v)
 	fputc('\n', f);
 }
 
+/*
+ * The arguments of a command of DEV and nothing else, and a socket ready for
+ * it. 0, ERR_USAGE or ERR_FAIL.
+ */
+int take_dev_only(const struct ctx *ctx, int argc, char **argv, const char **dev, struct nl *nl)
+{
+	if (take_dev(ctx, &argc, &argv, dev) || no_more_args(ctx, argc, argv))
+		return ERR_USAGE;
+	return nl_start(nl, ctx->netns) ? ERR_FAIL : 0;
+}
+
 /* sa show, policy show: dump what DEV has, print it as a list. */
 int dump_show(const struct ctx *ctx, int argc, char **argv, const struct dump_show *d)
 {
@@ -269,10 +280,9 @@ int dump_show(const struct ctx *ctx, int argc, char **argv, const struct dump_sh
 	const char *dev;
 	int ret;
 
-	if (take_dev(ctx, &argc, &argv, &dev) || no_more_args(ctx, argc, argv))
-		return ERR_USAGE;
-	if (nl_start(&nl, ctx->netns))
-		return ERR_FAIL;
+	ret = take_dev_only(ctx, argc, argv, &dev, &nl);
+	if (ret)
+		return ret;
 
 	nlh = dev_msg(&nl, NLM_F_DUMP, d->cmd, dev);
 	ret = nl_do(&nl, nlh, d->cb, &list);
@@ -292,10 +302,9 @@ static int cmd_dev_only(const struct ctx *ctx, int argc, char **argv)
 	const char *dev;
 	int ret;
 
-	if (take_dev(ctx, &argc, &argv, &dev) || no_more_args(ctx, argc, argv))
-		return ERR_USAGE;
-	if (nl_start(&nl, ctx->netns))
-		return ERR_FAIL;
+	ret = take_dev_only(ctx, argc, argv, &dev, &nl);
+	if (ret)
+		return ret;
 
 	nlh = dev_msg(&nl, NLM_F_ACK, ctx->verb->cmd, dev);
 	ret = nl_do(&nl, nlh, NULL, NULL);

@@ -235,6 +235,13 @@ enum sa_field {
 /* The fields of a selector, in "policy add|del" and a config file's [Policy]. */
 enum sel_field { SEL_FAMILY, SEL_SRC, SEL_DST, SEL_PROTO, SEL_SPORT, SEL_DPORT, SEL_N };
 
+/* An interface whole, as setconf and showconf read it. */
+struct dev_whole {
+	struct list devs;		/* struct espvti_dev: the one */
+	struct list sas;		/* struct espvti_sa */
+	struct list sels;		/* struct espvti_sel */
+};
+
 /* What a "show DEV" command dumps and how it prints one item. */
 struct dump_show {
 	int cmd;
@@ -265,6 +272,7 @@ extern const enum mnl_attr_data_type espvti_attr_types[ESPVTI_A_MAX + 1];
 
 /* espvti.c */
 void print_verb_usage(FILE *f, const char *lead, const struct verb *v);
+int take_dev_only(const struct ctx *ctx, int argc, char **argv, const char **dev, struct nl *nl);
 int dump_show(const struct ctx *ctx, int argc, char **argv, const struct dump_show *d);
 
 /* parse.c */
@@ -291,6 +299,8 @@ int read_key(const struct origin *o, int k, const char *s, const char *dir,
 /* nl.c */
 int get_addr(const struct nlattr *attr, struct addr *addr);
 void *list_add(struct list *list);
+int nests_cb(const struct nlmsghdr *nlh, struct list *list, uint16_t type,
+	     int (*parse)(const struct nlattr *nest, void *item));
 
 /* link.c */
 int cmd_show(const struct ctx *ctx, int argc, char **argv);
@@ -299,6 +309,8 @@ int encap_from_vals(const char *const *vals, struct encap *e, int *badk);
 int get_devs(struct nl *nl, const char *name, struct list *list);
 int dev_set(struct nl *nl, const char *dev, const struct addr *local,
 	    const struct addr *remote, const struct encap *e);
+int get_dev_whole(struct nl *nl, const char *dev, struct dev_whole *w);
+void free_dev_whole(struct dev_whole *w);
 void get_encap(const struct nlattr *const *tb, struct encap *e);
 
 /* sa.c */
@@ -315,7 +327,7 @@ int sa_set(struct nl *nl, const char *dev, const struct espvti_sa *sa,
 	   const struct life *soft, const struct life *hard, bool current);
 int sa_del(struct nl *nl, const char *dev, uint8_t dir, uint32_t spi);
 int sa_dump(struct nl *nl, const char *dev, struct list *list);
-int parse_sa(const struct nlattr *nest, struct espvti_sa *sa);
+int parse_sa(const struct nlattr *nest, void *item);
 const struct espvti_sa *find_sa(const struct list *list, const struct espvti_sa *sa);
 void print_sa_line(const struct espvti_sa *sa);
 void print_sa_use(const struct espvti_sa *sa);
@@ -339,7 +351,7 @@ int sel_from_vals(const struct origin *o, const char *const *vals,
 		  struct espvti_sel *sel);
 int sel_dump(struct nl *nl, const char *dev, struct list *list);
 int sel_change(struct nl *nl, const char *dev, uint8_t cmd, const struct espvti_sel *sel);
-int parse_sel(const struct nlattr *nest, struct espvti_sel *sel);
+int parse_sel(const struct nlattr *nest, void *item);
 const struct espvti_sel *find_sel(const struct list *list, const struct espvti_sel *sel);
 void sel_fill(struct espvti_sel *sel);
 bool prefix_clean(const struct addr *addr, unsigned int prefix);

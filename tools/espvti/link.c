@@ -188,6 +188,29 @@ int get_devs(struct nl *nl, const char *name, struct list *list)
 	return nl_do(nl, nlh, dev_cb, list);
 }
 
+/* The interface @dev, its SAs and its selectors, into @w (free_dev_whole() frees it). */
+int get_dev_whole(struct nl *nl, const char *dev, struct dev_whole *w)
+{
+	int ret;
+
+	w->devs.size = sizeof(struct espvti_dev);
+	w->sas.size = sizeof(struct espvti_sa);
+	w->sels.size = sizeof(struct espvti_sel);
+	ret = get_devs(nl, dev, &w->devs);
+	if (!ret)
+		ret = sa_dump(nl, dev, &w->sas);
+	if (!ret)
+		ret = sel_dump(nl, dev, &w->sels);
+	return ret;
+}
+
+void free_dev_whole(struct dev_whole *w)
+{
+	free(w->devs.items);
+	free(w->sas.items);
+	free(w->sels.items);
+}
+
 /* DEV_SET: the tunnel's addresses, those of @local and @remote that are set. */
 int dev_set(struct nl *nl, const char *dev, const struct addr *local,
 	    const struct addr *remote, const struct encap *e)

@@ -631,6 +631,34 @@ int get_addr(const struct nlattr *attr, struct addr *addr)
 	return 0;
 }
 
+/*
+ * Every nest of type @type of an answer, read by @parse, onto @list: the
+ * SAs or the selectors of a dump. An answer without one is an error.
+ */
+int nests_cb(const struct nlmsghdr *nlh, struct list *list, uint16_t type,
+	     int (*parse)(const struct nlattr *nest, void *item))
+{
+	const struct nlattr *attr;
+	unsigned int n = 0;
+	void *item;
+
+	mnl_attr_for_each(attr, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(attr) != type)
+			continue;
+		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
+			return MNL_CB_ERROR;
+		item = list_add(list);
+		if (!item || parse(attr, item))
+			return MNL_CB_ERROR;
+		n++;
+	}
+	if (!n) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
 /* A new item, zeroed, at the end of @list; NULL with errno set when out of memory. */
 void *list_add(struct list *list)
 {

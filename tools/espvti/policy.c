@@ -11,8 +11,8 @@
 
 #include <linux/genetlink.h>
 
-static int parse_proto(const char *s, uint8_t *proto);
 static int sel_cb(const struct nlmsghdr *nlh, void *data);
+static int parse_proto(const char *s, uint8_t *proto);
 static void print_sel_plain(const void *item);
 static void print_sel_json(const void *item);
 static const char *sel_addr_str(const struct espvti_sel *sel, const struct addr *addr,
@@ -197,30 +197,13 @@ int sel_change(struct nl *nl, const char *dev, uint8_t cmd, const struct espvti_
 /* The selectors of a SEL_GET answer onto the list in @data. */
 static int sel_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlattr *attr;
-	struct espvti_sel *sel;
-	unsigned int n = 0;
-
-	mnl_attr_for_each(attr, nlh, GENL_HDRLEN) {
-		if (mnl_attr_get_type(attr) != ESPVTI_A_SEL)
-			continue;
-		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
-			return MNL_CB_ERROR;
-		sel = list_add(data);
-		if (!sel || parse_sel(attr, sel))
-			return MNL_CB_ERROR;
-		n++;
-	}
-	if (!n) {
-		errno = EPROTO;
-		return MNL_CB_ERROR;
-	}
-	return MNL_CB_OK;
+	return nests_cb(nlh, data, ESPVTI_A_SEL, parse_sel);
 }
 
-/* A selector, absent fields filled in with what they match. */
-int parse_sel(const struct nlattr *nest, struct espvti_sel *sel)
+/* A selector nest into the struct espvti_sel at @item, what is absent filled in as it matches. */
+int parse_sel(const struct nlattr *nest, void *item)
 {
+	struct espvti_sel *sel = item;
 	const struct nlattr *tb[ESPVTI_SEL_A_MAX + 1] = {};
 	struct attr_table table = { espvti_sel_attr_types, ESPVTI_SEL_A_MAX, tb };
 

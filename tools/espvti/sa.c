@@ -12,8 +12,6 @@
 
 #include <linux/genetlink.h>
 
-static int parse_sa_id(const struct verb *v, const char *dir, const char *spi,
-		       struct espvti_sa *sa);
 static int sa_get(struct nl *nl, const char *dev, uint8_t dir, uint32_t spi, struct list *list);
 static int sa_cb(const struct nlmsghdr *nlh, void *data);
 static void print_sa_plain(const void *item);
@@ -88,28 +86,45 @@ static const struct keyword sa_add_kws[SA_N] = {
 	[SA_CURRENT]		= { .name = "nocurrent", .flag = true },
 };
 
+/* "dir" and "spi": what names an SA in sa set, sa del and sa get. */
+static const struct keyword sa_id_kws[SA_N] = {
+	[SA_DIR]		= { .name = "dir" },
+	[SA_SPI]		= { .name = "spi" },
+};
+
+/*
+ * The arguments of an sa command: DEV, with @lim every "limit NAME N", then
+ * the "KEYWORD VALUE" pairs of @kws (by enum sa_field) into @vals, the
+ * first @n_required of dir, spi, alg and key given; into @sa what they say.
+ */
+static int take_sa_args(const struct ctx *ctx, int argc, char **argv, const char **dev,
+			const struct keyword *kws, unsigned int n_required, const char **vals,
+			struct limits *lim, struct espvti_sa *sa)
+{
+	struct origin o = { .verb = ctx->verb, .kws = kws };
+	unsigned int i;
+
+	if (take_dev(ctx, &argc, &argv, dev) ||
+	    (lim && take_limits(ctx->verb, &argc, argv, lim)) ||
+	    scan_keywords(ctx->verb, argc, argv, kws, SA_N, vals))
+		return ERR_USAGE;
+	for (i = 0; i < n_required; i++) {	/* SA_DIR, SA_SPI, SA_ALG, SA_KEY */
+		if (!vals[i])
+			return parse_error(ctx->verb, true, "missing \"%s\"", kws[i].name);
+	}
+	return sa_from_vals(&o, vals, NULL, sa);
+}
+
 int cmd_sa_add(const struct ctx *ctx, int argc, char **argv)
 {
-	static const unsigned int required[] = { SA_DIR, SA_SPI, SA_ALG, SA_KEY };
-	struct origin o = { .verb = ctx->verb, .kws = sa_add_kws };
 	const char *vals[SA_N] = {};
 	struct limits lim = {};
 	struct espvti_sa sa = {};
 	struct nl nl = {};
 	const char *dev;
-	unsigned int i;
 	int ret;
 
-	if (take_dev(ctx, &argc, &argv, &dev) ||
-	    take_limits(ctx->verb, &argc, argv, &lim) ||
-	    scan_keywords(ctx->verb, argc, argv, sa_add_kws, SA_N, vals))
-		return ERR_USAGE;
-	for (i = 0; i < MNL_ARRAY_SIZE(required); i++) {
-		if (!vals[required[i]])
-			return parse_error(ctx->verb, true, "missing \"%s\"",
-					   sa_add_kws[required[i]].name);
-	}
-	ret = sa_from_vals(&o, vals, NULL, &sa);
+	ret = take_sa_args(ctx, argc, argv, &dev, sa_add_kws, 4, vals, &lim, &sa);
 	if (ret)
 		goto out;
 	sa.esn = vals[SA_ESN];
@@ -138,13 +153,12 @@ out:
  */
 int cmd_sa_set(const struct ctx *ctx, int argc, char **argv)
 {
-	enum { K_DIR, K_SPI, K_CURRENT, K_N };
-	static const struct keyword kws[K_N] = {
-		[K_DIR]		= { .name = "dir" },
-		[K_SPI]		= { .name = "spi" },
-		[K_CURRENT]	= { .name = "current", .flag = true },
+	static const struct keyword kws[SA_N] = {
+		[SA_DIR]	= { .name = "dir" },
+		[SA_SPI]	= { .name = "spi" },
+		[SA_CURRENT]	= { .name = "current", .flag = true },
 	};
-	const char *vals[K_N] = {};
+	const char *vals[SA_N] = {};
 	bool soft_given = false, hard_given = false;
 	struct list list = { .size = sizeof(struct espvti_sa) };
 	struct espvti_sa sa = {}, *cur;
@@ -154,17 +168,10 @@ int cmd_sa_set(const struct ctx *ctx, int argc, char **argv)
 	unsigned int i;
 	int ret;
 
-	if (take_dev(ctx, &argc, &argv, &dev) ||
-	    take_limits(ctx->verb, &argc, argv, &lim) ||
-	    scan_keywords(ctx->verb, argc, argv, kws, K_N, vals))
-		return ERR_USAGE;
-	if (!vals[K_DIR])
-		return parse_error(ctx->verb, true, "missing \"dir\"");
-	if (!vals[K_SPI])
-		return parse_error(ctx->verb, true, "missing \"spi\"");
-	if (parse_sa_id(ctx->verb, vals[K_DIR], vals[K_SPI], &sa))
-		return ERR_USAGE;
-	if (!vals[K_CURRENT] && !lim.given)
+	ret = take_sa_args(ctx, argc, argv, &dev, kws, 2, vals, &lim, &sa);
+	if (ret)
+		return ret;
+	if (!vals[SA_CURRENT] && !lim.given)
 		return parse_error(ctx->verb, true, "nothing to set: current or a limit");
 	for (i = 0; i < N_LIMITS; i++) {
 		if (lim.given & 1u << i) {
@@ -192,34 +199,24 @@ int cmd_sa_set(const struct ctx *ctx, int argc, char **argv)
 		}
 	}
 	ret = sa_set(&nl, dev, &sa, soft_given ? &sa.soft : NULL, hard_given ? &sa.hard : NULL,
-		     vals[K_CURRENT]);
+		     vals[SA_CURRENT]);
 out:
 	mnl_socket_close(nl.sock);
 	free(list.items);
 	return ret;
 }
 
-/* sa del, sa get: DEV dir DIR spi SPI. */
+/* sa del, sa get: DEV dir DIR spi SPI, and a socket ready. */
 static int take_sa_id(const struct ctx *ctx, int argc, char **argv, const char **dev,
-		      struct espvti_sa *sa)
+		      struct espvti_sa *sa, struct nl *nl)
 {
-	enum { K_DIR, K_SPI, K_N };
-	static const struct keyword kws[K_N] = {
-		[K_DIR]	= { .name = "dir" },
-		[K_SPI]	= { .name = "spi" },
-	};
-	const char *vals[K_N] = {};
+	const char *vals[SA_N] = {};
+	int ret;
 
-	if (take_dev(ctx, &argc, &argv, dev) ||
-	    scan_keywords(ctx->verb, argc, argv, kws, K_N, vals))
-		return ERR_USAGE;
-	if (!vals[K_DIR])
-		return parse_error(ctx->verb, true, "missing \"dir\"");
-	if (!vals[K_SPI])
-		return parse_error(ctx->verb, true, "missing \"spi\"");
-	if (parse_sa_id(ctx->verb, vals[K_DIR], vals[K_SPI], sa))
-		return ERR_USAGE;
-	return 0;
+	ret = take_sa_args(ctx, argc, argv, dev, sa_id_kws, 2, vals, NULL, sa);
+	if (ret)
+		return ret;
+	return nl_start(nl, ctx->netns) ? ERR_FAIL : 0;
 }
 
 int cmd_sa_del(const struct ctx *ctx, int argc, char **argv)
@@ -229,11 +226,9 @@ int cmd_sa_del(const struct ctx *ctx, int argc, char **argv)
 	const char *dev;
 	int ret;
 
-	ret = take_sa_id(ctx, argc, argv, &dev, &sa);
+	ret = take_sa_id(ctx, argc, argv, &dev, &sa, &nl);
 	if (ret)
 		return ret;
-	if (nl_start(&nl, ctx->netns))
-		return ERR_FAIL;
 
 	ret = sa_del(&nl, dev, sa.dir, sa.spi);
 
@@ -250,11 +245,9 @@ int cmd_sa_get(const struct ctx *ctx, int argc, char **argv)
 	const char *dev;
 	int ret;
 
-	ret = take_sa_id(ctx, argc, argv, &dev, &sa);
+	ret = take_sa_id(ctx, argc, argv, &dev, &sa, &nl);
 	if (ret)
 		return ret;
-	if (nl_start(&nl, ctx->netns))
-		return ERR_FAIL;
 
 	ret = sa_get(&nl, dev, sa.dir, sa.spi, &list);
 	if (!ret && ctx->json) {
@@ -327,26 +320,6 @@ int cmd_sa_allocspi(const struct ctx *ctx, int argc, char **argv)
 	} else {
 		printf("0x%08x\n", msg.sa.spi);
 	}
-	return 0;
-}
-
-/* What names an SA: its direction and its SPI. */
-static int parse_sa_id(const struct verb *v, const char *dir, const char *spi,
-		       struct espvti_sa *sa)
-{
-	uint64_t val;
-
-	if (!strcmp(dir, "in"))
-		sa->dir = ESPVTI_SA_DIR_IN;
-	else if (!strcmp(dir, "out"))
-		sa->dir = ESPVTI_SA_DIR_OUT;
-	else
-		return parse_error(v, false, "dir \"%s\": not in or out", dir);
-	if (parse_uint(spi, UINT32_MAX, true, &val) || !val)
-		return parse_error(v, false,
-				   "spi \"%s\": not a number from 1 to 0xffffffff (or 0x hex)",
-				   spi);
-	sa->spi = val;
 	return 0;
 }
 
@@ -522,29 +495,13 @@ int sa_dump(struct nl *nl, const char *dev, struct list *list)
 /* The SAs of an SA_GET answer onto the list in @data. */
 static int sa_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlattr *attr;
-	struct espvti_sa *sa;
-	unsigned int n = 0;
-
-	mnl_attr_for_each(attr, nlh, GENL_HDRLEN) {
-		if (mnl_attr_get_type(attr) != ESPVTI_A_SA)
-			continue;
-		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
-			return MNL_CB_ERROR;
-		sa = list_add(data);
-		if (!sa || parse_sa(attr, sa))
-			return MNL_CB_ERROR;
-		n++;
-	}
-	if (!n) {
-		errno = EPROTO;
-		return MNL_CB_ERROR;
-	}
-	return MNL_CB_OK;
+	return nests_cb(nlh, data, ESPVTI_A_SA, parse_sa);
 }
 
-int parse_sa(const struct nlattr *nest, struct espvti_sa *sa)
+/* An SA nest into the struct espvti_sa at @item. */
+int parse_sa(const struct nlattr *nest, void *item)
 {
+	struct espvti_sa *sa = item;
 	const struct nlattr *tb[ESPVTI_SA_A_MAX + 1] = {};
 	struct attr_table table = { espvti_sa_attr_types, ESPVTI_SA_A_MAX, tb };
 

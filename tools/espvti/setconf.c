@@ -21,9 +21,7 @@ static void conf_warn_sa(const struct conf *conf, const struct espvti_sa *sa,
  */
 int cmd_setconf(const struct ctx *ctx, int argc, char **argv)
 {
-	struct list devs = { .size = sizeof(struct espvti_dev) };
-	struct list sas = { .size = sizeof(struct espvti_sa) };
-	struct list sels = { .size = sizeof(struct espvti_sel) };
+	struct dev_whole w = {};
 	struct conf conf = {
 		.sas.size = sizeof(struct espvti_sa),
 		.sels.size = sizeof(struct espvti_sel),
@@ -45,20 +43,14 @@ int cmd_setconf(const struct ctx *ctx, int argc, char **argv)
 	if (nl_start(&nl, ctx->netns))
 		goto out;
 
-	ret = get_devs(&nl, dev, &devs);
+	ret = get_dev_whole(&nl, dev, &w);
 	if (!ret)
-		ret = sa_dump(&nl, dev, &sas);
-	if (!ret)
-		ret = sel_dump(&nl, dev, &sels);
-	if (!ret)
-		ret = conf_apply(&nl, dev, &conf, devs.items, &sas, &sels);
+		ret = conf_apply(&nl, dev, &conf, w.devs.items, &w.sas, &w.sels);
 
 	mnl_socket_close(nl.sock);
 out:
 	conf_free(&conf);
-	free(devs.items);
-	free(sas.items);
-	free(sels.items);
+	free_dev_whole(&w);
 	return ret;
 }
 

@@ -15,36 +15,25 @@ static void print_ports_conf(const char *name, const uint16_t ports[2]);
 /* showconf DEV: the interface as a config file for setconf, without its keys. */
 int cmd_showconf(const struct ctx *ctx, int argc, char **argv)
 {
-	struct list devs = { .size = sizeof(struct espvti_dev) };
-	struct list sas = { .size = sizeof(struct espvti_sa) };
-	struct list sels = { .size = sizeof(struct espvti_sel) };
+	struct dev_whole w = {};
 	const struct espvti_dev *d;
 	struct nl nl = {};
 	const char *dev;
 	int ret;
 
-	if (take_dev(ctx, &argc, &argv, &dev) || no_more_args(ctx, argc, argv))
-		return ERR_USAGE;
-	if (nl_start(&nl, ctx->netns))
-		return ERR_FAIL;
-
-	ret = get_devs(&nl, dev, &devs);
-	if (!ret)
-		ret = sa_dump(&nl, dev, &sas);
-	if (!ret)
-		ret = sel_dump(&nl, dev, &sels);
-	mnl_socket_close(nl.sock);
+	ret = take_dev_only(ctx, argc, argv, &dev, &nl);
 	if (ret)
-		goto out;
+		return ret;
 
-	d = devs.items;
-	printf("# %s: espvti showconf. Keys are write-only: setconf needs them added.\n",
-	       d->ifname);
-	print_conf(d, &sas, &sels);
-out:
-	free(devs.items);
-	free(sas.items);
-	free(sels.items);
+	ret = get_dev_whole(&nl, dev, &w);
+	mnl_socket_close(nl.sock);
+	if (!ret) {
+		d = w.devs.items;
+		printf("# %s: espvti showconf. Keys are write-only: setconf needs them added.\n",
+		       d->ifname);
+		print_conf(d, &w.sas, &w.sels);
+	}
+	free_dev_whole(&w);
 	return ret;
 }
 
