@@ -235,7 +235,6 @@ static int conf_end_section(struct conf_parser *p)
 static int conf_tunnel(struct conf_parser *p, const struct origin *o, const char *const *vals)
 {
 	struct conf *conf = p->conf;
-	int k;
 
 	p->has_tunnel = true;
 	if (vals[TUN_LOCAL] && parse_addr(vals[TUN_LOCAL], &conf->local))
@@ -244,12 +243,7 @@ static int conf_tunnel(struct conf_parser *p, const struct origin *o, const char
 		return bad(o, TUN_REMOTE, "\"%s\": not an IPv4 or IPv6 address", vals[TUN_REMOTE]);
 	if (conf->local.family && conf->remote.family && conf->local.family != conf->remote.family)
 		return bad(o, TUN_REMOTE, "\"%s\": not of the family of Local", vals[TUN_REMOTE]);
-	if (encap_from_vals(vals + TUN_ENCAP, &conf->encap, &k))
-		return bad(o, TUN_ENCAP + k, "\"%s\": %s", vals[TUN_ENCAP + k],
-			   k == ENC_ENCAP ? "not udp or none" :
-			   k == ENC_KEEPALIVE ? "not SECONDS (0..3600), on or off" :
-			   k == ENC_NAT ? "not follow or report" : "not a port (1..65535)");
-	return 0;
+	return encap_from_vals(o, vals, TUN_ENCAP, &conf->encap);
 }
 
 static int conf_sa(struct conf_parser *p, const struct origin *o, const char *const *vals)

@@ -275,7 +275,6 @@ int take_dev_only(const struct ctx *ctx, int argc, char **argv, const char **dev
 int dump_show(const struct ctx *ctx, int argc, char **argv, const struct dump_show *d)
 {
 	struct list list = { .size = d->size };
-	struct nlmsghdr *nlh;
 	struct nl nl = {};
 	const char *dev;
 	int ret;
@@ -284,8 +283,7 @@ int dump_show(const struct ctx *ctx, int argc, char **argv, const struct dump_sh
 	if (ret)
 		return ret;
 
-	nlh = dev_msg(&nl, NLM_F_DUMP, d->cmd, dev);
-	ret = nl_do(&nl, nlh, d->cb, &list);
+	ret = nl_do(&nl, dev_msg(&nl, NLM_F_DUMP, d->cmd, dev), d->cb, &list);
 	if (!ret)
 		print_list(&list, ctx->json, d->plain, d->json);
 
@@ -297,7 +295,6 @@ int dump_show(const struct ctx *ctx, int argc, char **argv, const struct dump_sh
 /* A command that takes an interface and nothing else: sa flush, policy flush. */
 static int cmd_dev_only(const struct ctx *ctx, int argc, char **argv)
 {
-	struct nlmsghdr *nlh;
 	struct nl nl = {};
 	const char *dev;
 	int ret;
@@ -306,8 +303,7 @@ static int cmd_dev_only(const struct ctx *ctx, int argc, char **argv)
 	if (ret)
 		return ret;
 
-	nlh = dev_msg(&nl, NLM_F_ACK, ctx->verb->cmd, dev);
-	ret = nl_do(&nl, nlh, NULL, NULL);
+	ret = nl_do(&nl, dev_msg(&nl, NLM_F_ACK, ctx->verb->cmd, dev), NULL, NULL);
 
 	mnl_socket_close(nl.sock);
 	return ret;

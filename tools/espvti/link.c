@@ -60,6 +60,7 @@ int cmd_set(const struct ctx *ctx, int argc, char **argv)
 		[K_ENCAP + ENC_NAT]		= { .name = "nat" },
 		[K_FD]				= { .name = "fd" },
 	};
+	struct origin o = { .verb = ctx->verb, .kws = kws };
 	const char *vals[K_N] = {};
 	struct addr local = {}, remote = {};
 	struct encap e = {};
@@ -74,12 +75,8 @@ int cmd_set(const struct ctx *ctx, int argc, char **argv)
 		;
 	if (k == K_N)
 		return parse_error(ctx->verb, true, "nothing to set");
-	if (encap_from_vals(vals + K_ENCAP, &e, &k))
-		return parse_error(ctx->verb, false, "%s \"%s\": %s", kws[K_ENCAP + k].name,
-				   vals[K_ENCAP + k],
-				   k == ENC_ENCAP ? "not udp or none" :
-				   k == ENC_KEEPALIVE ? "not SECONDS (0..3600), on or off" :
-				   k == ENC_NAT ? "not follow or report" : "not a port (1..65535)");
+	if (encap_from_vals(&o, vals, K_ENCAP, &e))
+		return ERR_USAGE;
 	if (vals[K_FD]) {
 		uint64_t v;
 
@@ -107,72 +104,74 @@ int cmd_set(const struct ctx *ctx, int argc, char **argv)
 	return ret;
 }
 
-/*
- * The encapsulation settings @vals (enum encap_field; NULL: not given)
- * into @e; on error -1 with *@badk the field at fault.
- */
-int encap_from_vals(const char *const *vals, struct encap *e, int *badk)
+/* Say that encapsulation setting @k (enum encap_field) of @vals[@base...] is wrong. */
+static int encap_wrong(const struct origin *o, const char *const *vals, int base, int k)
 {
-	uint64_t v;
+	static const char *const wrong[ENC_N] = {
+		[ENC_ENCAP]	= "not udp or none",
+		[ENC_SPORT]	= "not a port (1..65535)",
+		[ENC_DPORT]	= "not a port (1..65535)",
+		[ENC_KEEPALIVE]	= "not SECONDS (0..3600), on or off",
+		[ENC_NAT]	= "not follow or report",
+	};
 
-	if (vals[ENC_ENCAP]) {
+	return bad(o, base + k, "\"%s\": %s", vals[base + k], wrong[k]);
+}
+
+/*
+ * The encapsulation settings of @vals, from @vals[@base] on by enum
+ * encap_field (NULL: not given), into @e: 0, or ERR_USAGE after saying
+ * which is wrong.
+ */
+int encap_from_vals(const struct origin *o, const char *const *vals, int base, struct encap *e)
+{
+	const char *const *v = vals + base;
+	uint64_t n;
+	int k;
+
+	if (v[ENC_ENCAP]) {
 		e->has_encap = true;
-		if (!strcmp(vals[ENC_ENCAP], "udp"))
+		if (!strcmp(v[ENC_ENCAP], "udp"))
 			e->encap = ESPVTI_ENCAP_UDP;
-		else if (!strcmp(vals[ENC_ENCAP], "none"))
+		else if (!strcmp(v[ENC_ENCAP], "none"))
 			e->encap = ESPVTI_ENCAP_NONE;
 		else
-			goto bad_encap;
+			return encap_wrong(o, vals, base, ENC_ENCAP);
 	}
-	if (vals[ENC_SPORT]) {
-		if (parse_uint(vals[ENC_SPORT], UINT16_MAX, false, &v) || !v)
-			goto bad_sport;
-		e->has_sport = true;
-		e->sport = v;
+	for (k = ENC_SPORT; k <= ENC_DPORT; k++) {
+		if (!v[k])
+			continue;
+		if (parse_uint(v[k], UINT16_MAX, false, &n) || !n)
+			return encap_wrong(o, vals, base, k);
+		if (k == ENC_SPORT) {
+			e->has_sport = true;
+			e->sport = n;
+		} else {
+			e->has_dport = true;
+			e->dport = n;
+		}
 	}
-	if (vals[ENC_DPORT]) {
-		if (parse_uint(vals[ENC_DPORT], UINT16_MAX, false, &v) || !v)
-			goto bad_dport;
-		e->has_dport = true;
-		e->dport = v;
-	}
-	if (vals[ENC_KEEPALIVE]) {
+	if (v[ENC_KEEPALIVE]) {
 		e->has_keepalive = true;
-		if (!strcmp(vals[ENC_KEEPALIVE], "on"))
+		if (!strcmp(v[ENC_KEEPALIVE], "on"))
 			e->keepalive = KEEPALIVE_ON;
-		else if (!strcmp(vals[ENC_KEEPALIVE], "off"))
+		else if (!strcmp(v[ENC_KEEPALIVE], "off"))
 			e->keepalive = 0;
-		else if (!parse_uint(vals[ENC_KEEPALIVE], ESPVTI_KEEPALIVE_MAX, false, &v))
-			e->keepalive = v;
+		else if (!parse_uint(v[ENC_KEEPALIVE], ESPVTI_KEEPALIVE_MAX, false, &n))
+			e->keepalive = n;
 		else
-			goto bad_keepalive;
+			return encap_wrong(o, vals, base, ENC_KEEPALIVE);
 	}
-	if (vals[ENC_NAT]) {
+	if (v[ENC_NAT]) {
 		e->has_nat = true;
-		if (!strcmp(vals[ENC_NAT], "follow"))
+		if (!strcmp(v[ENC_NAT], "follow"))
 			e->nat_follow = 1;
-		else if (!strcmp(vals[ENC_NAT], "report"))
+		else if (!strcmp(v[ENC_NAT], "report"))
 			e->nat_follow = 0;
 		else
-			goto bad_nat;
+			return encap_wrong(o, vals, base, ENC_NAT);
 	}
 	return 0;
-
-bad_encap:
-	*badk = ENC_ENCAP;
-	return -1;
-bad_sport:
-	*badk = ENC_SPORT;
-	return -1;
-bad_dport:
-	*badk = ENC_DPORT;
-	return -1;
-bad_keepalive:
-	*badk = ENC_KEEPALIVE;
-	return -1;
-bad_nat:
-	*badk = ENC_NAT;
-	return -1;
 }
 
 /* The interface named @name, or with no name every interface (a dump). */

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -449,6 +450,20 @@ static int extack_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+/* One more thing a policy accepts, after ", " unless the first, while @buf has room. */
+static void policy_add(char *buf, size_t size, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*n && *n < size)
+		*n += snprintf(buf + *n, size - *n, ", ");
+	if (*n >= size)
+		return;
+	va_start(ap, fmt);
+	*n += vsnprintf(buf + *n, size - *n, fmt, ap);
+	va_end(ap);
+}
+
 /* What the policy of the attribute refused accepts: "range 256..4294967295". */
 static void parse_policy(const struct nlattr *nest)
 {
@@ -498,21 +513,18 @@ static void parse_policy(const struct nlattr *nest)
 	}
 	buf[0] = '\0';
 	if (has_umin || has_umax)
-		n += snprintf(buf + n, size - n, "%srange %llu..%llu", n ? ", " : "",
-			      (unsigned long long)umin, (unsigned long long)umax);
-	if ((has_smin || has_smax) && n < size)
-		n += snprintf(buf + n, size - n, "%srange %lld..%lld", n ? ", " : "",
-			      (long long)smin, (long long)smax);
-	if (has_lmin && has_lmax && n < size)
-		n += snprintf(buf + n, size - n, "%slength %u..%u bytes", n ? ", " : "",
-			      lmin, lmax);
-	else if (has_lmax && n < size)
-		n += snprintf(buf + n, size - n, "%sat most %u bytes", n ? ", " : "", lmax);
-	else if (has_lmin && n < size)
-		n += snprintf(buf + n, size - n, "%sat least %u bytes", n ? ", " : "", lmin);
-	if (has_mask && n < size)
-		snprintf(buf + n, size - n, "%smask 0x%llx", n ? ", " : "",
-			 (unsigned long long)mask);
+		policy_add(buf, size, &n, "range %llu..%llu", (unsigned long long)umin,
+			   (unsigned long long)umax);
+	if (has_smin || has_smax)
+		policy_add(buf, size, &n, "range %lld..%lld", (long long)smin, (long long)smax);
+	if (has_lmin && has_lmax)
+		policy_add(buf, size, &n, "length %u..%u bytes", lmin, lmax);
+	else if (has_lmax)
+		policy_add(buf, size, &n, "at most %u bytes", lmax);
+	else if (has_lmin)
+		policy_add(buf, size, &n, "at least %u bytes", lmin);
+	if (has_mask)
+		policy_add(buf, size, &n, "mask 0x%llx", (unsigned long long)mask);
 }
 
 /*

@@ -146,23 +146,32 @@ int parse_addr(const char *s, struct addr *addr)
 	return 0;
 }
 
+/*
+ * @s into @buf, of @size, cut in two at the first @sep: 0 with *@rest what
+ * follows @sep (NULL without one), or -1 when @s does not fit.
+ */
+static int split(const char *s, char *buf, size_t size, int sep, char **rest)
+{
+	if (strlen(s) >= size)
+		return -1;
+	strcpy(buf, s);
+	*rest = strchr(buf, sep);
+	if (*rest)
+		*(*rest)++ = '\0';
+	return 0;
+}
+
 /* ADDR/LENGTH, or ADDR alone for the whole address (/32 or /128). */
 int parse_prefix(const char *s, struct addr *addr, uint8_t *prefix)
 {
 	char buf[INET6_ADDRSTRLEN + sizeof("/128")];
 	uint64_t len;
-	char *slash;
+	char *length;
 
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	if (parse_addr(buf, addr))
+	if (split(s, buf, sizeof(buf), '/', &length) || parse_addr(buf, addr))
 		return -1;
 	len = addr->family == AF_INET ? 32 : 128;
-	if (slash && parse_uint(slash + 1, len, false, &len))
+	if (length && parse_uint(length, len, false, &len))
 		return -1;
 	*prefix = len;
 	return 0;
@@ -173,18 +182,12 @@ int parse_ports(const char *s, uint16_t ports[2])
 {
 	char buf[sizeof("65535-65535")];
 	uint64_t min, max;
-	char *dash;
+	char *high;
 
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	dash = strchr(buf, '-');
-	if (dash)
-		*dash = '\0';
-	if (parse_uint(buf, UINT16_MAX, false, &min))
+	if (split(s, buf, sizeof(buf), '-', &high) || parse_uint(buf, UINT16_MAX, false, &min))
 		return -1;
 	max = min;
-	if (dash && parse_uint(dash + 1, UINT16_MAX, false, &max))
+	if (high && parse_uint(high, UINT16_MAX, false, &max))
 		return -1;
 	if (min > max)
 		return -1;
