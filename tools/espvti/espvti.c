@@ -285,7 +285,7 @@ int dump_show(const struct ctx *ctx, int argc, char **argv, const struct dump_sh
 
 	ret = nl_do(&nl, dev_msg(&nl, NLM_F_DUMP, d->cmd, dev), d->cb, &list);
 	if (!ret)
-		print_list(&list, ctx->json, d->plain, d->json);
+		print_list(&list, ctx->json, d->print);
 
 	mnl_socket_close(nl.sock);
 	free(list.items);

@@ -247,8 +247,7 @@ struct dump_show {
 	int cmd;
 	size_t size;
 	mnl_cb_t cb;
-	void (*plain)(const void *item);
-	void (*json)(const void *item);
+	void (*print)(bool json, const void *item);
 };
 
 /* enum encap_field: the encapsulation settings, in "set" and in a config file's [Tunnel]. */
@@ -329,10 +328,10 @@ int sa_del(struct nl *nl, const char *dev, uint8_t dir, uint32_t spi);
 int sa_dump(struct nl *nl, const char *dev, struct list *list);
 int parse_sa(const struct nlattr *nest, void *item);
 const struct espvti_sa *find_sa(const struct list *list, const struct espvti_sa *sa);
-void print_sa_line(const struct espvti_sa *sa);
-void print_sa_use(const struct espvti_sa *sa);
+void print_sa_params(bool json, const struct espvti_sa *sa);
+void print_sa_use(bool json, const struct espvti_sa *sa);
 void print_sa_id_json(const struct espvti_sa *sa);
-void print_sa_json(const void *item);
+void print_sa(bool json, const void *item);
 const char *alg_name(uint8_t alg);
 
 /* limits.c */
@@ -341,8 +340,7 @@ void put_life(struct nlmsghdr *nlh, uint16_t type, const struct life *l);
 bool life_empty(const struct life *l);
 bool life_equal(const struct life *a, const struct life *b);
 int parse_life(const struct nlattr *nest, struct life *l);
-void print_life_plain(const char *what, const struct life *l);
-void print_life_json(const char *what, const struct life *l);
+void print_life(bool json, const char *what, const struct life *l);
 
 /* policy.c */
 int cmd_policy_change(const struct ctx *ctx, int argc, char **argv);
@@ -378,8 +376,12 @@ int cmd_setconf(const struct ctx *ctx, int argc, char **argv);
 int cmd_showconf(const struct ctx *ctx, int argc, char **argv);
 
 /* print.c */
-void print_list(const struct list *list, bool json, void (*plain)(const void *),
-		void (*json_item)(const void *));
+void print_list(const struct list *list, bool json, void (*print)(bool json, const void *item));
+void print_uint(bool json, const char *key, const char *text, unsigned long long val);
+void print_str(bool json, const char *key, const char *text, const char *val);
+void print_flag(bool json, const char *key, const char *text, const char *yes, const char *no,
+		bool val);
+void print_family(bool json, int family, const char *unknown);
 const char *addr_str(const struct addr *addr, char *buf, size_t size);
 const char *family_name(int family);
 const char *dir_name(uint8_t dir);

@@ -121,38 +121,28 @@ int parse_life(const struct nlattr *nest, struct life *l)
 	return 0;
 }
 
-/* " soft|hard NAME N..." for the limits of @l that are set. */
-void print_life_plain(const char *what, const struct life *l)
-{
-	unsigned int i;
-
-	if (life_empty(l))
-		return;
-	printf(" %s", what);
-	for (i = 0; i < ESPVTI_LIFE_A_MAX; i++) {
-		if (!l->v[i])
-			continue;
-		printf(" %s %llu%s", life_plain_names[i + 1], (unsigned long long)l->v[i],
-		       i + 1 == ESPVTI_LIFE_A_ADD_SECS || i + 1 == ESPVTI_LIFE_A_USE_SECS ?
-		       "s" : "");
-	}
-}
-
-/* ,"soft":{...} for the limits of @l that are set. */
-void print_life_json(const char *what, const struct life *l)
+/* The limits of @l that are set: " soft|hard NAME N...", or ,"soft|hard":{...}. */
+void print_life(bool json, const char *what, const struct life *l)
 {
 	const char *sep = "";
 	unsigned int i;
 
 	if (life_empty(l))
 		return;
-	printf(",\"%s\":{", what);
+	printf(json ? ",\"%s\":{" : " %s", what);
 	for (i = 0; i < ESPVTI_LIFE_A_MAX; i++) {
 		if (!l->v[i])
 			continue;
-		printf("%s\"%s\":%llu", sep, life_json_names[i + 1],
-		       (unsigned long long)l->v[i]);
+		if (json)
+			printf("%s\"%s\":%llu", sep, life_json_names[i + 1],
+			       (unsigned long long)l->v[i]);
+		else
+			printf(" %s %llu%s", life_plain_names[i + 1], (unsigned long long)l->v[i],
+			       i + 1 == ESPVTI_LIFE_A_ADD_SECS || i + 1 == ESPVTI_LIFE_A_USE_SECS ?
+			       "s" : "");
 		sep = ",";
 	}
-	putchar('}');
+	if (json)
+		putchar('}');
 }
+

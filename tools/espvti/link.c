@@ -13,10 +13,8 @@
 #include <linux/genetlink.h>
 
 static int dev_cb(const struct nlmsghdr *nlh, void *data);
-static void print_dev_plain(const void *item);
-static void print_dev_json(const void *item);
-static void print_encap_plain(const struct encap *e);
-static void print_encap_json(const struct encap *e);
+static void print_dev(bool json, const void *item);
+static void print_encap(bool json, const struct encap *e);
 
 int cmd_show(const struct ctx *ctx, int argc, char **argv)
 {
@@ -36,9 +34,9 @@ int cmd_show(const struct ctx *ctx, int argc, char **argv)
 
 	ret = get_devs(&nl, name, &list);
 	if (!ret && (ctx->json || !ctx->stats))
-		print_list(&list, ctx->json, print_dev_plain, print_dev_json);
+		print_list(&list, ctx->json, print_dev);
 	for (i = 0, dev = list.items; !ret && !ctx->json && ctx->stats && i < list.n; i++, dev++) {
-		print_dev_plain(dev);
+		print_dev(false, dev);
 		print_counters(&dev->stats);
 	}
 
@@ -323,86 +321,57 @@ static const char *encap_socket_name(uint8_t s)
 	return "unknown";
 }
 
-static void print_dev_plain(const void *item)
+/* An interface: a line, or a JSON object with its counters when it has them. */
+static void print_dev(bool json, const void *item)
 {
 	const struct espvti_dev *dev = item;
 	char buf[INET6_ADDRSTRLEN];
 
-	printf("%s: id %u mtu %u carrier %s oper %s", dev->ifname, dev->id,
-	       dev->mtu, dev->carrier ? "on" : "off", dev->oper_up ? "up" : "down");
+	if (json) {
+		printf("{\"ifname\":");
+		print_json_string(dev->ifname);
+	} else {
+		printf("%s:", dev->ifname);
+	}
+	print_uint(json, "ifindex", NULL, dev->ifindex);
+	print_uint(json, "id", " id %llu", dev->id);
+	print_uint(json, "mtu", " mtu %llu", dev->mtu);
+	print_flag(json, "carrier", " carrier %s", "on", "off", dev->carrier);
+	print_flag(json, "oper_up", " oper %s", "up", "down", dev->oper_up);
 	if (dev->local.family)
-		printf(" local %s", addr_str(&dev->local, buf, sizeof(buf)));
+		print_str(json, "local", " local %s", addr_str(&dev->local, buf, sizeof(buf)));
 	if (dev->remote.family)
-		printf(" remote %s", addr_str(&dev->remote, buf, sizeof(buf)));
+		print_str(json, "remote", " remote %s", addr_str(&dev->remote, buf, sizeof(buf)));
 	if (dev->has_netnsid)
-		printf(" link-netnsid %d", dev->netnsid);
-	print_encap_plain(&dev->encap);
-	putchar('\n');
-}
-
-static void print_dev_json(const void *item)
-{
-	const struct espvti_dev *dev = item;
-	char buf[INET6_ADDRSTRLEN];
-
-	printf("{\"ifname\":");
-	print_json_string(dev->ifname);
-	printf(",\"ifindex\":%u,\"id\":%u,\"mtu\":%u,\"carrier\":%s,\"oper_up\":%s",
-	       dev->ifindex, dev->id, dev->mtu, json_bool(dev->carrier),
-	       json_bool(dev->oper_up));
-	if (dev->local.family)
-		printf(",\"local\":\"%s\"", addr_str(&dev->local, buf, sizeof(buf)));
-	if (dev->remote.family)
-		printf(",\"remote\":\"%s\"", addr_str(&dev->remote, buf, sizeof(buf)));
-	if (dev->has_netnsid)
-		printf(",\"link_netnsid\":%d", dev->netnsid);
-	print_encap_json(&dev->encap);
-	if (dev->stats.present) {
+		printf(json ? ",\"link_netnsid\":%d" : " link-netnsid %d", dev->netnsid);
+	print_encap(json, &dev->encap);
+	if (json && dev->stats.present) {
 		printf(",\"stats\":{");
 		print_stats_fields(&dev->stats);
 		putchar('}');
 	}
-	putchar('}');
+	putchar(json ? '}' : '\n');
 }
 
 /*
  * " encap udp sport N dport N keepalive S nat follow|report" as set takes
  * it, then " socket own|attached|none" (whose socket it receives on).
  */
-static void print_encap_plain(const struct encap *e)
+static void print_encap(bool json, const struct encap *e)
 {
 	if (!e->has_encap)
 		return;
-	printf(" encap %s", e->encap == ESPVTI_ENCAP_UDP ? "udp" : "none");
+	print_str(json, "encap", " encap %s", e->encap == ESPVTI_ENCAP_UDP ? "udp" : "none");
 	if (e->has_sport)
-		printf(" sport %u", e->sport);
+		print_uint(json, "sport", " sport %llu", e->sport);
 	if (e->has_dport)
-		printf(" dport %u", e->dport);
-	if (e->has_keepalive) {
-		if (e->keepalive)
-			printf(" keepalive %u", e->keepalive);
-		else
-			printf(" keepalive off");
-	}
+		print_uint(json, "dport", " dport %llu", e->dport);
+	if (e->has_keepalive)
+		print_uint(json, "keepalive", e->keepalive ? " keepalive %llu" : " keepalive off",
+			   e->keepalive);
 	if (e->has_nat)
-		printf(" nat %s", e->nat_follow ? "follow" : "report");
+		print_str(json, "nat", " nat %s", e->nat_follow ? "follow" : "report");
 	if (e->has_socket)
-		printf(" socket %s", encap_socket_name(e->socket));
+		print_str(json, "socket", " socket %s", encap_socket_name(e->socket));
 }
 
-static void print_encap_json(const struct encap *e)
-{
-	if (!e->has_encap)
-		return;
-	printf(",\"encap\":\"%s\"", e->encap == ESPVTI_ENCAP_UDP ? "udp" : "none");
-	if (e->has_sport)
-		printf(",\"sport\":%u", e->sport);
-	if (e->has_dport)
-		printf(",\"dport\":%u", e->dport);
-	if (e->has_keepalive)
-		printf(",\"keepalive\":%u", e->keepalive);
-	if (e->has_nat)
-		printf(",\"nat\":\"%s\"", e->nat_follow ? "follow" : "report");
-	if (e->has_socket)
-		printf(",\"socket\":\"%s\"", encap_socket_name(e->socket));
-}

@@ -18,10 +18,8 @@
 #include <linux/genetlink.h>
 
 static int event_cb(const struct nlmsghdr *nlh, void *data);
-static void print_event_plain(const struct msg *m);
-static void print_event_json(const struct msg *m, const char *stamp);
-static void print_flow_plain(const struct espvti_sel *fl);
-static void print_flow_json(const struct espvti_sel *fl);
+static void print_event(bool json, const struct msg *m, const char *stamp);
+static void print_flow(bool json, const struct espvti_sel *fl);
 
 /* By enum espvti_cmd: the events monitor prints. */
 static const char *const event_names[ESPVTI_CMD_MAX + 1] = {
@@ -228,168 +226,125 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	ret = msg_cb(nlh, &m);
 	if (ret != MNL_CB_OK)
 		return ret;
-	if (ctx->json) {
-		print_event_json(&m, stamp);
-	} else {
-		if (stamp[0])
-			printf("%s ", stamp);
-		print_event_plain(&m);
-	}
+	if (!ctx->json && stamp[0])
+		printf("%s ", stamp);
+	print_event(ctx->json, &m, stamp);
 	putchar('\n');
 	return MNL_CB_OK;
 }
 
-/* An event, as a line of words: its name, the interface, then what it says. */
-static void print_event_plain(const struct msg *m)
+/* " NAME", ,"KEY":"NAME", or what says the number when it has no name. */
+static void print_enum(bool json, const char *key, const char *const *names, size_t n,
+		       unsigned int val)
 {
+	const char *name = name_of(names, n, val);
+
+	if (json && name)
+		printf(",\"%s\":\"%s\"", key, name);
+	else if (json)
+		printf(",\"%s\":%u", key, val);
+	else if (name)
+		printf(" %s", name);
+	else
+		printf(" %s-%u", key, val);
+}
+
+/*
+ * An event: a line of words, its name, the interface, then what it says; or
+ * one JSON object, "time" first when @stamp is not "".
+ */
+static void print_event(bool json, const struct msg *m, const char *stamp)
+{
+	const char *name = m->cmd <= ESPVTI_CMD_MAX ? event_names[m->cmd] : NULL;
 	char buf[INET6_ADDRSTRLEN];
 
-	if (m->cmd <= ESPVTI_CMD_MAX && event_names[m->cmd])
-		printf("%s", event_names[m->cmd]);
-	else
-		printf("event-%u", m->cmd);
-	printf(" %s", m->ifname[0] ? m->ifname : "-");
+	if (json) {
+		putchar('{');
+		if (stamp[0])
+			printf("\"time\":%s,", stamp);
+		if (name)
+			printf("\"event\":\"%s\"", name);
+		else
+			printf("\"event\":\"event-%u\"", m->cmd);
+		printf(",\"ifname\":");
+		print_json_string(m->ifname);
+		printf(",\"ifindex\":%u", m->ifindex);
+	} else {
+		if (name)
+			printf("%s", name);
+		else
+			printf("event-%u", m->cmd);
+		printf(" %s", m->ifname[0] ? m->ifname : "-");
+	}
 	switch (m->cmd) {
 	case ESPVTI_CMD_DEV_CHANGE_NTF:
-		printf(" carrier %s oper %s", m->carrier ? "on" : "off",
-		       m->oper_up ? "up" : "down");
+		print_flag(json, "carrier", " carrier %s", "on", "off", m->carrier);
+		print_flag(json, "oper_up", " oper %s", "up", "down", m->oper_up);
 		break;
 	case ESPVTI_CMD_SA_DEL_NTF:
-		if (name_of(reason_names, MNL_ARRAY_SIZE(reason_names), m->reason))
-			printf(" %s", reason_names[m->reason]);
-		else
-			printf(" reason-%u", m->reason);
+		print_enum(json, "reason", reason_names, MNL_ARRAY_SIZE(reason_names), m->reason);
 		break;
 	case ESPVTI_CMD_SA_EXPIRE_NTF:
-		if (name_of(expire_names, MNL_ARRAY_SIZE(expire_names), m->expire))
-			printf(" %s", expire_names[m->expire]);
-		else
-			printf(" expire-%u", m->expire);
+		print_enum(json, "expire", expire_names, MNL_ARRAY_SIZE(expire_names), m->expire);
 		break;
 	case ESPVTI_CMD_ACQUIRE_NTF:
 		if (m->has_flow) {
-			putchar(' ');
-			print_flow_plain(&m->flow);
+			printf(json ? ",\"flow\":" : " ");
+			print_flow(json, &m->flow);
 		}
 		break;
 	case ESPVTI_CMD_NAT_CHANGE_NTF:
 		if (m->old_remote.family)
-			printf(" from %s", addr_str(&m->old_remote, buf, sizeof(buf)));
+			print_str(json, "old_remote", " from %s",
+				  addr_str(&m->old_remote, buf, sizeof(buf)));
 		if (m->has_old_dport)
-			printf(" port %u", m->old_dport);
-		if (m->remote.family)
+			print_uint(json, "old_dport", " port %llu", m->old_dport);
+		if (!json && m->remote.family)	/* JSON: "remote", as every event */
 			printf(" to %s", addr_str(&m->remote, buf, sizeof(buf)));
 		if (m->encap.has_dport)
-			printf(" port %u", m->encap.dport);
+			print_uint(json, "dport", " port %llu", m->encap.dport);
 		if (m->encap.has_nat)
-			printf(m->encap.nat_follow ? " followed" : " reported");
-		return;
-	}
-	if (m->has_sa) {
-		putchar(' ');
-		print_sa_line(&m->sa);
-		print_sa_use(&m->sa);
-	}
-	if (m->cmd != ESPVTI_CMD_DEV_CHANGE_NTF && m->local.family)
-		printf(" local %s", addr_str(&m->local, buf, sizeof(buf)));
-	if (m->cmd != ESPVTI_CMD_DEV_CHANGE_NTF && m->remote.family)
-		printf(" remote %s", addr_str(&m->remote, buf, sizeof(buf)));
-}
-
-/* An event as one JSON object; "time" first when @stamp is not "". */
-static void print_event_json(const struct msg *m, const char *stamp)
-{
-	char buf[INET6_ADDRSTRLEN];
-
-	putchar('{');
-	if (stamp[0])
-		printf("\"time\":%s,", stamp);
-	if (m->cmd <= ESPVTI_CMD_MAX && event_names[m->cmd])
-		printf("\"event\":\"%s\"", event_names[m->cmd]);
-	else
-		printf("\"event\":\"event-%u\"", m->cmd);
-	printf(",\"ifname\":");
-	print_json_string(m->ifname);
-	printf(",\"ifindex\":%u", m->ifindex);
-	switch (m->cmd) {
-	case ESPVTI_CMD_DEV_CHANGE_NTF:
-		printf(",\"carrier\":%s,\"oper_up\":%s", json_bool(m->carrier),
-		       json_bool(m->oper_up));
-		break;
-	case ESPVTI_CMD_SA_DEL_NTF:
-		if (name_of(reason_names, MNL_ARRAY_SIZE(reason_names), m->reason))
-			printf(",\"reason\":\"%s\"", reason_names[m->reason]);
-		else
-			printf(",\"reason\":%u", m->reason);
-		break;
-	case ESPVTI_CMD_SA_EXPIRE_NTF:
-		if (name_of(expire_names, MNL_ARRAY_SIZE(expire_names), m->expire))
-			printf(",\"expire\":\"%s\"", expire_names[m->expire]);
-		else
-			printf(",\"expire\":%u", m->expire);
-		break;
-	case ESPVTI_CMD_ACQUIRE_NTF:
-		if (m->has_flow) {
-			printf(",\"flow\":");
-			print_flow_json(&m->flow);
-		}
-		break;
-	case ESPVTI_CMD_NAT_CHANGE_NTF:
-		if (m->old_remote.family)
-			printf(",\"old_remote\":\"%s\"",
-			       addr_str(&m->old_remote, buf, sizeof(buf)));
-		if (m->has_old_dport)
-			printf(",\"old_dport\":%u", m->old_dport);
-		if (m->encap.has_dport)
-			printf(",\"dport\":%u", m->encap.dport);
-		if (m->encap.has_nat)
-			printf(",\"followed\":%s", json_bool(m->encap.nat_follow));
+			print_flag(json, "followed", "%s", " followed", " reported",
+				   m->encap.nat_follow);
+		if (!json)
+			return;
 		break;
 	}
-	if (m->has_sa) {
+	if (m->has_sa && json) {
 		printf(",\"sa\":");
-		print_sa_json(&m->sa);
+		print_sa(json, &m->sa);
+	} else if (m->has_sa) {
+		putchar(' ');
+		print_sa_params(json, &m->sa);
+		print_sa_use(json, &m->sa);
 	}
 	if (m->cmd != ESPVTI_CMD_DEV_CHANGE_NTF && m->local.family)
-		printf(",\"local\":\"%s\"", addr_str(&m->local, buf, sizeof(buf)));
+		print_str(json, "local", " local %s", addr_str(&m->local, buf, sizeof(buf)));
 	if (m->cmd != ESPVTI_CMD_DEV_CHANGE_NTF && m->remote.family)
-		printf(",\"remote\":\"%s\"", addr_str(&m->remote, buf, sizeof(buf)));
-	putchar('}');
+		print_str(json, "remote", " remote %s", addr_str(&m->remote, buf, sizeof(buf)));
+	if (json)
+		putchar('}');
 }
 
-/* An acquire's flow: "inet src A dst B proto P [sport N dport N]". */
-static void print_flow_plain(const struct espvti_sel *fl)
+/* An acquire's flow: "inet src A dst B proto P [sport N dport N]", or a JSON object. */
+static void print_flow(bool json, const struct espvti_sel *fl)
 {
 	char buf[INET6_ADDRSTRLEN];
 
-	printf("%s", family_name(fl->family) ? family_name(fl->family) : "family-?");
+	print_family(json, fl->family, "family-?");
 	if (fl->src.family)
-		printf(" src %s", addr_str(&fl->src, buf, sizeof(buf)));
+		print_str(json, "src", " src %s", addr_str(&fl->src, buf, sizeof(buf)));
 	if (fl->dst.family)
-		printf(" dst %s", addr_str(&fl->dst, buf, sizeof(buf)));
-	printf(" proto %s", proto_str(fl->proto, buf, sizeof(buf)));
-	if (fl->has_sport)
-		printf(" sport %u", fl->sport[0]);
-	if (fl->has_dport)
-		printf(" dport %u", fl->dport[0]);
-}
-
-static void print_flow_json(const struct espvti_sel *fl)
-{
-	char buf[INET6_ADDRSTRLEN];
-
-	if (family_name(fl->family))
-		printf("{\"family\":\"%s\"", family_name(fl->family));
+		print_str(json, "dst", " dst %s", addr_str(&fl->dst, buf, sizeof(buf)));
+	if (json)
+		printf(",\"proto\":%u", fl->proto);
 	else
-		printf("{\"family\":%d", fl->family);
-	if (fl->src.family)
-		printf(",\"src\":\"%s\"", addr_str(&fl->src, buf, sizeof(buf)));
-	if (fl->dst.family)
-		printf(",\"dst\":\"%s\"", addr_str(&fl->dst, buf, sizeof(buf)));
-	printf(",\"proto\":%u", fl->proto);
+		printf(" proto %s", proto_str(fl->proto, buf, sizeof(buf)));
 	if (fl->has_sport)
-		printf(",\"sport\":%u", fl->sport[0]);
+		print_uint(json, "sport", " sport %llu", fl->sport[0]);
 	if (fl->has_dport)
-		printf(",\"dport\":%u", fl->dport[0]);
-	putchar('}');
+		print_uint(json, "dport", " dport %llu", fl->dport[0]);
+	if (json)
+		putchar('}');
 }
+

@@ -13,8 +13,7 @@
 
 static int sel_cb(const struct nlmsghdr *nlh, void *data);
 static int parse_proto(const char *s, uint8_t *proto);
-static void print_sel_plain(const void *item);
-static void print_sel_json(const void *item);
+static void print_sel(bool json, const void *item);
 static const char *sel_addr_str(const struct espvti_sel *sel, const struct addr *addr,
 				uint8_t prefix, char *buf, size_t size);
 
@@ -80,7 +79,7 @@ int cmd_policy_show(const struct ctx *ctx, int argc, char **argv)
 {
 	static const struct dump_show d = {
 		.cmd = ESPVTI_CMD_SEL_GET, .size = sizeof(struct espvti_sel),
-		.cb = sel_cb, .plain = print_sel_plain, .json = print_sel_json,
+		.cb = sel_cb, .print = print_sel,
 	};
 
 	return dump_show(ctx, argc, argv, &d);
@@ -311,35 +310,24 @@ bool prefix_clean(const struct addr *addr, unsigned int prefix)
 	return true;
 }
 
-static void print_sel_plain(const void *item)
+/* A selector, every field filled in: a line, or a JSON object. */
+static void print_sel(bool json, const void *item)
 {
 	const struct espvti_sel *sel = item;
 	char buf[INET6_ADDRSTRLEN + sizeof("/255")];
 
-	if (family_name(sel->family))
-		printf("%s", family_name(sel->family));
+	print_family(json, sel->family, "family %d");
+	print_str(json, "src", " src %s",
+		  sel_addr_str(sel, &sel->src, sel->src_prefix, buf, sizeof(buf)));
+	print_str(json, "dst", " dst %s",
+		  sel_addr_str(sel, &sel->dst, sel->dst_prefix, buf, sizeof(buf)));
+	if (json)
+		printf(",\"proto\":%u,\"sport\":[%u,%u],\"dport\":[%u,%u]}", sel->proto,
+		       sel->sport[0], sel->sport[1], sel->dport[0], sel->dport[1]);
 	else
-		printf("family %d", sel->family);
-	printf(" src %s", sel_addr_str(sel, &sel->src, sel->src_prefix, buf, sizeof(buf)));
-	printf(" dst %s", sel_addr_str(sel, &sel->dst, sel->dst_prefix, buf, sizeof(buf)));
-	printf(" proto %s", proto_str(sel->proto, buf, sizeof(buf)));
-	printf(" sport %u-%u dport %u-%u\n", sel->sport[0], sel->sport[1], sel->dport[0],
-	       sel->dport[1]);
-}
-
-static void print_sel_json(const void *item)
-{
-	const struct espvti_sel *sel = item;
-	char buf[INET6_ADDRSTRLEN + sizeof("/255")];
-
-	if (family_name(sel->family))
-		printf("{\"family\":\"%s\"", family_name(sel->family));
-	else
-		printf("{\"family\":%d", sel->family);
-	printf(",\"src\":\"%s\"", sel_addr_str(sel, &sel->src, sel->src_prefix, buf, sizeof(buf)));
-	printf(",\"dst\":\"%s\"", sel_addr_str(sel, &sel->dst, sel->dst_prefix, buf, sizeof(buf)));
-	printf(",\"proto\":%u,\"sport\":[%u,%u],\"dport\":[%u,%u]}", sel->proto,
-	       sel->sport[0], sel->sport[1], sel->dport[0], sel->dport[1]);
+		printf(" proto %s sport %u-%u dport %u-%u\n",
+		       proto_str(sel->proto, buf, sizeof(buf)), sel->sport[0], sel->sport[1],
+		       sel->dport[0], sel->dport[1]);
 }
 
 /* A selector's address with its prefix length: 0.0.0.0/0 or ::/0 when absent. */

@@ -8,9 +8,8 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 
-/* Every item of @list, a line each, or as a JSON array. */
-void print_list(const struct list *list, bool json, void (*plain)(const void *),
-		void (*json_item)(const void *))
+/* Every item of @list, by @print: a line each, or a JSON array. */
+void print_list(const struct list *list, bool json, void (*print)(bool json, const void *item))
 {
 	const char *item = list->items;
 	size_t i;
@@ -18,16 +17,63 @@ void print_list(const struct list *list, bool json, void (*plain)(const void *),
 	if (json)
 		putchar('[');
 	for (i = 0; i < list->n; i++, item += list->size) {
-		if (!json) {
-			plain(item);
-			continue;
-		}
-		if (i)
+		if (json && i)
 			putchar(',');
-		json_item(item);
+		print(json, item);
 	}
 	if (json)
 		printf("]\n");
+}
+
+/*
+ * The printers of the fields of an object, one for text and JSON: in JSON
+ * ,"KEY":VALUE (the object's first field is printed by hand); in text
+ * VALUE by the printf format @text (with the space before it), or nothing
+ * when @text is NULL.
+ */
+void print_uint(bool json, const char *key, const char *text, unsigned long long val)
+{
+	if (json)
+		printf(",\"%s\":%llu", key, val);
+	else if (text)
+		printf(text, val);
+}
+
+/* A string field: names and addresses, which need no JSON escapes. */
+void print_str(bool json, const char *key, const char *text, const char *val)
+{
+	if (json)
+		printf(",\"%s\":\"%s\"", key, val);
+	else if (text)
+		printf(text, val);
+}
+
+/*
+ * What opens a selector: its family's name ("inet"), or @unknown (a printf
+ * format that may take the number); in JSON {"family":"inet" or {"family":N.
+ */
+void print_family(bool json, int family, const char *unknown)
+{
+	const char *name = family_name(family);
+
+	if (json && name)
+		printf("{\"family\":\"%s\"", name);
+	else if (json)
+		printf("{\"family\":%d", family);
+	else if (name)
+		printf("%s", name);
+	else
+		printf(unknown, family);
+}
+
+/* A boolean field: true or false in JSON, @yes or @no in text. */
+void print_flag(bool json, const char *key, const char *text, const char *yes, const char *no,
+		bool val)
+{
+	if (json)
+		printf(",\"%s\":%s", key, json_bool(val));
+	else if (text)
+		printf(text, val ? yes : no);
 }
 
 const char *addr_str(const struct addr *addr, char *buf, size_t size)

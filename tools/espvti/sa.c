@@ -14,7 +14,6 @@
 
 static int sa_get(struct nl *nl, const char *dev, uint8_t dir, uint32_t spi, struct list *list);
 static int sa_cb(const struct nlmsghdr *nlh, void *data);
-static void print_sa_plain(const void *item);
 
 static const enum mnl_attr_data_type espvti_sa_attr_types[ESPVTI_SA_A_MAX + 1] = {
 	[ESPVTI_SA_A_DIR]		= MNL_TYPE_U8,
@@ -250,12 +249,10 @@ int cmd_sa_get(const struct ctx *ctx, int argc, char **argv)
 		return ret;
 
 	ret = sa_get(&nl, dev, sa.dir, sa.spi, &list);
-	if (!ret && ctx->json) {
-		print_sa_json(list.items);
+	if (!ret)
+		print_sa(ctx->json, list.items);
+	if (!ret && ctx->json)
 		putchar('\n');
-	} else if (!ret) {
-		print_sa_plain(list.items);
-	}
 
 	mnl_socket_close(nl.sock);
 	free(list.items);
@@ -266,7 +263,7 @@ int cmd_sa_show(const struct ctx *ctx, int argc, char **argv)
 {
 	static const struct dump_show d = {
 		.cmd = ESPVTI_CMD_SA_GET, .size = sizeof(struct espvti_sa),
-		.cb = sa_cb, .plain = print_sa_plain, .json = print_sa_json,
+		.cb = sa_cb, .print = print_sa,
 	};
 
 	return dump_show(ctx, argc, argv, &d);
@@ -573,59 +570,79 @@ const struct espvti_sa *find_sa(const struct list *list, const struct espvti_sa 
 	return NULL;
 }
 
-/* An SA's parameters, on the line that starts it (no newline). */
-void print_sa_line(const struct espvti_sa *sa)
+/*
+ * An SA's parameters: in text on the line that starts it (no newline), in
+ * JSON its fields from "dir" on.
+ */
+void print_sa_params(bool json, const struct espvti_sa *sa)
 {
-	printf("dir %s spi 0x%08x", dir_str(sa->dir), sa->spi);
-	if (alg_name(sa->alg))
-		printf(" alg %s", alg_name(sa->alg));
+	if (json)
+		print_sa_id_json(sa);
 	else
-		printf(" alg %u", sa->alg);
+		printf("dir %s spi 0x%08x", dir_str(sa->dir), sa->spi);
+	if (alg_name(sa->alg))
+		print_str(json, "alg", " alg %s", alg_name(sa->alg));
+	else
+		print_uint(json, "alg", " alg %llu", sa->alg);
 	if (sa->has_icv)
-		printf(" icv %u", sa->icv);
-	printf(" esn %s", sa->esn ? "on" : "off");
+		print_uint(json, "icv", " icv %llu", sa->icv);
+	print_flag(json, "esn", " esn %s", "on", "off", sa->esn);
 	if (sa->has_replay_window)
-		printf(" replay-window %u", sa->replay_window);
+		print_uint(json, "replay_window", " replay-window %llu", sa->replay_window);
 	if (sa->has_seq)
-		printf(" seq %llu", (unsigned long long)sa->seq);
-	if (sa->has_current)
+		print_uint(json, "seq", " seq %llu", sa->seq);
+	if (!json && sa->has_current)
 		printf(sa->current ? " current" : " standby");
 }
 
-/* How long an SA has been there and how much it protected, each after a space. */
-void print_sa_use(const struct espvti_sa *sa)
+/* How long an SA has been there and how much it protected (text: each after a space). */
+void print_sa_use(bool json, const struct espvti_sa *sa)
 {
 	if (sa->has_age)
-		printf(" age %llus", (unsigned long long)sa->age);
+		print_uint(json, "age", " age %llus", sa->age);
 	if (sa->has_use_age)
-		printf(" use-age %llus", (unsigned long long)sa->use_age);
+		print_uint(json, "use_age", " use-age %llus", sa->use_age);
 	if (sa->has_bytes)
-		printf(" bytes %llu", (unsigned long long)sa->bytes);
+		print_uint(json, "bytes", " bytes %llu", sa->bytes);
 	if (sa->has_packets)
-		printf(" packets %llu", (unsigned long long)sa->packets);
-	if (sa->soft_expired)
-		printf(" soft-expired");
+		print_uint(json, "packets", " packets %llu", sa->packets);
+	if (json || sa->soft_expired)
+		print_flag(json, "soft_expired", "%s", " soft-expired", "", sa->soft_expired);
 }
 
 /*
- * An SA on a line; under it, indented: its age and use, its limits when it
- * has any, and its counters that are not 0.
+ * An SA as a JSON object; or on a line, and under it, indented, its age and
+ * use, its limits when it has any, and its counters that are not 0.
  */
-static void print_sa_plain(const void *item)
+void print_sa(bool json, const void *item)
 {
 	const struct espvti_sa *sa = item;
 
-	print_sa_line(sa);
+	if (json)
+		putchar('{');
+	print_sa_params(json, sa);
+	if (json) {
+		print_sa_use(json, sa);
+		print_life(json, "soft", &sa->soft);
+		print_life(json, "hard", &sa->hard);
+		if (sa->stats.present) {
+			printf(",\"stats\":{");
+			print_stats_fields(&sa->stats);
+			putchar('}');
+		}
+		putchar('}');
+		return;
+	}
 	putchar('\n');
 	if (sa->has_age || sa->has_bytes || sa->has_packets) {
 		printf("   ");
-		print_sa_use(sa);
+		print_sa_use(json, sa);
 		putchar('\n');
 	}
 	if (!life_empty(&sa->soft) || !life_empty(&sa->hard)) {
 		printf("   ");
-		print_life_plain("soft", &sa->soft);
-		print_life_plain("hard", &sa->hard);
+		print_life(json, "soft", &sa->soft);
+		print_life(json, "hard", &sa->hard);
 		putchar('\n');
 	}
 	print_counters(&sa->stats);
@@ -641,42 +658,6 @@ void print_sa_id_json(const struct espvti_sa *sa)
 	printf(",\"spi\":%u", sa->spi);
 	if (sa->has_current)
 		printf(",\"current\":%s", json_bool(sa->current));
-}
-
-void print_sa_json(const void *item)
-{
-	const struct espvti_sa *sa = item;
-
-	putchar('{');
-	print_sa_id_json(sa);
-	if (alg_name(sa->alg))
-		printf(",\"alg\":\"%s\"", alg_name(sa->alg));
-	else
-		printf(",\"alg\":%u", sa->alg);
-	if (sa->has_icv)
-		printf(",\"icv\":%u", sa->icv);
-	printf(",\"esn\":%s", json_bool(sa->esn));
-	if (sa->has_replay_window)
-		printf(",\"replay_window\":%u", sa->replay_window);
-	if (sa->has_seq)
-		printf(",\"seq\":%llu", (unsigned long long)sa->seq);
-	if (sa->has_age)
-		printf(",\"age\":%llu", (unsigned long long)sa->age);
-	if (sa->has_use_age)
-		printf(",\"use_age\":%llu", (unsigned long long)sa->use_age);
-	if (sa->has_bytes)
-		printf(",\"bytes\":%llu", (unsigned long long)sa->bytes);
-	if (sa->has_packets)
-		printf(",\"packets\":%llu", (unsigned long long)sa->packets);
-	printf(",\"soft_expired\":%s", json_bool(sa->soft_expired));
-	print_life_json("soft", &sa->soft);
-	print_life_json("hard", &sa->hard);
-	if (sa->stats.present) {
-		printf(",\"stats\":{");
-		print_stats_fields(&sa->stats);
-		putchar('}');
-	}
-	putchar('}');
 }
 
 const char *alg_name(uint8_t alg)
