@@ -305,7 +305,6 @@ int nests_cb(const struct nlmsghdr *nlh, struct list *list, uint16_t type,
 int cmd_show(const struct ctx *ctx, int argc, char **argv);
 int cmd_set(const struct ctx *ctx, int argc, char **argv);
 int encap_from_vals(const struct origin *o, const char *const *vals, int base, struct encap *e);
-int get_devs(struct nl *nl, const char *name, struct list *list);
 int dev_set(struct nl *nl, const char *dev, const struct addr *local,
 	    const struct addr *remote, const struct encap *e);
 int get_dev_whole(struct nl *nl, const char *dev, struct dev_whole *w);

@@ -12,6 +12,7 @@
 
 #include <linux/genetlink.h>
 
+static int get_devs(struct nl *nl, const char *name, struct list *list);
 static int dev_cb(const struct nlmsghdr *nlh, void *data);
 static void print_dev(bool json, const void *item);
 static void print_encap(bool json, const struct encap *e);
@@ -173,7 +174,7 @@ int encap_from_vals(const struct origin *o, const char *const *vals, int base, s
 }
 
 /* The interface named @name, or with no name every interface (a dump). */
-int get_devs(struct nl *nl, const char *name, struct list *list)
+static int get_devs(struct nl *nl, const char *name, struct list *list)
 {
 	struct nlmsghdr *nlh;
 
