@@ -314,8 +314,7 @@ void get_encap(const struct nlattr *const *tb, struct encap *e);
 /* sa.c */
 int cmd_sa_add(const struct ctx *ctx, int argc, char **argv);
 int cmd_sa_set(const struct ctx *ctx, int argc, char **argv);
-int cmd_sa_del(const struct ctx *ctx, int argc, char **argv);
-int cmd_sa_get(const struct ctx *ctx, int argc, char **argv);
+int cmd_sa_id(const struct ctx *ctx, int argc, char **argv);
 int cmd_sa_show(const struct ctx *ctx, int argc, char **argv);
 int cmd_sa_allocspi(const struct ctx *ctx, int argc, char **argv);
 int sa_from_vals(const struct origin *o, const char *const *vals, const char *dir,

@@ -85,7 +85,7 @@ static const struct keyword sa_add_kws[SA_N] = {
 	[SA_CURRENT]		= { .name = "nocurrent", .flag = true },
 };
 
-/* "dir" and "spi": what names an SA in sa set, sa del and sa get. */
+/* "dir" and "spi": what names an SA, all that sa del and sa get take. */
 static const struct keyword sa_id_kws[SA_N] = {
 	[SA_DIR]		= { .name = "dir" },
 	[SA_SPI]		= { .name = "spi" },
@@ -205,54 +205,31 @@ out:
 	return ret;
 }
 
-/* sa del, sa get: DEV dir DIR spi SPI, and a socket ready. */
-static int take_sa_id(const struct ctx *ctx, int argc, char **argv, const char **dev,
-		      struct espvti_sa *sa, struct nl *nl)
-{
-	const char *vals[SA_N] = {};
-	int ret;
-
-	ret = take_sa_args(ctx, argc, argv, dev, sa_id_kws, 2, vals, NULL, sa);
-	if (ret)
-		return ret;
-	return nl_start(nl, ctx->netns) ? ERR_FAIL : 0;
-}
-
-int cmd_sa_del(const struct ctx *ctx, int argc, char **argv)
-{
-	struct espvti_sa sa = {};
-	struct nl nl = {};
-	const char *dev;
-	int ret;
-
-	ret = take_sa_id(ctx, argc, argv, &dev, &sa, &nl);
-	if (ret)
-		return ret;
-
-	ret = sa_del(&nl, dev, sa.dir, sa.spi);
-
-	mnl_socket_close(nl.sock);
-	return ret;
-}
-
-/* sa get: one SA, as sa show prints each. */
-int cmd_sa_get(const struct ctx *ctx, int argc, char **argv)
+/* sa del, sa get (by ctx->verb->cmd): DEV dir DIR spi SPI; sa get prints it as sa show does. */
+int cmd_sa_id(const struct ctx *ctx, int argc, char **argv)
 {
 	struct list list = { .size = sizeof(struct espvti_sa) };
+	const char *vals[SA_N] = {};
 	struct espvti_sa sa = {};
 	struct nl nl = {};
 	const char *dev;
 	int ret;
 
-	ret = take_sa_id(ctx, argc, argv, &dev, &sa, &nl);
+	ret = take_sa_args(ctx, argc, argv, &dev, sa_id_kws, 2, vals, NULL, &sa);
 	if (ret)
 		return ret;
+	if (nl_start(&nl, ctx->netns))
+		return ERR_FAIL;
 
-	ret = sa_get(&nl, dev, sa.dir, sa.spi, &list);
-	if (!ret)
-		print_sa(ctx->json, list.items);
-	if (!ret && ctx->json)
-		putchar('\n');
+	if (ctx->verb->cmd == ESPVTI_CMD_SA_DEL) {
+		ret = sa_del(&nl, dev, sa.dir, sa.spi);
+	} else {
+		ret = sa_get(&nl, dev, sa.dir, sa.spi, &list);
+		if (!ret)
+			print_sa(ctx->json, list.items);
+		if (!ret && ctx->json)
+			putchar('\n');
+	}
 
 	mnl_socket_close(nl.sock);
 	free(list.items);
