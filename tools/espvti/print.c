@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * espvti: what the printers of every object share: a list as lines or as a
- * JSON array, addresses, names, JSON strings and booleans.
+ * espvti: what the printer of every object uses, one printer for text and
+ * JSON alike: a list as lines or as a JSON array, the fields of an object
+ * (a number, a string, a flag: ,"key":value or its text), addresses, names,
+ * JSON strings and booleans.
  */
 #include "espvti.h"
 
