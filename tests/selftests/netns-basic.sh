@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The interface and its namespaces: create and delete, what GET and
-# `espvti show` list, teardown with a namespace and with the module, and
-# bad requests answered with an extack message.
+# `espvti show` list, teardown with a namespace and with the module, bad
+# requests answered with an extack message, and the tool's text output.
 . "$(dirname "$0")/lib.sh"
 
 # They unload the module: nothing may run beside them.
@@ -140,6 +140,67 @@ test_module_unload_with_interfaces() {
 	expect_fail ip -n evB link show vti7
 	module_load
 	expect_eq "none after reload" "$(shown -n evB)" ""
+}
+
+# What the tool prints as text (and the JSON field order) for an interface,
+# an SA, a selector, the counters and showconf: the output the man page
+# shows, asserted line by line (where the kernel's numbers vary, by pattern).
+test_text_output() {
+	local out
+	ns_new evA
+	ip -n evA link add vti0 type espvti
+	expect_ok "$ESPVTI" -n evA set vti0 local 10.0.0.1 remote 10.0.0.2
+	expect_ok "$ESPVTI" -n evA sa add vti0 dir out spi 0x1001 alg aes-gcm key "$KEY_AB" \
+		icv 12 limit time-soft 100 limit byte-hard 5000
+	expect_ok "$ESPVTI" -n evA sa add vti0 dir in spi 0x2001 alg aes-gcm key "$KEY_BA" \
+		replay-window 128 esn
+	expect_ok "$ESPVTI" -n evA policy flush vti0
+	expect_ok "$ESPVTI" -n evA policy add vti0 dst 192.168.0.0/24 proto udp dport 53
+
+	expect_match "show" "$("$ESPVTI" -n evA show vti0)" \
+		'^vti0: id [0-9]+ mtu [0-9]+ carrier (on|off) oper (up|down) local 10\.0\.0\.1 remote 10\.0\.0\.2 encap none$'
+	out=$("$ESPVTI" -n evA sa get vti0 dir out spi 0x1001)
+	expect_eq "sa get: lines" "$(wc -l <<< "$out")" 3
+	expect_match "sa get: the SA" "$(sed -n 1p <<< "$out")" \
+		'^dir out spi 0x00001001 alg aes-gcm icv 12 esn off replay-window [0-9]+ seq [0-9]+ current$'
+	expect_match "sa get: its use" "$(sed -n 2p <<< "$out")" '^    age [0-9]+s bytes 0 packets 0$'
+	expect_eq "sa get: its limits" "$(sed -n 3p <<< "$out")" '    soft time 100s hard bytes 5000'
+	expect_match "sa get: inbound" "$("$ESPVTI" -n evA sa get vti0 dir in spi 0x2001 | head -1)" \
+		'^dir in spi 0x00002001 alg aes-gcm icv 16 esn on replay-window 128 seq [0-9]+$'
+	expect_match "sa get: JSON" "$("$ESPVTI" -n evA -j sa get vti0 dir out spi 0x1001)" \
+		'^\{"dir":"out","spi":4097,"current":true,"alg":"aes-gcm","icv":12,"esn":false,"replay_window":[0-9]+,"seq":[0-9]+,"age":[0-9]+,"bytes":0,"packets":0,"soft_expired":false,"soft":\{"time":100\},"hard":\{"bytes":5000\},"stats":\{"'
+	expect_eq "policy show" "$("$ESPVTI" -n evA policy show vti0)" \
+		'inet src 0.0.0.0/0 dst 192.168.0.0/24 proto udp sport 0-65535 dport 53-53'
+	expect_eq "policy show: JSON" "$("$ESPVTI" -n evA -j policy show vti0)" \
+		'[{"family":"inet","src":"0.0.0.0/0","dst":"192.168.0.0/24","proto":17,"sport":[0,65535],"dport":[53,53]}]'
+	expect_eq "stats" "$("$ESPVTI" -n evA stats vti0 | head -2 | tr '\n' ' ')" 'tx_packets 0 tx_bytes 0 '
+	expect_match "stats -s" "$("$ESPVTI" -n evA stats -s vti0 | grep '^sa ' | sort | tr '\n' ' ')" \
+		'^sa dir in spi 0x00002001 sa dir out spi 0x00001001 current $'
+	expect_ok "$ESPVTI" -n evA sa del vti0 dir in spi 0x2001
+	expect_eq "showconf" "$("$ESPVTI" -n evA showconf vti0)" "$(cat <<-EOF
+	# vti0: espvti showconf. Keys are write-only: setconf needs them added.
+	[Tunnel]
+	Local = 10.0.0.1
+	Remote = 10.0.0.2
+
+	[SA]
+	Direction = out
+	SPI = 0x00001001
+	Algorithm = aes-gcm
+	# Key = (write-only, not shown)
+	ICV = 12
+	ESN = no
+	Current = yes
+	TimeSoft = 100
+	ByteHard = 5000
+
+	[Policy]
+	Family = inet
+	Dst = 192.168.0.0/24
+	Proto = udp
+	DPort = 53
+	EOF
+	)"
 }
 
 # Bad requests are refused with a clear extack message.
