@@ -195,7 +195,7 @@ vm() {
 		result not "$kernel: $t (still running when the VM ended)"
 	done
 	# Why tests failed: their messages, and what the kernel log shows.
-	grep -E '^# FAIL' "$vm/console.log" 2>/dev/null | sed 's/^/#   /'
+	grep -E '^not ok - |^(#   )?# FAIL' "$vm/console.log" 2>/dev/null | sed 's/^/#   /'
 	sed 's/^/#   /' "tests/build/vm-$kernel.log" | grep -v '^#   \[bench\] booting'
 	# The kernel's own KTAP parser over the whole KUnit stream.
 	if [ -f "$vm/kunit.ktap" ] && [ -f "$kdir/tools/testing/kunit/kunit.py" ]; then
