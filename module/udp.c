@@ -219,10 +219,6 @@ static struct espvti_usock *espvti_usock_get(struct net *net, u16 family, u16 po
 }
 
 /*
- * Its owner closes an attached socket (udp_destroy_sock()): it is no
- * longer ours to receive on; the interfaces learn it in a work item.
- */
-/*
  * @us is no longer ours to receive on (espvti_attach_lock held): unlinked
  * from its socket and marked gone; the reap work tells its interfaces.
  */
@@ -233,6 +229,10 @@ static void espvti_usock_let_go(struct espvti_usock *us)
 	queue_work(espvti_wq, &espvti_reap_work);
 }
 
+/*
+ * Its owner closes an attached socket (udp_destroy_sock()): it is no
+ * longer ours to receive on; the interfaces learn it in a work item.
+ */
 static void espvti_udp_destroy(struct sock *sk)
 {
 	struct espvti_usock *us;

@@ -319,26 +319,16 @@ conf_espvti() {
 }
 
 # TUN[NS]: the tunnel interface conf_espvti or conf_xfrm made in NS
-# (without asking ip: on the debug kernel every process costs).
+# (remembered, not asked from ip: on the debug kernel every process
+# costs).
 declare -A TUN
-
-# tun_of NS: the tunnel interface of NS.
-tun_of() {
-	if [ -n "${TUN[$1]:-}" ]; then
-		echo "${TUN[$1]}"
-	elif ip -n "$1" link show vti0 >/dev/null 2>&1; then
-		echo vti0
-	else
-		echo xfrm0
-	fi
-}
 
 # up NS [DEV]: the tunnel interface up, with its inner addresses. Up
 # first: IPv6 does not restore the route to a peer address added while
 # the link was down.
 up() {
 	local dev=${2:-${TUN[$1]:-}}
-	[ -n "$dev" ] || dev=$(tun_of "$1")
+	[ -n "$dev" ] || fail "up $1: no tunnel made by conf_espvti or conf_xfrm"
 	end "$1"
 	{
 		echo "link set $dev up"
@@ -353,7 +343,7 @@ up() {
 # go, for the next combination.
 down() {
 	local dev=${TUN[$1]:-}
-	[ -n "$dev" ] || dev=$(tun_of "$1")
+	[ -n "$dev" ] || fail "down $1: no tunnel made by conf_espvti or conf_xfrm"
 	batch "$1" <<-EOF
 		link del $dev
 		xfrm state flush
@@ -996,7 +986,7 @@ no_carrier() {
 # Carrier follows the outbound SA: none before it, none with an inbound
 # SA only, carrier with it, none after sa del and after sa flush.
 test_carrier() {
-	local sas spis s l
+	local sas spis s l dec=()
 	dp_begin
 	topo v4only
 	q ip -n esA link add vti0 type espvti
@@ -1016,7 +1006,10 @@ test_carrier() {
 	sas=$("$ESPVTI" -n esA -j sa show vti0) || fail "sa show: $sas"
 	expect_eq "SAs" "$(echo "$sas" | jq -c '[.[] | [.dir, (.current // false)]] | sort')" \
 		'[["in",false],["out",true]]'
-	spis=$(for s in $(echo "$sas" | jq -r '.[].spi'); do echo $((s)); done | sort -n | paste -sd' ')
+	for s in $(echo "$sas" | jq -r '.[].spi'); do
+		dec+=("$((s))")
+	done
+	sorted_to spis "${dec[@]}"
 	expect_eq "SPIs" "$spis" "$((SPI_AB)) $((SPI_BA))"
 	q "$ESPVTI" -n esA sa del vti0 dir out spi $SPI_AB
 	no_carrier "outbound SA deleted"

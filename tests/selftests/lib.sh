@@ -138,7 +138,7 @@ stat() {
 ESPPY=$ESPVTI_REPO/tests/selftests/esp.py
 ESP_PID=
 esp() {
-	local line out= f=/tmp/.esp.$BASHPID
+	local line out='' f=/tmp/.esp.$BASHPID
 	if [ -z "$ESP_PID" ]; then
 		rm -f "$f.in" "$f.out"
 		mkfifo "$f.in" "$f.out"
