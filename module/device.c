@@ -375,8 +375,8 @@ static int espvti_change_mtu(struct net_device *dev, int new_mtu)
 	struct espvti_dev *edev = netdev_priv(dev);
 
 	if (!edev->mtu_auto)
-		edev->mtu_user = true;
-	dev->mtu = new_mtu;
+		WRITE_ONCE(edev->mtu_user, true);
+	WRITE_ONCE(dev->mtu, new_mtu);
 	return 0;
 }
 
@@ -626,6 +626,33 @@ void espvti_dev_update(struct espvti_dev *edev)
 out:
 	if (netif_carrier_ok(dev) != was)
 		espvti_nl_notify_dev(edev);
+}
+
+/*
+ * DEV_SET mtu-auto (RTNL held): on, the MTU is espvti's again, as if never
+ * set by hand: what the current SA leaves of the path, or the default of a
+ * new interface while there is no SA; off, the present MTU stays, as the
+ * user's.
+ */
+void espvti_dev_set_mtu_auto(struct espvti_dev *edev, bool on)
+{
+	struct net_device *dev = edev->dev;
+	unsigned int mtu;
+
+	ASSERT_RTNL();
+	WRITE_ONCE(edev->mtu_user, !on);
+	if (!on)
+		return;
+	if (rtnl_dereference(edev->sa_out) && rtnl_dereference(edev->peer)) {
+		espvti_dev_update(edev);
+		return;
+	}
+	mtu = espvti_inner_mtu(&espvti_geom_worst, ESPVTI_DEFAULT_UNDERLAY_MTU);
+	if (mtu != dev->mtu) {
+		edev->mtu_auto = true;
+		dev_set_mtu(dev, mtu);
+		edev->mtu_auto = false;
+	}
 }
 
 /*

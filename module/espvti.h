@@ -237,6 +237,7 @@ int espvti_device_init(void);
 void espvti_device_uninit(void);
 void espvti_device_delete_net(struct net *net, struct list_head *kill);
 void espvti_dev_update(struct espvti_dev *edev);
+void espvti_dev_set_mtu_auto(struct espvti_dev *edev, bool on);
 struct dst_entry *espvti_route(struct espvti_dev *edev, const struct espvti_peer *peer,
 			       union espvti_addr *saddr);
 void espvti_count(struct espvti_dev *edev, struct espvti_sa *sa, enum espvti_stat why);

@@ -98,6 +98,7 @@ const struct nla_policy espvti_genl_policy[ESPVTI_A_MAX + 1] = {
 	[ESPVTI_A_OLD_DPORT]	= ESPVTI_READ_ONLY,
 	[ESPVTI_A_ENCAP_FD]	= { .type = NLA_U32 },
 	[ESPVTI_A_ENCAP_SOCKET]	= ESPVTI_READ_ONLY,
+	[ESPVTI_A_MTU_AUTO]	= NLA_POLICY_MAX(NLA_U8, 1),
 };
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_genl_policy);
 
@@ -156,6 +157,7 @@ static int espvti_nl_fill_dev(struct sk_buff *skb, const struct espvti_dev *edev
 
 	if (espvti_nl_put_ifname(skb, edev) ||
 	    nla_put_u32(skb, ESPVTI_A_MTU, READ_ONCE(dev->mtu)) ||
+	    nla_put_u8(skb, ESPVTI_A_MTU_AUTO, !READ_ONCE(edev->mtu_user)) ||
 	    /*
 	     * An event goes out before linkwatch updates the operational
 	     * state: it says what that state becomes.
@@ -328,23 +330,25 @@ static struct espvti_dev *espvti_nl_hold(struct genl_info *info, netdevice_track
 	return edev;
 }
 
-static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
+/* Whether a DEV_SET request changes the tunnel's endpoints or encapsulation. */
+static bool espvti_nl_sets_peer(struct nlattr **attrs)
+{
+	return attrs[ESPVTI_A_LOCAL] || attrs[ESPVTI_A_REMOTE] || attrs[ESPVTI_A_ENCAP] ||
+	       attrs[ESPVTI_A_ENCAP_SPORT] || attrs[ESPVTI_A_ENCAP_DPORT] ||
+	       attrs[ESPVTI_A_KEEPALIVE] || attrs[ESPVTI_A_NAT_FOLLOW] ||
+	       attrs[ESPVTI_A_ENCAP_FD];
+}
+
+/* DEV_SET's endpoints and encapsulation, RTNL held. */
+static int espvti_nl_set_peer(struct sk_buff *skb, struct genl_info *info,
+			      struct espvti_dev *edev)
 {
 	struct nlattr **attrs = info->attrs;
 	struct espvti_peer *peer, *old;
 	struct espvti_usock *us;
-	struct espvti_dev *edev;
 	u16 family = 0, f;
 	int err;
 
-	if (!attrs[ESPVTI_A_LOCAL] && !attrs[ESPVTI_A_REMOTE] && !attrs[ESPVTI_A_ENCAP] &&
-	    !attrs[ESPVTI_A_ENCAP_SPORT] && !attrs[ESPVTI_A_ENCAP_DPORT] &&
-	    !attrs[ESPVTI_A_KEEPALIVE] && !attrs[ESPVTI_A_NAT_FOLLOW] &&
-	    !attrs[ESPVTI_A_ENCAP_FD]) {
-		NL_SET_ERR_MSG(info->extack,
-			       "nothing to set: local, remote or an encapsulation setting is needed");
-		return -EINVAL;
-	}
 	if (attrs[ESPVTI_A_ENCAP_FD] && attrs[ESPVTI_A_ENCAP_SPORT]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attrs[ESPVTI_A_ENCAP_SPORT],
 				    "encap-sport comes from the socket that encap-fd gives");
@@ -356,19 +360,12 @@ static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 				    "encap-fd is for encap udp");
 		return -EINVAL;
 	}
+	err = espvti_nl_underlay_admin(skb, info, edev);
+	if (err)
+		return err;
 	peer = kzalloc(sizeof(*peer), GFP_KERNEL_ACCOUNT);
 	if (!peer)
 		return -ENOMEM;
-
-	rtnl_lock();
-	edev = espvti_nl_lookup(genl_info_net(info), attrs, info->extack);
-	if (IS_ERR(edev)) {
-		err = PTR_ERR(edev);
-		goto out;
-	}
-	err = espvti_nl_underlay_admin(skb, info, edev);
-	if (err)
-		goto out;
 	old = rtnl_dereference(edev->peer);
 	if (old) {
 		*peer = *old;
@@ -438,8 +435,42 @@ static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	espvti_dev_update(edev);
 	err = 0;
 out:
-	rtnl_unlock();
 	kfree(peer);
+	return err;
+}
+
+/*
+ * DEV_SET: the endpoints and encapsulation (they act in the underlay, whose
+ * admin the caller must be), then whose the MTU is (the interface's own
+ * business). A request that fails changes nothing.
+ */
+static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct espvti_dev *edev;
+	int err;
+
+	if (!espvti_nl_sets_peer(attrs) && !attrs[ESPVTI_A_MTU_AUTO]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "nothing to set: local, remote, an encapsulation setting or mtu-auto is needed");
+		return -EINVAL;
+	}
+	rtnl_lock();
+	edev = espvti_nl_lookup(genl_info_net(info), attrs, info->extack);
+	if (IS_ERR(edev)) {
+		err = PTR_ERR(edev);
+		goto out;
+	}
+	if (espvti_nl_sets_peer(attrs)) {
+		err = espvti_nl_set_peer(skb, info, edev);
+		if (err)
+			goto out;
+	}
+	if (attrs[ESPVTI_A_MTU_AUTO])
+		espvti_dev_set_mtu_auto(edev, nla_get_u8(attrs[ESPVTI_A_MTU_AUTO]));
+	err = 0;
+out:
+	rtnl_unlock();
 	return err;
 }
 

@@ -78,6 +78,10 @@ test_privilege_across_namespaces() {
 	expect_ok inside policy add vti0 src 172.16.0.0/24
 	expect_ok inside policy flush vti0
 	expect_ok inside stats vti0 reset
+	# The MTU is the interface's own: a container may hand it back.
+	expect_fail inside set vti0 mtu-auto on remote 10.0.0.3
+	expect_match "set with an endpoint: the reason" "$OUT" 'underlay namespace'
+	expect_ok inside set vti0 mtu-auto on
 	expect_ok inside sa del vti0 dir in spi 0x2001
 	expect_ok inside sa flush vti0
 	expect_match "no carrier without SAs" "$(inside show vti0)" 'carrier off'

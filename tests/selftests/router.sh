@@ -66,6 +66,50 @@ test_mtu_from_sa() {
 	expect_match "given at creation" "$(ip -n rtA link show vti1)" 'mtu 1350 '
 }
 
+# A user's MTU handed back: `set DEV mtu-auto on` makes the MTU the one
+# the current SA leaves of the path again (or a new interface's default
+# without an SA), with no carrier flap; `mtu-auto off` pins the present
+# one. show says whose the MTU is.
+test_mtu_auto() {
+	local j flaps
+	ns_new rtA rtB
+	underlay rtA rtB
+	tunnel_side rtA 10.0.0.1 10.0.0.2 172.16.0.1 172.16.0.2 0x1001 0x2001 $KEY_AB $KEY_BA
+	expect_match "auto at first" "$("$ESPVTI" -n rtA show vti0)" '^vti0: id [0-9]+ mtu 1446 carrier on'
+	expect_eq "JSON: auto" "$("$ESPVTI" -n rtA -j show vti0 | jq '.[0].mtu_auto')" true
+	ip -n rtA link set vti0 mtu 1300
+	expect_match "by hand" "$("$ESPVTI" -n rtA show vti0)" '^vti0: id [0-9]+ mtu 1300 mtu-auto off carrier on'
+	expect_eq "JSON: by hand" "$("$ESPVTI" -n rtA -j show vti0 | jq '.[0].mtu_auto')" false
+	flaps=$(ip netns exec rtA cat /sys/class/net/vti0/carrier_changes)
+	expect_ok "$ESPVTI" -n rtA set vti0 mtu-auto on
+	expect_match "handed back" "$(ip -n rtA link show vti0)" 'mtu 1446 .*state UP'
+	expect_match "show: auto again" "$("$ESPVTI" -n rtA show vti0)" '^vti0: id [0-9]+ mtu 1446 carrier on'
+	expect_eq "no flap" "$(ip netns exec rtA cat /sys/class/net/vti0/carrier_changes)" "$flaps"
+	# Auto again: a CBC SA changes the MTU as it would have.
+	expect_ok "$ESPVTI" -n rtA sa add vti0 dir out spi 0x1002 alg aes-cbc-hmac-sha256 \
+		key 0x000102030405060708090a0b0c0d0e0f \
+		auth-key 0x000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f
+	expect_match "follows the SA" "$(ip -n rtA link show vti0)" 'mtu 1438 '
+	# Off pins the present MTU: the next SA leaves it.
+	expect_ok "$ESPVTI" -n rtA set vti0 mtu-auto off
+	expect_ok "$ESPVTI" -n rtA sa add vti0 dir out spi 0x1003 alg aes-gcm key $KEY_AB
+	expect_match "pinned" "$("$ESPVTI" -n rtA show vti0)" '^vti0: id [0-9]+ mtu 1438 mtu-auto off carrier on'
+	# An MTU given at creation, on an interface without SA or peer: back to
+	# a new interface's default.
+	ip -n rtA link add vti1 mtu 1350 type espvti
+	expect_match "given at creation" "$("$ESPVTI" -n rtA show vti1)" '^vti1: id [0-9]+ mtu 1350 mtu-auto off carrier off'
+	expect_ok "$ESPVTI" -n rtA set vti1 mtu-auto on
+	expect_match "default without SA" "$(ip -n rtA link show vti1)" 'mtu 1406 '
+	j=$("$ESPVTI" -n rtA -j show vti1)
+	expect_eq "JSON after" "$(echo "$j" | jq -c '.[0] | [.mtu, .mtu_auto, .carrier]')" '[1406,true,false]'
+	# Bad input changes nothing.
+	ip -n rtA link set vti1 mtu 1350
+	expect_fail "$ESPVTI" -n rtA set vti1 mtu-auto maybe
+	expect_match "unchanged" "$(ip -n rtA link show vti1)" 'mtu 1350 '
+	expect_fail "$ESPVTI" -n rtA set vti1 mtu-auto on remote 10.0.0.2 local fd00::1
+	expect_match "a refused set keeps it" "$(ip -n rtA link show vti1)" 'mtu 1350 '
+}
+
 # A packet with DF that the path cannot carry: "fragmentation needed" to
 # the sender, with the MTU the tunnel can carry, counted as too big.
 test_pmtu_frag_needed() {

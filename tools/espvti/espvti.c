@@ -49,7 +49,8 @@ static const struct verb verbs[] = {
 	{ .name = "show", .args = "[DEV]", .fn = cmd_show },
 	{ .name = "set", .fn = cmd_set,
 	  .args = "DEV [local ADDR] [remote ADDR] [encap udp|none] [sport PORT]\n"
-		  "[dport PORT] [keepalive SECONDS|on|off] [nat follow|report] [fd N]" },
+		  "[dport PORT] [keepalive SECONDS|on|off] [nat follow|report] [fd N]\n"
+		  "[mtu-auto on|off]" },
 	{ .name = "stats", .args = "[-s] DEV [reset]", .fn = cmd_stats },
 	{ .name = "monitor", .args = "[-j] [-t]", .fn = cmd_monitor },
 	{ .name = "setconf", .args = "DEV FILE", .fn = cmd_setconf },

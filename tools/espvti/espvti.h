@@ -73,6 +73,8 @@ struct espvti_dev {
 	uint32_t ifindex;
 	uint32_t id;
 	uint32_t mtu;
+	bool has_mtu_auto;
+	bool mtu_auto;			/* the MTU follows the SA and the path */
 	bool oper_up;
 	bool carrier;
 	struct addr local;

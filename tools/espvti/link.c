@@ -16,6 +16,8 @@ static int get_devs(struct nl *nl, const char *name, struct list *list);
 static int dev_cb(const struct nlmsghdr *nlh, void *data);
 static void print_dev(bool json, const void *item);
 static void print_encap(bool json, const struct encap *e);
+static struct nlmsghdr *dev_set_msg(struct nl *nl, const char *dev, const struct addr *local,
+				    const struct addr *remote, const struct encap *e);
 
 int cmd_show(const struct ctx *ctx, int argc, char **argv)
 {
@@ -48,10 +50,11 @@ int cmd_show(const struct ctx *ctx, int argc, char **argv)
 
 int cmd_set(const struct ctx *ctx, int argc, char **argv)
 {
-	enum { K_LOCAL, K_REMOTE, K_ENCAP, K_FD = K_ENCAP + ENC_N, K_N };
+	enum { K_LOCAL, K_REMOTE, K_ENCAP, K_FD = K_ENCAP + ENC_N, K_MTU_AUTO, K_N };
 	static const struct keyword kws[K_N] = {
 		[K_LOCAL]	= { .name = "local" },
 		[K_REMOTE]	= { .name = "remote" },
+		[K_MTU_AUTO]	= { .name = "mtu-auto" },
 		[K_ENCAP + ENC_ENCAP]		= { .name = "encap" },
 		[K_ENCAP + ENC_SPORT]		= { .name = "sport" },
 		[K_ENCAP + ENC_DPORT]		= { .name = "dport" },
@@ -62,10 +65,11 @@ int cmd_set(const struct ctx *ctx, int argc, char **argv)
 	struct origin o = { .verb = ctx->verb, .kws = kws };
 	const char *vals[K_N] = {};
 	struct addr local = {}, remote = {};
+	struct nlmsghdr *nlh;
 	struct encap e = {};
 	struct nl nl = {};
+	int ret, k, mtu_auto = -1;
 	const char *dev;
-	int ret, k;
 
 	if (take_dev(ctx, &argc, &argv, &dev) ||
 	    scan_keywords(ctx->verb, argc, argv, kws, K_N, vals))
@@ -85,6 +89,15 @@ int cmd_set(const struct ctx *ctx, int argc, char **argv)
 		e.has_fd = true;
 		e.fd = v;
 	}
+	if (vals[K_MTU_AUTO]) {
+		if (!strcmp(vals[K_MTU_AUTO], "on"))
+			mtu_auto = 1;
+		else if (!strcmp(vals[K_MTU_AUTO], "off"))
+			mtu_auto = 0;
+		else
+			return parse_error(ctx->verb, false, "mtu-auto \"%s\": not on or off",
+					   vals[K_MTU_AUTO]);
+	}
 	if (vals[K_LOCAL] && parse_addr(vals[K_LOCAL], &local))
 		return parse_error(ctx->verb, false, "\"%s\" is not an IPv4 or IPv6 address",
 				   vals[K_LOCAL]);
@@ -97,7 +110,10 @@ int cmd_set(const struct ctx *ctx, int argc, char **argv)
 	if (nl_start(&nl, ctx->netns))
 		return ERR_FAIL;
 
-	ret = dev_set(&nl, dev, &local, &remote, &e);
+	nlh = dev_set_msg(&nl, dev, &local, &remote, &e);
+	if (mtu_auto >= 0)
+		mnl_attr_put_u8(nlh, ESPVTI_A_MTU_AUTO, mtu_auto);
+	ret = nl_do(&nl, nlh, NULL, NULL);
 
 	mnl_socket_close(nl.sock);
 	return ret;
@@ -209,9 +225,12 @@ void free_dev_whole(struct dev_whole *w)
 	free(w->sels.items);
 }
 
-/* DEV_SET: the tunnel's addresses, those of @local and @remote that are set. */
-int dev_set(struct nl *nl, const char *dev, const struct addr *local,
-	    const struct addr *remote, const struct encap *e)
+/*
+ * A DEV_SET request with the tunnel's addresses (those of @local and
+ * @remote that are set) and the encapsulation settings of @e, if any.
+ */
+static struct nlmsghdr *dev_set_msg(struct nl *nl, const char *dev, const struct addr *local,
+				    const struct addr *remote, const struct encap *e)
 {
 	struct nlmsghdr *nlh = dev_msg(nl, NLM_F_ACK, ESPVTI_CMD_DEV_SET, dev);
 
@@ -231,7 +250,14 @@ int dev_set(struct nl *nl, const char *dev, const struct addr *local,
 		mnl_attr_put_u8(nlh, ESPVTI_A_NAT_FOLLOW, e->nat_follow);
 	if (e && e->has_fd)
 		mnl_attr_put_u32(nlh, ESPVTI_A_ENCAP_FD, e->fd);
-	return nl_do(nl, nlh, NULL, NULL);
+	return nlh;
+}
+
+/* DEV_SET: the tunnel's addresses and encapsulation, as dev_set_msg() puts them. */
+int dev_set(struct nl *nl, const char *dev, const struct addr *local,
+	    const struct addr *remote, const struct encap *e)
+{
+	return nl_do(nl, dev_set_msg(nl, dev, local, remote, e), NULL, NULL);
 }
 
 /* One interface, from a DEV_GET reply, onto the list in @data. */
@@ -264,6 +290,10 @@ static int dev_cb(const struct nlmsghdr *nlh, void *data)
 	dev->ifindex = mnl_attr_get_u32(tb[ESPVTI_A_IFINDEX]);
 	dev->id = mnl_attr_get_u32(tb[ESPVTI_A_ID]);
 	dev->mtu = mnl_attr_get_u32(tb[ESPVTI_A_MTU]);
+	if (tb[ESPVTI_A_MTU_AUTO]) {
+		dev->has_mtu_auto = true;
+		dev->mtu_auto = mnl_attr_get_u8(tb[ESPVTI_A_MTU_AUTO]);
+	}
 	dev->oper_up = mnl_attr_get_u8(tb[ESPVTI_A_OPER_UP]);
 	dev->carrier = mnl_attr_get_u8(tb[ESPVTI_A_CARRIER]);
 	if (tb[ESPVTI_A_LOCAL] && get_addr(tb[ESPVTI_A_LOCAL], &dev->local))
@@ -337,6 +367,9 @@ static void print_dev(bool json, const void *item)
 	print_uint(json, "ifindex", NULL, dev->ifindex);
 	print_uint(json, "id", " id %llu", dev->id);
 	print_uint(json, "mtu", " mtu %llu", dev->mtu);
+	/* In text only when it is off: the MTU was set by hand. */
+	if (dev->has_mtu_auto && (json || !dev->mtu_auto))
+		print_flag(json, "mtu_auto", " mtu-auto %s", "on", "off", dev->mtu_auto);
 	print_flag(json, "carrier", " carrier %s", "on", "off", dev->carrier);
 	print_flag(json, "oper_up", " oper %s", "up", "down", dev->oper_up);
 	if (dev->local.family)

@@ -136,6 +136,12 @@ enum espvti_attr {
 	ESPVTI_A_OLD_DPORT,	/* u16, NAT_CHANGE_NTF: the peer's port before */
 	ESPVTI_A_ENCAP_FD,	/* u32, DEV_SET: the caller's bound UDP socket to use */
 	ESPVTI_A_ENCAP_SOCKET,	/* u8, DEV_GET: enum espvti_encap_socket */
+	/*
+	 * u8: 1 when the MTU follows the current SA and the underlay path, 0
+	 * when it was set by hand (ip link set DEV mtu N). DEV_SET with 1 hands
+	 * the MTU back to espvti; with 0 it keeps the present MTU as the user's.
+	 */
+	ESPVTI_A_MTU_AUTO,
 
 	__ESPVTI_A_MAX,
 	ESPVTI_A_MAX = __ESPVTI_A_MAX - 1,
