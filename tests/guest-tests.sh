@@ -16,7 +16,8 @@ results=/tmp/out/results.tap
 : > "$results"
 
 export ESPVTI_KO=$moddir/espvti.ko
-export ESPVTI="$repo/tools/espvti/espvti"
+# ESPVTI_TOOL: a tool built for the guest's root (a 32-bit one's).
+export ESPVTI="${ESPVTI_TOOL:-$repo/tools/espvti/espvti}"
 
 result() {	# result ok|not NAME
 	local line
@@ -64,16 +65,18 @@ if [ -f "$moddir/espvti_kunit.ko" ] && [ -d /sys/kernel/debug/kunit ]; then
 			sed 's/^/#   /' "$suite/results"
 			# Cases are the "ok N name" lines one level in; their
 			# parameters are one level deeper and not counted apart.
-			awk -v s="$name" '
+			cases=$(awk -v s="$name" '
 				/^    (not )?ok [0-9]+ / {
 					st = ($1 == "ok") ? "ok" : "not";
 					sub(/^    (not )?ok [0-9]+ /, "");
 					sub(/ #.*/, "");
 					print st, "kunit: " s "." $0
-				}' "$suite/results" |
+				}' "$suite/results")
+			# A suite that reports no case did not run them.
+			[ -n "$cases" ] || result not "kunit: $name ran its cases"
 			while read -r st case; do
-				result "$st" "$case"
-			done
+				[ -z "$st" ] || result "$st" "$case"
+			done <<< "$cases"
 		done
 		# Each suite's time, from the kernel log's time stamps.
 		dmesg | tail -n +"$((before + 1))" | awk '

@@ -16,9 +16,10 @@
 #       vti0 172.16.0.1 peer .2            vti0 172.16.0.2 peer .1
 #
 # Every test costs a few seconds, on the debug kernel too: all run there.
-# events_need_admin reloads the module: it runs alone.
+# events_need_admin reloads the module, long_lifetime_timer counts what
+# the module queues: they run alone.
 . "$(dirname "$0")/lib.sh"
-EXCLUSIVE_TESTS="events_need_admin"
+EXCLUSIVE_TESTS="events_need_admin long_lifetime_timer"
 
 pair() {
 	ns_new hA hB
@@ -260,6 +261,48 @@ test_sa_limits() {
 	[ -n "$spi" ] || fail "no reserved SPI to take in: $(head -n 20 <<< "$made")"
 	expect_ok "$ESPVTI" -n lA sa add vti0 dir in spi "$spi" alg aes-gcm key "$KEY_AB"
 	expect_ok ip netns exec lA $GENL spi_alloc ifname=vti0
+}
+
+# A lifetime of a year does not fit a 32-bit unsigned long of jiffies (at
+# HZ 250, 198 days): truncated, the SA's expiry work would be due at once
+# and run every tick under RTNL. The work waits at most an hour and re-arms
+# (espvti_life_wait): in 2 s the "espvti" workqueue queues nothing (a work
+# running every tick: ~500). Counted by tracing where the kernel has it
+# (Debian's, amd64 and the 32-bit 686 that make compat boots; the debug
+# kernel has no tracing: there only the SA staying and no expiry event).
+test_long_lifetime_timer() {
+	local t=/sys/kernel/tracing inst n mon=/tmp/long-life-events
+	ns_new llA
+	ip -n llA link add vti0 type espvti
+	expect_ok "$ESPVTI" -n llA set vti0 local 10.0.0.1 remote 10.0.0.2
+	timeout 5 "$ESPVTI" -n llA monitor > "$mon" 2>&1 &
+	sleep 0.3
+	expect_ok "$ESPVTI" -n llA sa add vti0 dir out spi 0x1001 alg aes-gcm key $KEY_AB \
+		limit time-soft 31000000 limit time-hard 31536000
+	expect_ok "$ESPVTI" -n llA sa add vti0 dir in spi 0x2001 alg aes-gcm key $KEY_BA \
+		limit time-hard 63072000 limit time-use-hard 40000000
+	[ -d "$t/events" ] || mount -t tracefs nodev "$t" 2>/dev/null || true
+	if [ -d "$t/events/workqueue/workqueue_queue_work" ]; then
+		inst=$t/instances/espvti-long-life
+		rmdir "$inst" 2>/dev/null || true
+		mkdir "$inst" || fail "cannot make a tracing instance"
+		echo 'workqueue == "espvti"' > "$inst/events/workqueue/workqueue_queue_work/filter"
+		echo 1 > "$inst/events/workqueue/workqueue_queue_work/enable"
+		sleep 2
+		echo 0 > "$inst/events/workqueue/workqueue_queue_work/enable"
+		n=$(grep -c 'workqueue_queue_work:' "$inst/trace" || true)
+		rmdir "$inst"
+		[ "$n" -le 2 ] || fail "the espvti workqueue queued $n works in 2 s"
+		echo "# espvti works queued in 2 s: $n"
+	else
+		echo "# no tracing in this kernel: only the SA and its events checked"
+		sleep 2
+	fi
+	expect_ok "$ESPVTI" -n llA sa get vti0 dir out spi 0x1001
+	expect_ok "$ESPVTI" -n llA sa get vti0 dir in spi 0x2001
+	expect_match "carrier" "$("$ESPVTI" -n llA show vti0)" 'carrier on'
+	wait
+	[[ "$(cat "$mon")" != *expire* ]] || fail "an expiry event: $(cat "$mon")"
 }
 
 # Events are for the administrator. Where the kernel cannot make joining

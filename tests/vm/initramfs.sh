@@ -11,7 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=$1
 modroot=${2:-}
 kver=${3:-}
-busybox=$(command -v busybox || true)
+# BUSYBOX: another one (run.sh: a 32-bit guest's, from its root).
+busybox=${BUSYBOX:-$(command -v busybox || true)}
 [ -n "$busybox" ] || die "busybox is missing (apt-get install busybox-static)"
 file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
 	ldd "$busybox" 2>&1 | grep -q 'not a dynamic' ||

@@ -16,6 +16,31 @@ linux_source() {
 	srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 }
 
+# linux_source_of SUITE: sets $tarball and $srcver from SUITE's newest
+# linux-source-X.Y (fetched once with apt-suite.sh into the cache).
+linux_source_of() {
+	local suite=$1 pkg d deb
+	pkg=$("$ESPVTI_REPO_DIR/tests/vm/apt-suite.sh" "$suite" apt-cache depends linux-source |
+		sed -n 's/^ *Depends: \(linux-source-[0-9.]*\)$/\1/p' | head -n 1)
+	[ -n "$pkg" ] || die "no linux-source in $suite"
+	srcver=$("$ESPVTI_REPO_DIR/tests/vm/apt-suite.sh" "$suite" apt-cache show \
+		--no-all-versions "$pkg" | sed -n 's/^Version: //p' | head -n 1)
+	d=$ESPVTI_CACHE/source-$suite-$pkg-$srcver
+	if [ ! -f "$d/.espvti-done" ]; then
+		log "fetching $pkg $srcver from $suite"
+		rm -rf "$d"
+		mkdir -p "$d"
+		(cd "$d" && "$ESPVTI_REPO_DIR/tests/vm/apt-suite.sh" "$suite" apt-get download -q \
+			"$pkg=$srcver" >&2) || die "cannot download $pkg"
+		deb=$(ls "$d"/*.deb)
+		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$d" --wildcards './usr/src/linux-source-*.tar.*' ||
+			die "no source tarball in $deb"
+		rm -f "$deb"
+		touch "$d/.espvti-done"
+	fi
+	tarball=$(ls "$d"/usr/src/linux-source-*.tar.* | head -n 1)
+}
+
 # copy_module_sources DEST: what Kbuild builds, into DEST, so that builds
 # for several kernels (or sparse) do not overwrite each other's objects.
 copy_module_sources() {

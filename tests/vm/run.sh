@@ -1,12 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh --kernel stock|stock:SUITE[:HEADERS]|debug [--out DIR] [--timeout S]
-#        [--shell] [--] [CMD...]
+# run.sh --kernel stock|stock:SUITE[:HEADERS]|debug|debug:SUITE|chroot:SUITE:ARCH
+#        [--out DIR] [--timeout S] [--shell] [--] [CMD...]
 #
 # Boot a bench kernel under QEMU with the host's root shared read-only, run
 # CMD (a bash command line) in the repository inside the guest, and exit
-# with its status. DIR (default tests/build/vm-KERNEL) gets console.log and
+# with its status. debug:SUITE is the KUnit kernel built from SUITE's
+# linux-source (debug-kernel.sh SUITE); chroot:SUITE:ARCH boots the kernel
+# installed in that chroot of tests/compat/chroot.sh (Debian's 686 kernel
+# in bookworm:i386) with the chroot, not the host, as the guest's root
+# (the repository is shared beside it). DIR (default tests/build/vm-KERNEL) gets console.log and
 # whatever the guest writes to /tmp/out. The kernel log is checked: a
 # KASAN, lockdep or kmemleak report, an oops, a WARN or a panic fails the
 # run even when CMD succeeded.
@@ -29,7 +33,7 @@ done
 cmd=${*:-true}
 out=${out:-$repo/tests/build/vm-$kernel}
 
-modroot=
+modroot= root=/ guest_modroot=
 case "$kernel" in
 stock|stock:*)
 	IFS=: read -r _ suite hpkg <<< "$kernel"
@@ -38,34 +42,47 @@ stock|stock:*)
 	[ -n "$modroot" ] || die "no stock kernel '$kernel'"
 	bzimage=$modroot/boot/vmlinuz-$kver
 	;;
-debug)
-	kdir=$("$here/debug-kernel.sh")
+debug|debug:*)
+	suite=${kernel#debug}
+	kdir=$("$here/debug-kernel.sh" ${suite:+"${suite#:}"})
 	bzimage=$kdir/arch/x86/boot/bzImage
 	;;
-*) die "unknown kernel '$kernel' (stock, stock:SUITE[:HEADERS] or debug)" ;;
+chroot:*:*)
+	root=$("$repo/tests/compat/chroot.sh" "${kernel#chroot:}") || die "no chroot for '$kernel'"
+	kver=$(ls "$root/lib/modules" 2>/dev/null | sort -V | tail -n 1)
+	bzimage=$root/boot/vmlinuz-$kver
+	[ -n "$kver" ] && [ -f "$bzimage" ] || die "no kernel installed in the chroot of '$kernel'"
+	[ -x "$root/bin/busybox" ] || die "no busybox in the chroot of '$kernel' (busybox-static)"
+	modroot=$root guest_modroot=/
+	export BUSYBOX=$root/bin/busybox
+	;;
+*) die "unknown kernel '$kernel' (stock, stock:SUITE[:HEADERS], debug, debug:SUITE or chroot:SUITE:ARCH)" ;;
 esac
+guest_modroot=${guest_modroot:-$modroot}
 
 rm -rf "$out"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 "$here/initramfs.sh" "$out/initramfs.cpio.gz" ${modroot:+"$modroot" "$kver"}
 # The guest puts tmpfs over /tmp, /run and /var: host folders it needs from
-# there (a clone in /tmp, a cache in /var) are shared and mounted apart.
+# there (a clone in /tmp, a cache in /var) are shared and mounted apart; with
+# another root than the host's (a chroot), the repository and cache always.
 extra=() mounts=
 for p in "$repo" "$ESPVTI_CACHE"; do
+	[ -d "$p" ] || continue
 	case "$p/" in
-	/tmp/*|/run/*|/var/*)
-		[ -d "$p" ] || continue
-		tag=extra${#extra[@]}
-		extra+=(-virtfs "local,path=$p,mount_tag=$tag,security_model=none,readonly=on,multidevs=remap")
-		mounts+=" $tag:$p"
-		;;
+	/tmp/*|/run/*|/var/*) ;;
+	*) [ "$root" != / ] || continue
+		mkdir -p "$root$p" ;;	# the mount point, in the read-only root
 	esac
+	tag=extra${#extra[@]}
+	extra+=(-virtfs "local,path=$p,mount_tag=$tag,security_model=none,readonly=on,multidevs=remap")
+	mounts+=" $tag:$p"
 done
 {
 	printf 'ESPVTI_MOUNTS=%q\n' "$mounts"
 	printf 'ESPVTI_REPO=%q\n' "$repo"
-	printf 'ESPVTI_MODROOT=%q\n' "$modroot"
+	printf 'ESPVTI_MODROOT=%q\n' "$guest_modroot"
 	printf 'ESPVTI_KERNEL=%q\n' "$kernel"
 	printf 'ESPVTI_SHELL=%q\n' "$shell"
 	printf 'ESPVTI_CMD=%q\n' "$cmd"
@@ -74,7 +91,9 @@ done
 } > "$out/boot.sh"
 
 append="console=ttyS0 panic=-1 oops=panic mitigations=off random.trust_cpu=on"
-append+=" loglevel=6 no_hash_pointers kunit.enable=1"
+# kunit.autorun: a KUnit module's suites run when it loads (a kernel made
+# from allnoconfig defaults to not, since 6.8).
+append+=" loglevel=6 no_hash_pointers kunit.enable=1 kunit.autorun=1"
 qemu=(qemu-system-x86_64 -nodefaults -no-reboot -machine pc
 	-smp "${ESPVTI_SMP:-2,sockets=2,cores=1}" -m 2048 -kernel "$bzimage" -initrd "$out/initramfs.cpio.gz"
 	-device virtio-rng-pci -display none -monitor none)
@@ -116,7 +135,7 @@ else
 fi
 echo "$accel" > "$out/accel"
 qemu+=(-append "$append"
-	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+	-virtfs "local,path=$root,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$out,mount_tag=out,security_model=none,multidevs=remap"
 	"${extra[@]}")
 
