@@ -26,7 +26,6 @@ struct conf_parser {
 	bool has_tunnel;
 	bool has_policy;
 	bool has_current;		/* an [SA] said Current = yes */
-	bool has_interface;
 	bool inline_key;		/* an [SA] has a key in the file itself */
 	unsigned int mtu_line;		/* where [Interface] said MTU */
 };
@@ -194,9 +193,9 @@ static int conf_line(struct conf_parser *p, const struct origin *o, char *line)
 				   "unknown section [%s]: [Interface], [Tunnel], [SA] or [Policy]", s);
 		if (k == SEC_TUNNEL && p->has_tunnel)
 			return bad(o, -1, "a second [Tunnel]");
-		if (k == SEC_INTERFACE && p->has_interface)
+		if (k == SEC_INTERFACE && p->conf->has_interface)
 			return bad(o, -1, "a second [Interface]");
-		p->has_interface |= k == SEC_INTERFACE;
+		p->conf->has_interface |= k == SEC_INTERFACE;
 		p->section = k;
 		p->line = o->line;
 		return 0;
@@ -532,9 +531,9 @@ void conf_free(struct conf *conf)
 }
 
 /*
- * ifconf FILE: FILE checked as setconf checks it, then its [Interface], a
- * line each: "mtu N", "address ADDR/LENGTH", "route PREFIX/LENGTH" (what
- * espvti-quick gives ip(8); addresses as ip prints them).
+ * ifconf FILE: FILE checked as setconf checks it, then its [Interface] with
+ * each value as ip(8) prints it (ADDR/LENGTH), for espvti-quick; nothing
+ * when it has none.
  */
 int cmd_ifconf(const struct ctx *ctx, int argc, char **argv)
 {
@@ -552,13 +551,14 @@ int cmd_ifconf(const struct ctx *ctx, int argc, char **argv)
 	if (no_more_args(ctx, argc - 1, argv + 1))
 		return ERR_USAGE;
 	ret = conf_read(argv[0], &conf);
-	if (!ret) {
+	if (!ret && conf.has_interface) {
+		printf("[Interface]\n");
 		if (conf.mtu)
-			printf("mtu %u\n", conf.mtu);
+			printf("MTU = %u\n", conf.mtu);
 		for (i = 0, pfx = conf.addrs.items; i < conf.addrs.n; i++, pfx++)
-			printf("address %s/%u\n", addr_str(&pfx->addr, buf, sizeof(buf)), pfx->len);
+			printf("Address = %s/%u\n", addr_str(&pfx->addr, buf, sizeof(buf)), pfx->len);
 		for (i = 0, pfx = conf.routes.items; i < conf.routes.n; i++, pfx++)
-			printf("route %s/%u\n", addr_str(&pfx->addr, buf, sizeof(buf)), pfx->len);
+			printf("Route = %s/%u\n", addr_str(&pfx->addr, buf, sizeof(buf)), pfx->len);
 	}
 	conf_free(&conf);
 	return ret;

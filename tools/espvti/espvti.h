@@ -234,6 +234,7 @@ struct conf {
 	struct list addrs;		/* struct conf_prefix: Address */
 	struct list routes;		/* struct conf_prefix: Route */
 	unsigned int mtu;		/* MTU; 0: not given */
+	bool has_interface;		/* the file has [Interface], perhaps empty */
 };
 
 /* The fields of an SA in "sa add" and in a config file's [SA]. */
