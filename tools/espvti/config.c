@@ -190,7 +190,8 @@ static int conf_line(struct conf_parser *p, const struct origin *o, char *line)
 		}
 		if (k == MNL_ARRAY_SIZE(sections))
 			return bad(o, -1,
-				   "unknown section [%s]: [Interface], [Tunnel], [SA] or [Policy]", s);
+				   "unknown section [%s]: [Interface], [Tunnel], [SA] or [Policy]",
+				   s);
 		if (k == SEC_TUNNEL && p->has_tunnel)
 			return bad(o, -1, "a second [Tunnel]");
 		if (k == SEC_INTERFACE && p->conf->has_interface)
@@ -290,7 +291,8 @@ static int conf_sa(struct conf_parser *p, const struct origin *o, const char *co
 		if (!vals[required[i]])
 			return bad(o, -1, "this [SA] has no %s", conf_sa_kws[required[i]].name);
 	}
-	p->inline_key |= vals[SA_KEY][0] != '@' || (vals[SA_AUTH_KEY] && vals[SA_AUTH_KEY][0] != '@');
+	p->inline_key |= vals[SA_KEY][0] != '@' ||
+			 (vals[SA_AUTH_KEY] && vals[SA_AUTH_KEY][0] != '@');
 	ret = sa_from_vals(o, vals, p->conf->dir, &sa);
 	if (ret)
 		goto out;
@@ -451,7 +453,7 @@ static int conf_interface(struct conf_parser *p, const struct origin *o, size_t 
 		return 0;
 	}
 	if (parse_prefix(val, &pfx.addr, &pfx.len))
-		return bad(o, -1, "%s \"%s\": not an IPv4 or IPv6 address, with an optional /LENGTH",
+		return bad(o, -1, "%s \"%s\": not an IPv4 or IPv6 address with an optional /LENGTH",
 			   conf_interface_kws[k].name, val);
 	if (k == IF_ROUTE && !prefix_clean(&pfx.addr, pfx.len))
 		return bad(o, -1, "Route \"%s\": address bits set beyond the prefix length", val);
@@ -556,7 +558,8 @@ int cmd_ifconf(const struct ctx *ctx, int argc, char **argv)
 		if (conf.mtu)
 			printf("MTU = %u\n", conf.mtu);
 		for (i = 0, pfx = conf.addrs.items; i < conf.addrs.n; i++, pfx++)
-			printf("Address = %s/%u\n", addr_str(&pfx->addr, buf, sizeof(buf)), pfx->len);
+			printf("Address = %s/%u\n", addr_str(&pfx->addr, buf, sizeof(buf)),
+			       pfx->len);
 		for (i = 0, pfx = conf.routes.items; i < conf.routes.n; i++, pfx++)
 			printf("Route = %s/%u\n", addr_str(&pfx->addr, buf, sizeof(buf)), pfx->len);
 	}

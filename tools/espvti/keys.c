@@ -85,14 +85,14 @@ int key_file_private(const struct origin *o, int k, int fd, const char *path)
 			fprintf(stderr, "espvti: %s: %s\n", path, strerror(errno));
 		return ERR_FAIL;
 	}
-	if (!(st.st_mode & (S_IRWXG | S_IRWXO)))
+	if (!(st.st_mode & 0077))
 		return 0;
 	mode = st.st_mode & 07777;
 	if (o)
-		return bad(o, k, "file %s holds keys and others may read or write it (mode %04o): chmod 600 %s",
+		return bad(o, k, "file %s: others may read or write it (mode %04o): chmod 600 %s",
 			   path, mode, path);
 	fprintf(stderr,
-		"espvti: %s: has keys and others may read or write it (mode %04o): chmod 600 %s\n",
+		"espvti: %s: keys in a file others may read or write (mode %04o): chmod 600 %s\n",
 		path, mode, path);
 	return ERR_USAGE;
 }
