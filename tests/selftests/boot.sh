@@ -227,6 +227,9 @@ test_systemd_unit() {
 	expect_eq "routes" "$(ip -n bA route show dev vti0 proto static | awk '{ print $1 }')" 10.2.0.0/24
 	expect_eq "addresses" "$(ip -n bA -o addr show dev vti0 scope global | awk '{ print $4 }')" \
 		172.16.0.1/30
+	# The MTU taken out of the file: espvti's own again (GCM over IPv4).
+	expect_eq "MTU back to espvti" "$("$ESPVTI" -n bA -j show vti0 | jq -c '.[0] | [.mtu, .mtu_auto]')" \
+		'[1446,true]'
 	ping_ok bA 10.2.0.1
 
 	unit Stop vti0 || fail "ExecStop: $OUT"
