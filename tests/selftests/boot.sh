@@ -59,14 +59,15 @@ sa_conf() {
 	printf '\n[SA]\nDirection = %s\nSPI = %s\nAlgorithm = aes-gcm\nKey = %s\n' "$@"
 }
 
-# conf_a FILE IFACE_LINES SA...: bA's side ("in SPI KEY" or "out SPI KEY"
-# each SA, the last outbound one current), mode 0600.
-conf_a() {
-	local f=$1 iface=$2 sa
-	shift 2
+# conf_side FILE LOCAL REMOTE IFACE_LINES SA...: one side's file ("in SPI
+# KEY" or "out SPI KEY" each SA, the last outbound one current), mode 0600,
+# replaced whole.
+conf_side() {
+	local f=$1 local=$2 remote=$3 iface=$4 sa
+	shift 4
 	{
 		[ -z "$iface" ] || printf '[Interface]\n%s\n\n' "$iface"
-		printf '[Tunnel]\nLocal = 10.0.0.1\nRemote = 10.0.0.2\n'
+		printf '[Tunnel]\nLocal = %s\nRemote = %s\n' "$local" "$remote"
 		for sa in "$@"; do
 			# shellcheck disable=SC2086 # DIR SPI KEY
 			sa_conf $sa
@@ -76,20 +77,18 @@ conf_a() {
 	mv "$f.new" "$f"
 }
 
+# conf_a FILE IFACE_LINES SA...: bA's side.
+conf_a() {
+	local f=$1 iface=$2
+	shift 2
+	conf_side "$f" 10.0.0.1 10.0.0.2 "$iface" "$@"
+}
+
 # conf_b FILE SA...: bB's side, the mirror.
 conf_b() {
-	local f=$1 sa
+	local f=$1
 	shift
-	{
-		printf '[Interface]\nAddress = 172.16.0.2/30\n\n'
-		printf '[Tunnel]\nLocal = 10.0.0.2\nRemote = 10.0.0.1\n'
-		for sa in "$@"; do
-			# shellcheck disable=SC2086
-			sa_conf $sa
-		done
-	} >"$f.new"
-	chmod 600 "$f.new"
-	mv "$f.new" "$f"
+	conf_side "$f" 10.0.0.2 10.0.0.1 'Address = 172.16.0.2/30' "$@"
 }
 
 # unit ACTION INSTANCE: the unit's ExecACTION with %i replaced, run in bA
