@@ -99,6 +99,7 @@ const struct nla_policy espvti_genl_policy[ESPVTI_A_MAX + 1] = {
 	[ESPVTI_A_ENCAP_FD]	= { .type = NLA_U32 },
 	[ESPVTI_A_ENCAP_SOCKET]	= ESPVTI_READ_ONLY,
 	[ESPVTI_A_MTU_AUTO]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[ESPVTI_A_DIAG]		= ESPVTI_READ_ONLY,
 };
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_genl_policy);
 
@@ -142,7 +143,7 @@ static int espvti_nl_put_ifname(struct sk_buff *skb, const struct espvti_dev *ed
 	return 0;
 }
 
-static int espvti_nl_fill_dev(struct sk_buff *skb, const struct espvti_dev *edev,
+static int espvti_nl_fill_dev(struct sk_buff *skb, struct espvti_dev *edev,
 			      u32 portid, u32 seq, int flags, u8 cmd,
 			      struct netlink_callback *cb)
 {
@@ -167,6 +168,8 @@ static int espvti_nl_fill_dev(struct sk_buff *skb, const struct espvti_dev *edev
 	    nla_put_u8(skb, ESPVTI_A_CARRIER, netif_carrier_ok(dev)) ||
 	    espvti_nl_put_peer(skb, edev) ||
 	    espvti_stats_put(skb, ESPVTI_A_STATS, edev->stats, edev->stats_base))
+		goto cancel;
+	if (cmd == ESPVTI_CMD_DEV_GET && espvti_diag_put(skb, edev))
 		goto cancel;
 	if (!net_eq(edev->net, dev_net(dev))) {
 		int id = peernet2id_alloc(dev_net(dev), edev->net, GFP_KERNEL);
@@ -1283,10 +1286,11 @@ void espvti_nl_notify_sa(struct espvti_dev *edev, struct espvti_sa *sa, u8 cmd,
 	espvti_nl_multicast(edev, msg, GFP_KERNEL);
 }
 
-static int espvti_nl_put_flow(struct sk_buff *skb, const struct espvti_flow *fl)
+/* A nest @attr: the flow @fl as an exact selector. */
+int espvti_nl_put_flow(struct sk_buff *skb, int attr, const struct espvti_flow *fl)
 {
 	u8 plen = fl->family == AF_INET ? 32 : 128;
-	struct nlattr *nest = nla_nest_start(skb, ESPVTI_A_FLOW);
+	struct nlattr *nest = nla_nest_start(skb, attr);
 
 	if (!nest ||
 	    nla_put_u16(skb, ESPVTI_SEL_A_FAMILY, fl->family) ||
@@ -1324,7 +1328,7 @@ void espvti_nl_acquire(struct espvti_dev *edev, const struct espvti_flow *fl)
 	if (!msg)
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &espvti_genl_family, 0, ESPVTI_CMD_ACQUIRE_NTF);
-	if (!hdr || espvti_nl_put_ifname(msg, edev) || espvti_nl_put_flow(msg, fl)) {
+	if (!hdr || espvti_nl_put_ifname(msg, edev) || espvti_nl_put_flow(msg, ESPVTI_A_FLOW, fl)) {
 		nlmsg_free(msg);
 		return;
 	}
