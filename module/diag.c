@@ -20,24 +20,28 @@ void espvti_diag_init(struct espvti_diag *d)
 {
 	spin_lock_init(&d->lock);
 }
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_diag_init);
 
 /* ESP from the peer for no SA of ours: its SPI. */
 void espvti_diag_unknown_spi(struct espvti_dev *edev, __be32 spi)
 {
 	WRITE_ONCE(edev->diag.unknown_spi, ntohl(spi));
 }
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_diag_unknown_spi);
 
 /* A replayed or too old packet, @behind the newest number received. */
 void espvti_diag_replay(struct espvti_dev *edev, u64 behind)
 {
 	WRITE_ONCE(edev->diag.replay_behind, (u32)min_t(u64, behind, U32_MAX));
 }
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_diag_replay);
 
 /* A packet too big for the path, where @mtu bytes would have fitted. */
 void espvti_diag_too_big(struct espvti_dev *edev, unsigned int mtu)
 {
 	WRITE_ONCE(edev->diag.too_big_mtu, mtu);
 }
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_diag_too_big);
 
 /*
  * A flow the selectors refused, @dir as it travelled; @fl as the selectors
@@ -56,6 +60,7 @@ void espvti_diag_refused(struct espvti_dev *edev, const struct espvti_flow *fl, 
 	d->refused_dir = dir;
 	spin_unlock_irqrestore(&d->lock, flags);
 }
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_diag_refused);
 
 /*
  * An event (enum espvti_event_type) into the ring, over the oldest once
@@ -74,6 +79,7 @@ void espvti_diag_event(struct espvti_dev *edev, u8 type, const struct espvti_sa 
 	ev->reason = reason;
 	d->n_ev++;
 }
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_diag_event);
 
 static int espvti_diag_put_event(struct sk_buff *skb, const struct espvti_diag_event *ev,
 				 u64 now)
@@ -134,3 +140,4 @@ cancel:
 	nla_nest_cancel(skb, nest);
 	return -EMSGSIZE;
 }
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_diag_put);
