@@ -107,8 +107,10 @@ static void espvti_test_diag_last(struct kunit *test)
 			break;
 		case ESPVTI_DIAG_A_REFUSED:
 			nla_for_each_nested(f, a, rem2) {
+				__be32 src = htonl(0xac100001);
+
 				if (nla_type(f) == ESPVTI_SEL_A_SRC)
-					KUNIT_EXPECT_EQ(test, nla_get_in_addr(f), htonl(0xac100001));
+					KUNIT_EXPECT_EQ(test, nla_get_in_addr(f), src);
 				else if (nla_type(f) == ESPVTI_SEL_A_DPORT_MIN)
 					KUNIT_EXPECT_EQ(test, nla_get_u16(f), 443);
 			}

@@ -266,8 +266,9 @@ test_carrier_flapping() {
 # Packets A accepted, sent again (crafted by esp.py as B would send them).
 test_replay_drops() {
 	local dpid rc=0 f=/tmp/.dg-replay.$BASHPID
-	local craft=(craft --netns "$B" --dst 10.0.0.1 --spi 0x2001 --key $KEY_BA)
+	local craft
 	pair p
+	craft=(craft --netns "$B" --dst 10.0.0.1 --spi 0x2001 --key $KEY_BA)
 	esp "${craft[@]}" --seq 3 --count 3
 	"$ESPVTI" -n "$A" -j diagnose vti0 --watch "$WINDOW" > "$f" &
 	dpid=$!
