@@ -23,6 +23,8 @@ packages=(
 	# the routing selftests (tests/selftests/routing.sh): zebra, ospfd,
 	# ospf6d, bgpd
 	frr
+	# ifup/ifdown with the espvti-config hooks (tests/selftests/boot.sh)
+	ifupdown
 )
 
 missing=()

@@ -134,8 +134,8 @@ guest_root() {
 	local name=$1 suite=$2 kver=$3 root dest
 	root=$(tests/compat/chroot.sh "$suite") || return 1
 	tests/compat/chroot.sh "$suite" sh -c "apt-get install -y -q linux-image-$kver busybox-static \
-		iproute2 iputils-ping jq python3 python3-cryptography tcpdump procps kmod nftables \
-		util-linux libmnl-dev pkg-config gcc libc6-dev make" >&2 || return 1
+		iproute2 iputils-ping jq python3 python3-cryptography tcpdump iperf3 procps kmod nftables \
+		util-linux netbase libmnl-dev pkg-config gcc libc6-dev make" >&2 || return 1
 	dest=/build/tool-$name
 	rm -rf "$root$dest"
 	mkdir -p "$root$dest"

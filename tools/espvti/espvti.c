@@ -14,6 +14,7 @@
  *   espvti [-j] [-t] [-n NETNS] monitor
  *   espvti [-n NETNS] setconf DEV FILE
  *   espvti [-n NETNS] showconf DEV
+ *   espvti ifconf FILE
  *
  * Every argument, and all of a config file, is checked before the first
  * request goes out; requests that change anything print nothing when they
@@ -56,6 +57,7 @@ static const struct verb verbs[] = {
 	{ .name = "diagnose", .args = "[DEV] [--watch SECONDS]", .fn = cmd_diagnose },
 	{ .name = "setconf", .args = "DEV FILE", .fn = cmd_setconf },
 	{ .name = "showconf", .args = "DEV", .fn = cmd_showconf },
+	{ .name = "ifconf", .args = "FILE", .fn = cmd_ifconf },
 	{ .obj = "sa", .name = "add", .fn = cmd_sa_add,
 	  .args = "DEV dir in|out spi SPI alg ALG key KEY [auth-key KEY]\n"
 		  "[icv BYTES] [esn] [replay-window N] [seq N] [nocurrent]\n"

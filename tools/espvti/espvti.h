@@ -241,6 +241,12 @@ struct limits {
 	unsigned int given;
 };
 
+/* An address or a route of a config file's [Interface]: ADDR/LENGTH. */
+struct conf_prefix {
+	struct addr addr;
+	uint8_t len;
+};
+
 /* A config file, read and checked. */
 struct conf {
 	const char *path;
@@ -250,6 +256,11 @@ struct conf {
 	struct encap encap;
 	struct list sas;		/* struct espvti_sa */
 	struct list sels;		/* struct espvti_sel, as sel_fill() makes them */
+	/* [Interface]: for espvti-quick (ifconf), never sent by setconf */
+	struct list addrs;		/* struct conf_prefix: Address */
+	struct list routes;		/* struct conf_prefix: Route */
+	unsigned int mtu;		/* MTU; 0: not given */
+	bool has_interface;		/* the file has [Interface], perhaps empty */
 };
 
 /* The fields of an SA in "sa add" and in a config file's [SA]. */
@@ -320,6 +331,7 @@ bool addr_equal(const struct addr *a, const struct addr *b);
 /* keys.c */
 int read_key(const struct origin *o, int k, const char *s, const char *dir,
 	     unsigned char *buf, size_t *len);
+int key_file_private(const struct origin *o, int k, int fd, const char *path);
 
 /* nl.c */
 int get_addr(const struct nlattr *attr, struct addr *addr);
@@ -397,6 +409,7 @@ int msg_cb(const struct nlmsghdr *nlh, void *data);
 /* config.c */
 int conf_read(const char *path, struct conf *conf);
 void conf_free(struct conf *conf);
+int cmd_ifconf(const struct ctx *ctx, int argc, char **argv);
 
 /* setconf.c */
 int cmd_setconf(const struct ctx *ctx, int argc, char **argv);
