@@ -54,7 +54,7 @@ static void espvti_test_diag_ring(struct kunit *test)
 			if (nla_type(a) == ESPVTI_EVENT_A_TYPE)
 				KUNIT_EXPECT_EQ(test, nla_get_u8(a), ESPVTI_EVENT_SA_DEL);
 			else if (nla_type(a) == ESPVTI_EVENT_A_SPI)
-				KUNIT_EXPECT_EQ(test, nla_get_u32(a), 256 + 4 + n);
+				KUNIT_EXPECT_EQ(test, nla_get_u32(a), 256 + 3 + n);
 			else if (nla_type(a) == ESPVTI_EVENT_A_REASON)
 				KUNIT_EXPECT_EQ(test, nla_get_u8(a), ESPVTI_DEL_EXPIRED);
 		}
