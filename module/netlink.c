@@ -143,9 +143,14 @@ static int espvti_nl_put_ifname(struct sk_buff *skb, const struct espvti_dev *ed
 	return 0;
 }
 
+/*
+ * An interface as DEV_GET and DEV_CHANGE_NTF say it; with @diag what it
+ * remembers for diagnosis too (only for the administrator: it names inner
+ * flows, as acquire events do).
+ */
 static int espvti_nl_fill_dev(struct sk_buff *skb, struct espvti_dev *edev,
 			      u32 portid, u32 seq, int flags, u8 cmd,
-			      struct netlink_callback *cb)
+			      struct netlink_callback *cb, bool diag)
 {
 	const struct net_device *dev = edev->dev;
 	void *hdr;
@@ -169,7 +174,7 @@ static int espvti_nl_fill_dev(struct sk_buff *skb, struct espvti_dev *edev,
 	    espvti_nl_put_peer(skb, edev) ||
 	    espvti_stats_put(skb, ESPVTI_A_STATS, edev->stats, edev->stats_base))
 		goto cancel;
-	if (cmd == ESPVTI_CMD_DEV_GET && espvti_diag_put(skb, edev))
+	if (diag && espvti_diag_put(skb, edev))
 		goto cancel;
 	if (!net_eq(edev->net, dev_net(dev))) {
 		int id = peernet2id_alloc(dev_net(dev), edev->net, GFP_KERNEL);
@@ -263,7 +268,9 @@ static int espvti_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(edev);
 	else
 		err = espvti_nl_fill_dev(msg, edev, info->snd_portid,
-					 info->snd_seq, 0, ESPVTI_CMD_DEV_GET, NULL);
+					 info->snd_seq, 0, ESPVTI_CMD_DEV_GET, NULL,
+					 netlink_ns_capable(skb, genl_info_net(info)->user_ns,
+							    CAP_NET_ADMIN));
 	rtnl_unlock();
 
 	if (err) {
@@ -277,6 +284,7 @@ static int espvti_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 static int espvti_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct espvti_net *en = espvti_pernet(sock_net(skb->sk));
+	bool diag = netlink_ns_capable(cb->skb, sock_net(skb->sk)->user_ns, CAP_NET_ADMIN);
 	struct espvti_dev *edev;
 	long idx = 0;
 
@@ -288,7 +296,8 @@ static int espvti_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback
 			continue;
 		}
 		if (espvti_nl_fill_dev(skb, edev, NETLINK_CB(cb->skb).portid,
-				       cb->nlh->nlmsg_seq, NLM_F_MULTI, ESPVTI_CMD_DEV_GET, cb))
+				       cb->nlh->nlmsg_seq, NLM_F_MULTI, ESPVTI_CMD_DEV_GET, cb,
+				       diag))
 			break;
 		idx++;
 	}
@@ -1261,7 +1270,7 @@ void espvti_nl_notify_dev(struct espvti_dev *edev)
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return;
-	if (espvti_nl_fill_dev(msg, edev, 0, 0, 0, ESPVTI_CMD_DEV_CHANGE_NTF, NULL)) {
+	if (espvti_nl_fill_dev(msg, edev, 0, 0, 0, ESPVTI_CMD_DEV_CHANGE_NTF, NULL, false)) {
 		nlmsg_free(msg);
 		return;
 	}

@@ -207,6 +207,12 @@ test_selector_drops() {
 	expect_finding "$B" selector-drops
 	expect_match "the flow" "$(evidence selector-drops flow)" '^icmp 172\.16\.0\.1 -> 172\.16\.0\.2$'
 	expect_eq "its direction" "$(evidence selector-drops flow_dir)" in
+	# The flow is for the administrator only, as acquire events are.
+	local nobody="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all"
+	expect_match "root sees it" "$(ip netns exec "$B" $GENL dev_get ifname=vti0)" \
+		'diag\.refused\.src='
+	[[ "$(ip netns exec "$B" $nobody $GENL dev_get ifname=vti0)" != *diag.* ]] ||
+		fail "a user without CAP_NET_ADMIN sees what the interface remembers"
 }
 
 # The path to the peer shrank under a tunnel that does not know it: big

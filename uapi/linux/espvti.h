@@ -143,9 +143,10 @@ enum espvti_attr {
 	 */
 	ESPVTI_A_MTU_AUTO,
 	/*
-	 * nest, DEV_GET replies: enum espvti_diag_attr, what the counters
-	 * cannot tell (espvti diagnose): the last unknown SPI, the last replay
-	 * drop's distance, the last flow the selectors refused, recent events.
+	 * nest, DEV_GET replies to a caller with CAP_NET_ADMIN: enum
+	 * espvti_diag_attr, what the counters cannot tell (espvti diagnose):
+	 * the last unknown SPI, the last replay drop's distance, the last flow
+	 * the selectors refused, recent events.
 	 */
 	ESPVTI_A_DIAG,
 
