@@ -173,6 +173,7 @@ test_auth_failures() {
 	# In text: one line, the finding, what to do; no counter names.
 	local out rc=0
 	out=$("$ESPVTI" -n "$B" diagnose vti0 --watch 1) || rc=$?
+	echo "# $out"
 	expect_eq "text: exit status" "$rc" 1
 	expect_match "text" "$out" '^vti0: auth-failures: [0-9]+ packets from the peer failed authentication .*; next: '
 	expect_eq "text: one line" "$(wc -l <<< "$out")" 1
