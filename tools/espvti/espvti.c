@@ -24,7 +24,7 @@
  * This file: main(), the global options, the table of commands, the
  * dispatch and the usage; the commands that only dump or flush what an
  * interface has. Each object's commands are in a file of their own:
- * link.c (show, set), sa.c, limits.c, policy.c, stats.c, monitor.c,
+ * link.c (show, set), sa.c, limits.c, policy.c, stats.c, monitor.c, diagnose.c,
  * config.c (the file format), setconf.c, showconf.c; under them nl.c (the
  * kernel), parse.c (arguments), keys.c and print.c.
  */
@@ -54,6 +54,7 @@ static const struct verb verbs[] = {
 		  "[mtu-auto on|off]" },
 	{ .name = "stats", .args = "[-s] DEV [reset]", .fn = cmd_stats },
 	{ .name = "monitor", .args = "[-j] [-t]", .fn = cmd_monitor },
+	{ .name = "diagnose", .args = "[DEV] [--watch SECONDS]", .fn = cmd_diagnose },
 	{ .name = "setconf", .args = "DEV FILE", .fn = cmd_setconf },
 	{ .name = "showconf", .args = "DEV", .fn = cmd_showconf },
 	{ .name = "ifconf", .args = "FILE", .fn = cmd_ifconf },

@@ -68,6 +68,48 @@ struct life {
 	uint64_t v[ESPVTI_LIFE_A_MAX];
 };
 
+/*
+ * A selector. In answers, absent fields are filled in as what they match:
+ * every address, protocol and port. In requests, absent fields stay absent.
+ * An acquire event's flow is one too, exact, its ports only when known.
+ */
+struct espvti_sel {
+	int family;			/* AF_INET, AF_INET6, or AF_UNSPEC */
+	struct addr src;		/* family AF_UNSPEC: absent */
+	struct addr dst;
+	uint8_t src_prefix;
+	uint8_t dst_prefix;
+	bool has_proto;
+	uint8_t proto;			/* 0: any */
+	bool has_sport;
+	uint16_t sport[2];		/* min, max */
+	bool has_dport;
+	uint16_t dport[2];
+};
+
+/* An event that an interface remembers (ESPVTI_DIAG_A_EVENT). */
+struct diag_event {
+	uint8_t type;			/* enum espvti_event_type */
+	uint8_t dir;			/* SA_DEL */
+	uint8_t reason;			/* SA_DEL */
+	uint32_t spi;			/* SA_DEL */
+	uint64_t age_ms;
+};
+
+/* What the interface saw last (ESPVTI_A_DIAG): diagnose's evidence. */
+struct diag_info {
+	bool present;
+	bool has_unknown_spi;
+	uint32_t unknown_spi;
+	uint32_t replay_behind;		/* 0: none */
+	uint32_t too_big_mtu;		/* 0: none */
+	bool has_refused;
+	uint8_t refused_dir;
+	struct espvti_sel refused;
+	unsigned int n_ev;
+	struct diag_event ev[ESPVTI_DIAG_EVENTS];	/* oldest first */
+};
+
 struct espvti_dev {
 	char ifname[IFNAMSIZ];
 	uint32_t ifindex;
@@ -83,6 +125,7 @@ struct espvti_dev {
 	int32_t netnsid;
 	struct encap encap;
 	struct stats stats;
+	struct diag_info diag;
 };
 
 /* An SA, as the kernel reports it or as a request asks for it. */
@@ -115,25 +158,6 @@ struct espvti_sa {
 	size_t key_len;
 	unsigned char auth_key[KEY_MAX];
 	size_t auth_key_len;
-};
-
-/*
- * A selector. In answers, absent fields are filled in as what they match:
- * every address, protocol and port. In requests, absent fields stay absent.
- * An acquire event's flow is one too, exact, its ports only when known.
- */
-struct espvti_sel {
-	int family;			/* AF_INET, AF_INET6, or AF_UNSPEC */
-	struct addr src;		/* family AF_UNSPEC: absent */
-	struct addr dst;
-	uint8_t src_prefix;
-	uint8_t dst_prefix;
-	bool has_proto;
-	uint8_t proto;			/* 0: any */
-	bool has_sport;
-	uint16_t sport[2];		/* min, max */
-	bool has_dport;
-	uint16_t dport[2];
 };
 
 /* A message about one interface: a reply, or an event of the "events" group. */
@@ -316,6 +340,7 @@ int nests_cb(const struct nlmsghdr *nlh, struct list *list, uint16_t type,
 	     int (*parse)(const struct nlattr *nest, void *item));
 
 /* link.c */
+int get_devs(struct nl *nl, const char *name, struct list *list);
 int cmd_show(const struct ctx *ctx, int argc, char **argv);
 int cmd_set(const struct ctx *ctx, int argc, char **argv);
 int encap_from_vals(const struct origin *o, const char *const *vals, int base, struct encap *e);
@@ -372,6 +397,10 @@ int cmd_stats(const struct ctx *ctx, int argc, char **argv);
 int parse_stats(const struct nlattr *nest, struct stats *stats);
 void print_stats_fields(const struct stats *stats);
 void print_counters(const struct stats *stats);
+
+/* diagnose.c */
+int cmd_diagnose(const struct ctx *ctx, int argc, char **argv);
+int parse_diag(const struct nlattr *nest, struct diag_info *d);
 
 /* monitor.c */
 int cmd_monitor(const struct ctx *ctx, int argc, char **argv);
