@@ -300,4 +300,79 @@ test_nat_encap_mismatch() {
 	expect_finding "$A" nat-encap-mismatch
 }
 
+# An interface with an SA but no peer address.
+test_no_peer() {
+	A=dgpa
+	ns_new "$A"
+	no_ipv6 "$A"
+	trap 'rc=$?; dg_end $rc' EXIT
+	ip -n "$A" link add vti0 type espvti
+	ip -n "$A" link set vti0 up
+	expect_ok "$ESPVTI" -n "$A" sa add vti0 dir out spi 0x1001 alg aes-gcm key $KEY_AB
+	expect_finding "$A" no-peer
+}
+
+# A's underlay has lost its route to the peer.
+test_no_route_to_peer() {
+	pair o
+	expect_ok ip -n "$A" route del 10.0.0.0/24 dev veth0
+	pings "$A" 172.16.0.2 60
+	expect_finding "$A" no-route-to-peer
+	expect_match "dropped" "$(evidence no-route-to-peer tx_no_route)" '^[1-9]'
+}
+
+# B's tunnel is down while A sends to it.
+test_interface_down() {
+	pair d
+	expect_ok ip -n "$B" link set vti0 down
+	pings "$A" 172.16.0.2 60
+	expect_finding "$B" interface-down
+}
+
+# ESP in UDP; B's source port changes during A's window (a NAT that
+# rebinds): A follows it and says so. Afterwards, quiet again, A says that
+# a peer behind a NAT gets no keepalives from it.
+test_nat_rebinding() {
+	local f rc=0 out dpid
+	pair n
+	expect_ok "$ESPVTI" -n "$A" set vti0 encap udp
+	expect_ok "$ESPVTI" -n "$B" set vti0 encap udp
+	expect_ok ip netns exec "$A" ping -q -n -c 2 -i 0.2 -W 2 172.16.0.2
+	pings "$B" 172.16.0.1 60
+	f=/tmp/.dg-rebind.$BASHPID
+	"$ESPVTI" -n "$A" -j diagnose vti0 --watch 2 > "$f" &
+	dpid=$!
+	nap 0.5
+	expect_ok "$ESPVTI" -n "$B" set vti0 sport 4501
+	wait "$dpid" || rc=$?
+	out=$(cat "$f")
+	rm -f "$f"
+	expect_eq "findings (exit $rc): $out" \
+		"$(jq -r '[.[0].findings[].name] | join(" ")' <<< "$out")" nat-rebinding
+	expect_eq "exit status" "$rc" 1
+	expect_match "A follows B to 4501" "$("$ESPVTI" -n "$A" show vti0)" 'dport 4501'
+	expect_finding "$A" nat-keepalive-off
+	expect_ok "$ESPVTI" -n "$A" set vti0 keepalive on
+	expect_finding "$A" ok
+}
+
+# B's tunnel receives on a socket an IKE daemon handed in (encap udp fd N);
+# the daemon exits, and B can no longer send.
+test_encap_socket_closed() {
+	local out
+	pair s
+	expect_ok "$ESPVTI" -n "$A" set vti0 encap udp
+	out=$(ip netns exec "$B" python3 -c '
+import socket, subprocess, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 4500))
+r = subprocess.run([sys.argv[1], "set", "vti0", "encap", "udp", "fd", str(s.fileno())],
+                   pass_fds=[s.fileno()], capture_output=True, text=True)
+print("attach", r.returncode, r.stderr.strip())' "$ESPVTI" 2>&1)
+	expect_eq "handed in, then closed" "$out" "attach 0 "
+	expect_match "socket none" "$("$ESPVTI" -n "$B" show vti0)" 'socket none'
+	pings "$B" 172.16.0.1 60
+	expect_finding "$B" encap-socket-closed
+}
+
 run_tests
