@@ -3,7 +3,7 @@
  * What `espvti diagnose` needs that the counters cannot tell: the last
  * unknown SPI, how far behind the last replay drop was, the largest packet
  * the path took when one was too big, the last flow the selectors refused,
- * and a ring of recent events (carrier changes, SA removals).
+ * and a ring of recent events (carrier changes, SA additions and removals).
  *
  * The packet path pays a store at most, and only when it drops a packet:
  * WRITE_ONCE of a number, or a copy of the flow when no one else holds the
@@ -64,7 +64,8 @@ EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_diag_refused);
 
 /*
  * An event (enum espvti_event_type) into the ring, over the oldest once
- * it is full; @sa and @reason for ESPVTI_EVENT_SA_DEL. RTNL held.
+ * it is full; @sa for ESPVTI_EVENT_SA_DEL and _SA_ADD, @reason for
+ * ESPVTI_EVENT_SA_DEL. RTNL held.
  */
 void espvti_diag_event(struct espvti_dev *edev, u8 type, const struct espvti_sa *sa, u8 reason)
 {
@@ -91,10 +92,12 @@ static int espvti_diag_put_event(struct sk_buff *skb, const struct espvti_diag_e
 	    nla_put_u64_64bit(skb, ESPVTI_EVENT_A_AGE_MS,
 			      div_u64(now - ev->at, NSEC_PER_MSEC), 0))
 		return -EMSGSIZE;
-	if (ev->type == ESPVTI_EVENT_SA_DEL &&
+	if ((ev->type == ESPVTI_EVENT_SA_DEL || ev->type == ESPVTI_EVENT_SA_ADD) &&
 	    (nla_put_u8(skb, ESPVTI_EVENT_A_DIR, ev->dir) ||
-	     nla_put_u32(skb, ESPVTI_EVENT_A_SPI, ev->spi) ||
-	     nla_put_u8(skb, ESPVTI_EVENT_A_REASON, ev->reason)))
+	     nla_put_u32(skb, ESPVTI_EVENT_A_SPI, ev->spi)))
+		return -EMSGSIZE;
+	if (ev->type == ESPVTI_EVENT_SA_DEL &&
+	    nla_put_u8(skb, ESPVTI_EVENT_A_REASON, ev->reason))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

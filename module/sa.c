@@ -545,6 +545,7 @@ int espvti_sa_insert(struct espvti_dev *edev, struct espvti_sa *sa, bool make_cu
 	}
 	edev->sa_gen++;
 	espvti_nl_notify_sa(edev, sa, ESPVTI_CMD_SA_ADD_NTF, 0, 0);
+	espvti_diag_event(edev, ESPVTI_EVENT_SA_ADD, sa, 0);
 	espvti_dev_update(edev);
 	return 0;
 }

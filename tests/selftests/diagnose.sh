@@ -375,4 +375,51 @@ print("attach", r.returncode, r.stderr.strip())' "$ESPVTI" 2>&1)
 	expect_finding "$B" encap-socket-closed
 }
 
+# A rekey out of order: A switches to its new outbound SA before B has
+# added the inbound one; B loses what A sent in between, and says that a
+# rekey did it (not an unknown SPI), with the steady interval of B's own
+# rekeys (three outbound SAs, 1 s apart, before).
+test_rekey_loss() {
+	local f rc=0 out dpid
+	local spi
+	pair k
+	for spi in 0x2002 0x2003 0x2004; do
+		nap 1
+		expect_ok "$ESPVTI" -n "$A" sa add vti0 dir in spi $spi alg aes-gcm key $KEY_BA
+		expect_ok "$ESPVTI" -n "$B" sa add vti0 dir out spi $spi alg aes-gcm key $KEY_BA
+	done
+	pings "$A" 172.16.0.2 60
+	f=/tmp/.dg-rekey-loss.$BASHPID
+	"$ESPVTI" -n "$B" -j diagnose vti0 --watch 2.5 > "$f" &
+	dpid=$!
+	nap 0.3
+	expect_ok "$ESPVTI" -n "$A" sa add vti0 dir out spi 0x1002 alg aes-gcm key $KEY_AB
+	nap 0.8
+	expect_ok "$ESPVTI" -n "$B" sa add vti0 dir in spi 0x1002 alg aes-gcm key $KEY_AB
+	wait "$dpid" || rc=$?
+	out=$(cat "$f")
+	rm -f "$f"
+	JSON=$out
+	expect_eq "findings (exit $rc): $out" \
+		"$(jq -r '[.[0].findings[].name] | join(" ")' <<< "$out")" rekey-loss
+	expect_eq "the SA" "$(evidence rekey-loss spi)" 4098
+	expect_eq "how" "$(evidence rekey-loss rekey)" "added late"
+	expect_match "lost" "$(evidence rekey-loss rx_unknown_spi)" '^[1-9]'
+	expect_eq "the interval" "$(evidence rekey-loss rekey_interval_secs)" 1
+	# Once in order again: ok.
+	expect_finding "$B" ok
+}
+
+# The other order: B deletes its old inbound SA while A still sends on it,
+# though B's new one is in: a rekey that deleted too early.
+test_rekey_loss_deleted_early() {
+	pair e
+	expect_ok "$ESPVTI" -n "$B" sa add vti0 dir in spi 0x1002 alg aes-gcm key $KEY_AB
+	expect_ok "$ESPVTI" -n "$B" sa del vti0 dir in spi 0x1001
+	pings "$A" 172.16.0.2 60
+	expect_finding "$B" rekey-loss
+	expect_eq "how" "$(evidence rekey-loss rekey)" "deleted early"
+	expect_eq "the SA" "$(evidence rekey-loss spi)" 4097
+}
+
 run_tests

@@ -30,6 +30,8 @@
 
 /* An SA that expired this long ago or less still explains a missing one. */
 #define EXPIRED_SECS	3600
+/* A rekey lines up with loss when it came this long before or in the window. */
+#define REKEY_SLACK_MS	2000
 
 #define MAX_FINDINGS	16
 #define MAX_EVIDENCE	8
@@ -274,6 +276,112 @@ static void find_no_sa(const struct snap *a, const struct snap *b, double secs,
 	ev_u(f, "inbound_sas", count_dir(b, ESPVTI_SA_DIR_IN));
 }
 
+/* Whether an inbound SA other than @spi was added before @age_ms ago. */
+static bool in_added_before(const struct snap *b, uint32_t spi, uint64_t age_ms)
+{
+	const struct diag_info *d = &b->dev.diag;
+	unsigned int i;
+
+	for (i = 0; i < d->n_ev; i++)
+		if (d->ev[i].type == ESPVTI_EVENT_SA_ADD && d->ev[i].dir == ESPVTI_SA_DIR_IN &&
+		    d->ev[i].spi != spi && d->ev[i].age_ms >= age_ms)
+			return true;
+	return false;
+}
+
+/*
+ * The event of a rekey of inbound SA @spi at most @ms old, or NULL: its
+ * SA_ADD (the peer sent on it before this end added it), or its SA_DEL
+ * after another inbound SA had come (this end deleted it while the peer
+ * still sent on it). What unknown-SPI drops a rekey explains.
+ */
+static const struct diag_event *rekey_of_spi(const struct snap *b, uint32_t spi, uint64_t ms)
+{
+	const struct diag_info *d = &b->dev.diag;
+	unsigned int i;
+
+	for (i = d->n_ev; i-- > 0;) {
+		const struct diag_event *e = &d->ev[i];
+
+		if (e->age_ms > ms)
+			break;
+		if (e->dir != ESPVTI_SA_DIR_IN || e->spi != spi ||
+		    (e->type != ESPVTI_EVENT_SA_ADD && e->type != ESPVTI_EVENT_SA_DEL))
+			continue;
+		/* The newest event of the SPI tells. */
+		if (e->type == ESPVTI_EVENT_SA_ADD || in_added_before(b, spi, e->age_ms))
+			return e;
+		return NULL;
+	}
+	return NULL;
+}
+
+/* The unknown-SPI drops of the window that a rekey explains, or NULL. */
+static const struct diag_event *rekey_loss(const struct snap *a, const struct snap *b,
+					   double secs)
+{
+	if (!ddev(a, b, ESPVTI_STAT_RX_UNKNOWN_SPI) || !b->dev.diag.has_unknown_spi)
+		return NULL;
+	return rekey_of_spi(b, b->dev.diag.unknown_spi,
+			    (uint64_t)(secs * 1000) + REKEY_SLACK_MS);
+}
+
+/*
+ * How many seconds apart the last three rekeys (outbound SAs added) came,
+ * when the two gaps are within a quarter of each other; 0 otherwise.
+ */
+static uint64_t rekey_interval(const struct snap *b)
+{
+	const struct diag_info *d = &b->dev.diag;
+	uint64_t at[3], g1, g2;
+	unsigned int i, k = 0;
+
+	for (i = d->n_ev; i-- > 0 && k < 3;)
+		if (d->ev[i].type == ESPVTI_EVENT_SA_ADD && d->ev[i].dir == ESPVTI_SA_DIR_OUT)
+			at[k++] = d->ev[i].age_ms;	/* newest first: ages grow */
+	if (k < 3)
+		return 0;
+	g1 = at[1] - at[0];
+	g2 = at[2] - at[1];
+	if (!g1 || !g2 || (g1 > g2 ? g1 - g2 : g2 - g1) * 4 > (g1 + g2) / 2)
+		return 0;
+	return ((g1 + g2) / 2 + 500) / 1000;
+}
+
+/* Loss that lines up with a rekey: the two ends switched SAs out of order. */
+static void find_rekey_loss(const struct snap *a, const struct snap *b, double secs,
+			    struct finding *fs, unsigned int *n)
+{
+	const struct diag_event *e = rekey_loss(a, b, secs);
+	uint64_t d = ddev(a, b, ESPVTI_STAT_RX_UNKNOWN_SPI), every;
+	char steady[48] = "";
+	struct finding *f;
+
+	if (!e)
+		return;
+	every = rekey_interval(b);
+	if (every)
+		snprintf(steady, sizeof(steady), "; rekeys come every %llu s",
+			 (unsigned long long)every);
+	f = add(fs, n, "rekey-loss");
+	if (e->type == ESPVTI_EVENT_SA_ADD)
+		say_what(f,
+			 "%llu packets lost in %.1f s at a rekey: the peer sent on its new SA 0x%x before this end had added it (%.1f s ago)%s",
+			 (unsigned long long)d, secs, e->spi, e->age_ms / 1000.0, steady);
+	else
+		say_what(f,
+			 "%llu packets lost in %.1f s at a rekey: the peer still sends on SA 0x%x, which this end deleted %.1f s ago%s",
+			 (unsigned long long)d, secs, e->spi, e->age_ms / 1000.0, steady);
+	say_next(f,
+		 "make before break: add the new inbound SAs on both ends before either switches its outbound SA, and delete an old inbound SA only once the peer stopped using it (an IKE daemon does this; check its rekey and delete-delay settings)");
+	ev_u(f, "rx_unknown_spi", d);
+	ev_u(f, "spi", e->spi);
+	ev_s(f, "rekey", e->type == ESPVTI_EVENT_SA_ADD ? "added late" : "deleted early");
+	ev_u(f, "rekey_ago_ms", e->age_ms);
+	if (every)
+		ev_u(f, "rekey_interval_secs", every);
+}
+
 static void find_unknown_spi(const struct snap *a, const struct snap *b,
 			     double secs, struct finding *fs, unsigned int *n)
 {
@@ -281,8 +389,8 @@ static void find_unknown_spi(const struct snap *a, const struct snap *b,
 	char ours[64];
 	struct finding *f;
 
-	if (!d)
-		return;
+	if (!d || rekey_loss(a, b, secs))
+		return;		/* none, or a rekey out of order explains them */
 	spis_in(b, ours, sizeof(ours));
 	f = add(fs, n, "unknown-spi");
 	if (b->dev.diag.has_unknown_spi)
@@ -607,6 +715,7 @@ static unsigned int diagnose_dev(const struct snap *a, const struct snap *b, dou
 
 	find_no_sa(a, b, secs, fs, &n);
 	find_unknown_spi(a, b, secs, fs, &n);
+	find_rekey_loss(a, b, secs, fs, &n);
 	find_auth(a, b, secs, fs, &n);
 	find_replay(a, b, secs, fs, &n);
 	find_selectors(a, b, secs, fs, &n);

@@ -90,9 +90,9 @@ struct espvti_sel {
 /* An event that an interface remembers (ESPVTI_DIAG_A_EVENT). */
 struct diag_event {
 	uint8_t type;			/* enum espvti_event_type */
-	uint8_t dir;			/* SA_DEL */
+	uint8_t dir;			/* SA_DEL, SA_ADD */
 	uint8_t reason;			/* SA_DEL */
-	uint32_t spi;			/* SA_DEL */
+	uint32_t spi;			/* SA_DEL, SA_ADD */
 	uint64_t age_ms;
 };
 

@@ -282,7 +282,7 @@ enum espvti_sel_attr {
 };
 
 /* The events an interface remembers (ESPVTI_DIAG_A_EVENT), at most. */
-#define ESPVTI_DIAG_EVENTS	16
+#define ESPVTI_DIAG_EVENTS	32
 
 /*
  * ESPVTI_A_DIAG: what the interface saw last. Absent: never seen (since
@@ -310,14 +310,15 @@ enum espvti_event_type {
 	ESPVTI_EVENT_CARRIER_ON = 1,	/* the tunnel can carry traffic */
 	ESPVTI_EVENT_CARRIER_OFF,	/* it cannot: no outbound SA, peer or socket */
 	ESPVTI_EVENT_SA_DEL,		/* an SA was removed: DIR, SPI, REASON */
+	ESPVTI_EVENT_SA_ADD,		/* an SA was added (a rekey): DIR, SPI */
 };
 
 enum espvti_event_attr {
 	ESPVTI_EVENT_A_UNSPEC,
 	ESPVTI_EVENT_A_TYPE,		/* u8, enum espvti_event_type */
 	ESPVTI_EVENT_A_AGE_MS,		/* u64: milliseconds ago */
-	ESPVTI_EVENT_A_DIR,		/* u8, SA_DEL: enum espvti_sa_dir */
-	ESPVTI_EVENT_A_SPI,		/* u32, SA_DEL */
+	ESPVTI_EVENT_A_DIR,		/* u8, SA_DEL, SA_ADD: enum espvti_sa_dir */
+	ESPVTI_EVENT_A_SPI,		/* u32, SA_DEL, SA_ADD */
 	ESPVTI_EVENT_A_REASON,		/* u8, SA_DEL: enum espvti_del_reason */
 
 	__ESPVTI_EVENT_A_MAX,
