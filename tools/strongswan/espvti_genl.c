@@ -62,7 +62,8 @@ int espvti_genl_transact(espvti_genl_t *nl, struct nlmsghdr *nlh,
 		const struct nlmsghdr *m;
 		int len, total;
 
-		total = len = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		len = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		total = len;
 		if (len < 0)
 			return -errno;
 		/* Errors carry the extack message: look before mnl does. */

@@ -114,8 +114,8 @@ static bool if_id_to_name(private_kernel_espvti_ipsec_t *this, uint32_t if_id,
 	char key[16], *name;
 
 	if (!if_id) {
-		DBG1(DBG_KNL, "kernel-espvti: refused: the CHILD_SA has no if_id "
-		     "(set if_id_in and if_id_out to the interface's)");
+		DBG1(DBG_KNL,
+		     "kernel-espvti: refused: the CHILD_SA has no if_id (set if_id_in and if_id_out to the interface's)");
 		return FALSE;
 	}
 	snprintf(key, sizeof(key), "%u", if_id);
@@ -244,8 +244,9 @@ static bool set_peer(private_kernel_espvti_ipsec_t *this, uint32_t if_id,
 	if (encap) {
 		fd = this->udp_fd[family == AF_INET6];
 		if (fd < 0) {
-			DBG1(DBG_KNL, "kernel-espvti: refused: UDP encapsulation on %s but "
-			     "charon handed in no NAT-T socket of that family", ifname);
+			DBG1(DBG_KNL,
+			     "kernel-espvti: refused: UDP encapsulation on %s but charon handed in no NAT-T socket of that family",
+			     ifname);
 			return FALSE;
 		}
 	}
@@ -285,13 +286,13 @@ static bool set_peer(private_kernel_espvti_ipsec_t *this, uint32_t if_id,
 }
 
 METHOD(kernel_ipsec_t, get_features, kernel_feature_t,
-       private_kernel_espvti_ipsec_t *this)
+	private_kernel_espvti_ipsec_t *this)
 {
 	return KERNEL_NO_POLICY_UPDATES;
 }
 
 METHOD(kernel_ipsec_t, get_spi, status_t, private_kernel_espvti_ipsec_t *this,
-       host_t *src, host_t *dst, uint8_t protocol, uint32_t *spi)
+	host_t *src, host_t *dst, uint8_t protocol, uint32_t *spi)
 {
 	uint32_t v;
 
@@ -308,13 +309,13 @@ METHOD(kernel_ipsec_t, get_spi, status_t, private_kernel_espvti_ipsec_t *this,
 }
 
 METHOD(kernel_ipsec_t, get_cpi, status_t, private_kernel_espvti_ipsec_t *this,
-       host_t *src, host_t *dst, uint16_t *cpi)
+	host_t *src, host_t *dst, uint16_t *cpi)
 {
 	return NOT_SUPPORTED;
 }
 
 METHOD(kernel_ipsec_t, add_sa, status_t, private_kernel_espvti_ipsec_t *this,
-       kernel_ipsec_sa_id_t *id, kernel_ipsec_add_sa_t *data)
+	kernel_ipsec_sa_id_t *id, kernel_ipsec_add_sa_t *data)
 {
 	char ifname[IFNAMSIZ];
 	uint8_t alg, icv, dir = data->inbound ? ESPVTI_SA_DIR_IN : ESPVTI_SA_DIR_OUT;
@@ -328,15 +329,17 @@ METHOD(kernel_ipsec_t, add_sa, status_t, private_kernel_espvti_ipsec_t *this,
 	if (!if_id_to_name(this, id->if_id, ifname))
 		return FAILED;
 	if (id->proto != IPPROTO_ESP || data->mode != MODE_TUNNEL || data->ipcomp) {
-		DBG1(DBG_KNL, "kernel-espvti: refused SA %.8x on %s: espvti does ESP in "
-		     "tunnel mode only (no transport mode, AH or IPComp)", ntohl(id->spi),
+		DBG1(DBG_KNL,
+		     "kernel-espvti: refused SA %.8x on %s: espvti does ESP in tunnel mode only (no transport mode, AH or IPComp)",
+		     ntohl(id->spi),
 		     ifname);
 		return NOT_SUPPORTED;
 	}
 	alg = map_alg(data->enc_alg, data->int_alg, data->enc_key, &icv);
 	if (!alg) {
-		DBG1(DBG_KNL, "kernel-espvti: refused SA %.8x on %s: unsupported "
-		     "algorithm %N/%N", ntohl(id->spi), ifname, encryption_algorithm_names,
+		DBG1(DBG_KNL,
+		     "kernel-espvti: refused SA %.8x on %s: unsupported algorithm %N/%N",
+		     ntohl(id->spi), ifname, encryption_algorithm_names,
 		     data->enc_alg, integrity_algorithm_names, data->int_alg);
 		return NOT_SUPPORTED;
 	}
@@ -398,7 +401,7 @@ static sa_entry_t *sa_find(private_kernel_espvti_ipsec_t *this,
 }
 
 METHOD(kernel_ipsec_t, update_sa, status_t, private_kernel_espvti_ipsec_t *this,
-       kernel_ipsec_sa_id_t *id, kernel_ipsec_update_sa_t *data)
+	kernel_ipsec_sa_id_t *id, kernel_ipsec_update_sa_t *data)
 {
 	sa_entry_t key = { .spi = id->spi, .dst = id->dst }, *e;
 	char ifname[IFNAMSIZ];
@@ -450,8 +453,8 @@ static int sa_get_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 METHOD(kernel_ipsec_t, query_sa, status_t, private_kernel_espvti_ipsec_t *this,
-       kernel_ipsec_sa_id_t *id, kernel_ipsec_query_sa_t *data,
-       uint64_t *bytes, uint64_t *packets, time_t *time)
+	kernel_ipsec_sa_id_t *id, kernel_ipsec_query_sa_t *data,
+	uint64_t *bytes, uint64_t *packets, time_t *time)
 {
 	char ifname[IFNAMSIZ];
 	uint64_t bp[2] = { 0, 0 };
@@ -520,7 +523,7 @@ static int del_one(private_kernel_espvti_ipsec_t *this, const char *ifname,
 }
 
 METHOD(kernel_ipsec_t, del_sa, status_t, private_kernel_espvti_ipsec_t *this,
-       kernel_ipsec_sa_id_t *id, kernel_ipsec_del_sa_t *data)
+	kernel_ipsec_sa_id_t *id, kernel_ipsec_del_sa_t *data)
 {
 	sa_entry_t key = { .spi = id->spi, .dst = id->dst }, *e;
 	int err;
@@ -599,16 +602,21 @@ static bool sel_of(traffic_selector_t *src, traffic_selector_t *dst, char *key,
 
 	*ok = src->to_subnet(src, &snet, &sp) & dst->to_subnet(dst, &dnet, &dp);
 	if (!*ok) {
-		DBG1(DBG_KNL, "kernel-espvti: refused: selector %R === %R is an "
-		     "address range, not a prefix", src, dst);
+		DBG1(DBG_KNL,
+		     "kernel-espvti: refused: selector %R === %R is an address range, not a prefix",
+		     src, dst);
 		DESTROY_IF(snet);
 		DESTROY_IF(dnet);
 		return FALSE;
 	}
-	if (!ports || (sf == 0 && st == 0xffff))
-		sf = st = 0;
-	if (!ports || (df == 0 && dt == 0xffff))
-		df = dt = 0;
+	if (!ports || (sf == 0 && st == 0xffff)) {
+		sf = 0;
+		st = 0;
+	}
+	if (!ports || (df == 0 && dt == 0xffff)) {
+		df = 0;
+		dt = 0;
+	}
 	any = !sp && !dp && !proto && !sf && !st && !df && !dt;
 	{
 		chunk_t sa = snet->get_address(snet), da = dnet->get_address(dnet);
@@ -650,7 +658,7 @@ static bool sel_of(traffic_selector_t *src, traffic_selector_t *dst, char *key,
 }
 
 METHOD(kernel_ipsec_t, add_policy, status_t, private_kernel_espvti_ipsec_t *this,
-       kernel_ipsec_policy_id_t *id, kernel_ipsec_manage_policy_t *data)
+	kernel_ipsec_policy_id_t *id, kernel_ipsec_manage_policy_t *data)
 {
 	char ifname[IFNAMSIZ], key[200];
 	struct nlmsghdr *nlh;
@@ -705,14 +713,14 @@ METHOD(kernel_ipsec_t, add_policy, status_t, private_kernel_espvti_ipsec_t *this
 }
 
 METHOD(kernel_ipsec_t, query_policy, status_t, private_kernel_espvti_ipsec_t *this,
-       kernel_ipsec_policy_id_t *id, kernel_ipsec_query_policy_t *data,
-       time_t *use_time)
+	kernel_ipsec_policy_id_t *id, kernel_ipsec_query_policy_t *data,
+	time_t *use_time)
 {
 	return NOT_SUPPORTED;
 }
 
 METHOD(kernel_ipsec_t, del_policy, status_t, private_kernel_espvti_ipsec_t *this,
-       kernel_ipsec_policy_id_t *id, kernel_ipsec_manage_policy_t *data)
+	kernel_ipsec_policy_id_t *id, kernel_ipsec_manage_policy_t *data)
 {
 	char ifname[IFNAMSIZ], key[200];
 	struct nlmsghdr *nlh;
@@ -748,14 +756,14 @@ METHOD(kernel_ipsec_t, flush_policies, status_t, private_kernel_espvti_ipsec_t *
 }
 
 METHOD(kernel_ipsec_t, bypass_socket, bool, private_kernel_espvti_ipsec_t *this,
-       int fd, int family)
+	int fd, int family)
 {
 	/* espvti has no global policies: IKE's packets need no bypass. */
 	return TRUE;
 }
 
 METHOD(kernel_ipsec_t, enable_udp_decap, bool, private_kernel_espvti_ipsec_t *this,
-       int fd, int family, uint16_t port)
+	int fd, int family, uint16_t port)
 {
 	/*
 	 * Kept until a CHILD_SA needs UDP encapsulation: then the interface
@@ -764,8 +772,9 @@ METHOD(kernel_ipsec_t, enable_udp_decap, bool, private_kernel_espvti_ipsec_t *th
 	if (family != AF_INET && family != AF_INET6)
 		return FALSE;
 	this->udp_fd[family == AF_INET6] = fd;
-	DBG1(DBG_KNL, "kernel-espvti: NAT-T socket for IPv%d on port %u kept for "
-	     "espvti's ESP in UDP", family == AF_INET ? 4 : 6, port);
+	DBG1(DBG_KNL,
+	     "kernel-espvti: NAT-T socket for IPv%d on port %u kept for espvti's ESP in UDP",
+	     family == AF_INET ? 4 : 6, port);
 	return TRUE;
 }
 
@@ -828,7 +837,7 @@ static bool sa_lookup(private_kernel_espvti_ipsec_t *this, const char *ifname,
 			sa_entry_destroy(found);
 	}
 	this->lock->unlock(this->lock);
-	return found != NULL;
+	return found;
 }
 
 static void event_sa(private_kernel_espvti_ipsec_t *this, uint8_t cmd,
@@ -862,8 +871,9 @@ static void event_sa(private_kernel_espvti_ipsec_t *this, uint8_t cmd,
 		what = tb[ESPVTI_A_REASON] ? mnl_attr_get_u8(tb[ESPVTI_A_REASON]) : 0;
 		if (!sa_lookup(this, ifname, dir, spi, TRUE, &nspi, &dst))
 			return;
-		DBG1(DBG_KNL, "kernel-espvti: %s: SA %.8x was removed (reason %u): "
-		     "a hard expiry for charon", ifname, spi, what);
+		DBG1(DBG_KNL,
+		     "kernel-espvti: %s: SA %.8x was removed (reason %u): a hard expiry for charon",
+		     ifname, spi, what);
 		hard = TRUE;
 	}
 	charon->kernel->expire(charon->kernel, IPPROTO_ESP, nspi, dst, hard);
@@ -1059,8 +1069,7 @@ kernel_ipsec_t *kernel_espvti_ipsec_create(void)
 	private_kernel_espvti_ipsec_t *this;
 	int err;
 
-	INIT(this,
-		.public = {
+	INIT(this, .public = {
 			.get_features = _get_features,
 			.get_spi = _get_spi,
 			.get_cpi = _get_cpi,
@@ -1105,8 +1114,9 @@ kernel_ipsec_t *kernel_espvti_ipsec_create(void)
 	this->req = espvti_genl_open();
 	this->ev = espvti_genl_open();
 	if (!this->req || !this->ev) {
-		DBG1(DBG_KNL, "kernel-espvti: the espvti module is not loaded "
-		     "(no generic netlink family \"%s\")", ESPVTI_GENL_NAME);
+		DBG1(DBG_KNL,
+		     "kernel-espvti: the espvti module is not loaded (no generic netlink family \"%s\")",
+		     ESPVTI_GENL_NAME);
 		destroy(this);
 		return NULL;
 	}
@@ -1122,7 +1132,8 @@ kernel_ipsec_t *kernel_espvti_ipsec_create(void)
 	flush_on_start(this);
 	lib->watcher->add(lib->watcher, mnl_socket_get_fd(this->ev->sock),
 			  WATCHER_READ, (watcher_cb_t)receive_events, this);
-	DBG1(DBG_KNL, "kernel-espvti: keying espvti interfaces (if_id N: "
-	     "charon.plugins.kernel-espvti.interfaces.N, else %sN)", this->prefix);
+	DBG1(DBG_KNL,
+	     "kernel-espvti: keying espvti interfaces (if_id N: charon.plugins.kernel-espvti.interfaces.N, else %sN)",
+	     this->prefix);
 	return &this->public;
 }

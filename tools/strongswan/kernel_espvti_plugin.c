@@ -19,7 +19,7 @@ METHOD(plugin_t, get_name, char *, private_kernel_espvti_plugin_t *this)
 }
 
 METHOD(plugin_t, get_features, int, private_kernel_espvti_plugin_t *this,
-       plugin_feature_t *features[])
+	plugin_feature_t *features[])
 {
 	static plugin_feature_t f[] = {
 		PLUGIN_CALLBACK(kernel_ipsec_register, kernel_espvti_ipsec_create),
@@ -40,8 +40,7 @@ plugin_t *kernel_espvti_plugin_create(void)
 {
 	private_kernel_espvti_plugin_t *this;
 
-	INIT(this,
-		.plugin = {
+	INIT(this, .plugin = {
 			.get_name = _get_name,
 			.get_features = _get_features,
 			.destroy = _destroy,
