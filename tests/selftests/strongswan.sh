@@ -127,8 +127,10 @@ ss_start() {
 sw() {
 	local ns=$1
 	shift
-	swanctl "$@" --uri "unix://$SS_DIR/$ns/charon.vici" ||
-		fail "swanctl $* in $ns failed"
+	# Its stderr: the plugins that Debian's default list names but are
+	# not installed; shown when it fails.
+	swanctl "$@" --uri "unix://$SS_DIR/$ns/charon.vici" 2> "$SS_DIR/swanctl.err" ||
+		fail "swanctl $* in $ns failed: $(grep -v "failed to load" "$SS_DIR/swanctl.err")"
 }
 
 ss_stop() {
@@ -165,10 +167,14 @@ ss_pair() {
 	ss_start ssB
 }
 
-# The SPIs of the CHILD_SA in NS's charon, "in out" (hex, 8 digits each).
+# The SPIs of the installed CHILD_SA in NS's charon, "in out" (hex, 8
+# digits each; swanctl prints "in  SPI (-|0xIF_ID), ...").
 sw_spis() {
-	sw "$1" --list-sas | sed -n 's/.* in  *\([0-9a-f]\{8\}\),.*/in \1/p; s/.* out *\([0-9a-f]\{8\}\),.*/out \1/p' |
-		sort | awk '{ printf "%s%s", sep, $2; sep = " " }'
+	sw "$1" --list-sas | awk '
+		/^  [^ ].*: #[0-9]+, reqid/ { inst = / INSTALLED,/ }
+		inst && $1 == "in" { i = substr($2, 1, 8) }
+		inst && $1 == "out" { o = substr($2, 1, 8) }
+		END { print i " " o }'
 }
 
 # The installed SA SPIs of espvti1 in NS, "in out", as sw_spis prints them
@@ -216,6 +222,8 @@ test_ike_up() {
 	expect_eq "carrier" "$(ip netns exec ssA cat /sys/class/net/espvti1/carrier)" 1
 	grep -q 'kernel-espvti: espvti1: added inbound SA' "$SS_DIR/ssA/charon.log" ||
 		fail "no log line of the SA: $(ss_log ssA)"
+	echo "# SPIs (in out): ssA $a, ssB $b"
+	grep 'kernel-espvti' "$SS_DIR/ssA/charon.log" | sed 's/^/# ssA: /'
 }
 
 # CHILD_SA rekeys from both sides under paced traffic: no packet lost, no
@@ -242,6 +250,8 @@ test_ike_rekey() {
 	done
 	wait "$pid" || true
 	out=$(cat "$SS_DIR/ping.out")
+	echo "# $(grep 'packet loss' <<< "$out")"
+	grep -E 'kernel-espvti|rekey' "$SS_DIR/ssB/charon.log" | sed 's/^/# ssB: /'
 	expect_match "no packet lost over $n rekeys" "$out" ' 0% packet loss'
 	expect_eq "ssA: no carrier change" "$(carrier_changes ssA)" "$ca"
 	expect_eq "ssB: no carrier change" "$(carrier_changes ssB)" "$cb"

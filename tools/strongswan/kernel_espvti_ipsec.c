@@ -533,9 +533,10 @@ METHOD(kernel_ipsec_t, del_sa, status_t, private_kernel_espvti_ipsec_t *this,
 	e = this->sas->remove(this->sas, &key);
 	this->lock->unlock(this->lock);
 	if (!e) {
+		/* A drawn SPI that never became an SA: nothing to delete. */
 		DBG2(DBG_KNL, "kernel-espvti: SA %.8x is not ours (any more)",
 		     ntohl(id->spi));
-		return NOT_FOUND;
+		return SUCCESS;
 	}
 	err = del_one(this, e->ifname, e->dir, e->spi);
 	if (!err)

@@ -6,6 +6,7 @@
  */
 #include <daemon.h>
 #include <plugins/plugin.h>
+#include <utils/capabilities.h>
 
 #include "kernel_espvti_ipsec.h"
 
@@ -40,6 +41,11 @@ plugin_t *kernel_espvti_plugin_create(void)
 {
 	private_kernel_espvti_plugin_t *this;
 
+	/* Every espvti request that changes something needs it. */
+	if (!lib->caps->keep(lib->caps, CAP_NET_ADMIN)) {
+		DBG1(DBG_KNL, "kernel-espvti plugin requires CAP_NET_ADMIN capability");
+		return NULL;
+	}
 	INIT(this, .plugin = {
 			.get_name = _get_name,
 			.get_features = _get_features,
