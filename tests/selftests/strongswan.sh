@@ -37,6 +37,13 @@ ss_plugins() {
 	mount --bind "$d" /usr/lib/ipsec/plugins
 }
 
+# What ss_conf writes, unless a test says otherwise before ss_pair: the
+# CHILD_SA's ESP proposals, its rekey time (0: only when told), its if_id.
+SS_ESP=aes128gcm16,aes256gcm16
+SS_CHILD_REKEY=0
+SS_CHILD_LIFE=0
+SS_IF_ID=1
+
 # ss_conf NS LOCAL REMOTE ME PEER START_ACTION: NS's strongswan.conf and
 # swanctl.conf under $SS_DIR/NS.
 ss_conf() {
@@ -48,6 +55,7 @@ ss_conf() {
 		install_routes = no
 		retransmit_tries = 3
 		delete_rekeyed_delay = 2
+		make_before_break = yes
 		plugins {
 			vici {
 				socket = unix://$d/charon.vici
@@ -86,10 +94,11 @@ ss_conf() {
 				c {
 					local_ts = 0.0.0.0/0
 					remote_ts = 0.0.0.0/0
-					esp_proposals = aes128gcm16,aes256gcm16
-					if_id_in = 1
-					if_id_out = 1
-					rekey_time = 0
+					esp_proposals = $SS_ESP
+					if_id_in = $SS_IF_ID
+					if_id_out = $SS_IF_ID
+					rekey_time = $SS_CHILD_REKEY
+					$([ "$SS_CHILD_LIFE" = 0 ] || echo "life_time = $SS_CHILD_LIFE")
 					start_action = $start
 				}
 			}
@@ -108,6 +117,7 @@ ss_conf() {
 # ss_start NS: charon in NS with a private /run, its configuration loaded.
 ss_start() {
 	local ns=$1 d=$SS_DIR/$1 i
+	rm -f "$d/charon.vici" "$d/charon.log"
 	ip netns exec "$ns" unshare --mount -- bash -c '
 		mount -t tmpfs none /run
 		STRONGSWAN_CONF=$1/strongswan.conf exec "$2" > "$1/charon.out" 2>&1' \
@@ -148,7 +158,8 @@ ss_log() {
 	tail -n 40 "$SS_DIR/$1/charon.log"
 }
 
-# The pair: namespaces, underlay, espvti1 at each end, charon at each end.
+# ss_pair [START_ACTION_A]: namespaces, underlay, espvti1 at each end,
+# charon at each end (ssA's CHILD_SA's start_action: none by default).
 ss_pair() {
 	ss_require
 	ns_new ssA ssB
@@ -161,7 +172,7 @@ ss_pair() {
 	ip -n ssB addr add 172.16.0.2/32 peer 172.16.0.1 dev espvti1
 	trap 'rc=$?; ss_stop; ns_cleanup; exit $rc' EXIT
 	ss_plugins
-	ss_conf ssA 10.0.0.1 10.0.0.2 a.test b.test none
+	ss_conf ssA 10.0.0.1 10.0.0.2 a.test b.test "${1:-none}"
 	ss_conf ssB 10.0.0.2 10.0.0.1 b.test a.test none
 	ss_start ssA
 	ss_start ssB
@@ -226,48 +237,169 @@ test_ike_up() {
 	grep 'kernel-espvti' "$SS_DIR/ssA/charon.log" | sed 's/^/# ssA: /'
 }
 
-# CHILD_SA rekeys from both sides under paced traffic: no packet lost, no
-# carrier change, the new SPIs in espvti, the old SAs gone.
+# paced_ping NS DST SECONDS: ping DST from NS every 50 ms for SECONDS in
+# the background; ping_result waits for it and says how it went.
+paced_ping() {
+	ip netns exec "$1" ping -q -i 0.05 -c $(($3 * 20)) -W 2 "$2" \
+		> "$SS_DIR/ping.out" 2>&1 &
+	PING_PID=$!
+}
+
+ping_result() {
+	wait "$PING_PID" || true
+	grep 'packet loss' "$SS_DIR/ping.out"
+}
+
+# wait_spis_change NS OLD SECONDS: NS's charon's SPIs differ from OLD.
+wait_spis_change() {
+	local i
+	for ((i = 0; i < $3 * 5; i++)); do
+		[ "$(sw_spis "$1")" = "$2" ] || return 0
+		nap 0.2
+	done
+	fail "$1: the SPIs are still $2 after $3 s: $(ss_log "$1")"
+}
+
+# wait_pairs NS N: espvti1 in NS has N SAs (within 10 s).
+wait_sas() {
+	local i n
+	for ((i = 0; i < 50; i++)); do
+		n=$("$ESPVTI" -n "$1" -j sa show espvti1 | jq length)
+		[ "$n" != "$2" ] || return 0
+		nap 0.2
+	done
+	fail "$1: espvti1 has $n SAs, want $2: $("$ESPVTI" -n "$1" sa show espvti1)"
+}
+
+# 20 CHILD_SA rekeys from alternating sides, an IKE_SA rekey and a
+# reauthentication (make-before-break) under paced traffic: no packet lost,
+# no carrier change, espvti's SPIs are charon's, the old SAs gone after
+# charon's delete delay.
 test_ike_rekey() {
 	ss_pair
 	sw ssA --initiate --child c > /dev/null
 	wait_installed ssA 1
+	wait_installed ssB 1
 	expect_ok ip netns exec ssA ping -c 1 -W 2 172.16.0.2
-	local ca cb spis_before n pid out i side
+	local ca cb spis_before n=20 out i side
 	ca=$(carrier_changes ssA)
 	cb=$(carrier_changes ssB)
 	spis_before=$(sw_spis ssA)
-	n=4
-	ip netns exec ssA ping -q -i 0.05 -c $((n * 60 + 40)) -W 2 172.16.0.2 \
-		> "$SS_DIR/ping.out" 2>&1 &
-	pid=$!
+	paced_ping ssA 172.16.0.2 $((n * 3 / 2 + 14))
 	nap 1
 	for ((i = 0; i < n; i++)); do
 		side=ssA
 		[ $((i % 2)) = 0 ] || side=ssB
 		sw "$side" --rekey --child c > /dev/null
-		nap 2.5
+		nap 1.5
 	done
-	wait "$pid" || true
-	out=$(cat "$SS_DIR/ping.out")
-	echo "# $(grep 'packet loss' <<< "$out")"
-	grep -E 'kernel-espvti|rekey' "$SS_DIR/ssB/charon.log" | sed 's/^/# ssB: /'
-	expect_match "no packet lost over $n rekeys" "$out" ' 0% packet loss'
+	sw ssB --rekey --ike t > /dev/null
+	nap 3
+	sw ssA --rekey --ike t --reauth > /dev/null
+	nap 5
+	out=$(ping_result)
+	echo "# $n CHILD_SA rekeys, an IKE_SA rekey, a reauthentication: $out"
+	grep -cE 'added (in|out)bound SA' "$SS_DIR/ssA/charon.log" | sed 's/^/# ssA: SAs added: /'
+	expect_match "no packet lost" "$out" ' 0% packet loss'
 	expect_eq "ssA: no carrier change" "$(carrier_changes ssA)" "$ca"
 	expect_eq "ssB: no carrier change" "$(carrier_changes ssB)" "$cb"
 	wait_installed ssA 1
 	[ "$(sw_spis ssA)" != "$spis_before" ] || fail "the SPIs did not change"
 	expect_eq "ssA: espvti's SPIs are charon's after the rekeys" \
 		"$(espvti_spis ssA)" "$(sw_spis ssA)"
+	expect_eq "ssB: espvti's SPIs are charon's after the rekeys" \
+		"$(espvti_spis ssB)" "$(sw_spis ssB)"
 	# Charon deletes the old SAs (delete_rekeyed_delay 2 s): one pair left.
-	for ((i = 0; i < 50; i++)); do
-		[ "$("$ESPVTI" -n ssA -j sa show espvti1 | jq length)" != 2 ] || break
-		nap 0.2
-	done
-	expect_eq "ssA: only the current SA pair" \
+	wait_sas ssA 2
+	wait_sas ssB 2
+	expect_ok ip netns exec ssB ping -c 1 -W 2 172.16.0.1
+}
+
+# Rekeying driven by espvti's lifetimes: the soft expiry event makes
+# charon rekey (no swanctl --rekey), nothing lost.
+test_ike_lifetime() {
+	SS_CHILD_REKEY=6 SS_CHILD_LIFE=12
+	ss_pair
+	sw ssA --initiate --child c > /dev/null
+	wait_installed ssA 1
+	local spis out
+	spis=$(sw_spis ssA)
+	paced_ping ssA 172.16.0.2 12
+	wait_spis_change ssA "$spis" 15
+	out=$(ping_result)
+	echo "# $out"
+	grep -hE 'soft lifetime|hard lifetime' "$SS_DIR"/ss?/charon.log | sed 's/^/# /'
+	grep -q 'reached its soft lifetime' "$SS_DIR/ssA/charon.log" "$SS_DIR/ssB/charon.log" ||
+		fail "no soft expiry reported: $(ss_log ssA)"
+	expect_match "no packet lost" "$out" ' 0% packet loss'
+	wait_installed ssA 1
+	expect_eq "ssA: espvti's SPIs are charon's after the rekey" \
+		"$(espvti_spis ssA)" "$(sw_spis ssA)"
+}
+
+# start_action = trap: no SA until traffic; the first packets bring the
+# tunnel up through an acquire, and again after the IKE_SA is terminated.
+test_ike_trap() {
+	ss_pair trap
+	expect_eq "no SA before traffic" "$("$ESPVTI" -n ssA -j sa show espvti1 | jq length)" 0
+	ip netns exec ssA ping -c 8 -i 0.5 -W 1 172.16.0.2 > /dev/null || true
+	wait_installed ssA 1
+	grep -q 'kernel-espvti: espvti1: acquire for reqid' "$SS_DIR/ssA/charon.log" ||
+		fail "no acquire: $(ss_log ssA)"
+	expect_ok ip netns exec ssA ping -c 2 -W 2 172.16.0.2
+	expect_eq "ssA: espvti's SPIs are charon's" "$(espvti_spis ssA)" "$(sw_spis ssA)"
+	sw ssA --terminate --ike t > /dev/null
+	wait_sas ssA 0
+	ip netns exec ssA ping -c 8 -i 0.5 -W 1 172.16.0.2 > /dev/null || true
+	wait_installed ssA 1
+	expect_ok ip netns exec ssA ping -c 2 -W 2 172.16.0.2
+	expect_eq "acquires" "$(grep -c 'acquire for reqid' "$SS_DIR/ssA/charon.log")" 2
+}
+
+# charon killed (SIGKILL) and started again: the SAs it left are flushed
+# (no tunnel on stale keys, no carrier), the new IKE_SA brings it back.
+test_ike_restart() {
+	ss_pair
+	sw ssA --initiate --child c > /dev/null
+	wait_installed ssA 1
+	expect_ok ip netns exec ssA ping -c 1 -W 2 172.16.0.2
+	kill -KILL "$(cat "$SS_DIR/ssA/pid")"
+	wait "$(cat "$SS_DIR/ssA/pid")" 2>/dev/null || true
+	expect_eq "the killed charon's SAs stay" \
 		"$("$ESPVTI" -n ssA -j sa show espvti1 | jq length)" 2
-	expect_eq "ssB: only the current SA pair" \
-		"$("$ESPVTI" -n ssB -j sa show espvti1 | jq length)" 2
+	ss_start ssA
+	grep -q 'kernel-espvti: espvti1: flushed its SAs' "$SS_DIR/ssA/charon.log" ||
+		fail "no flush on start: $(ss_log ssA)"
+	expect_eq "flushed" "$("$ESPVTI" -n ssA -j sa show espvti1 | jq length)" 0
+	expect_eq "no carrier on stale keys" \
+		"$(ip netns exec ssA cat /sys/class/net/espvti1/carrier)" 0
+	sw ssA --initiate --child c > /dev/null
+	wait_installed ssA 1
+	expect_ok ip netns exec ssA ping -c 2 -W 2 172.16.0.2
+	expect_ok ip netns exec ssB ping -c 2 -W 2 172.16.0.1
+	expect_eq "ssA: espvti's SPIs are charon's" "$(espvti_spis ssA)" "$(sw_spis ssA)"
+}
+
+# What the plugin refuses fails the CHILD_SA with a log line that names the
+# reason: an algorithm espvti lacks, a CHILD_SA without an if_id.
+test_ike_refusals() {
+	SS_ESP=aes128-sha1
+	ss_pair
+	expect_fail swanctl --initiate --child c --uri "unix://$SS_DIR/ssA/charon.vici"
+	grep -hq 'kernel-espvti: refused SA .* unsupported algorithm AES_CBC' \
+		"$SS_DIR/ssA/charon.log" "$SS_DIR/ssB/charon.log" ||
+		fail "no refusal of the algorithm: $(ss_log ssB)"
+	grep -h 'kernel-espvti: refused' "$SS_DIR"/ss?/charon.log | sed 's/^/# /'
+	expect_eq "no SA" "$("$ESPVTI" -n ssA -j sa show espvti1 | jq length)" 0
+	SS_ESP=aes128gcm16 SS_IF_ID=0
+	ss_conf ssA 10.0.0.1 10.0.0.2 a.test b.test none
+	ss_conf ssB 10.0.0.2 10.0.0.1 b.test a.test none
+	sw ssA --load-all --file "$SS_DIR/ssA/swanctl.conf" > /dev/null
+	sw ssB --load-all --file "$SS_DIR/ssB/swanctl.conf" > /dev/null
+	expect_fail swanctl --initiate --child c --uri "unix://$SS_DIR/ssA/charon.vici"
+	grep -hq 'kernel-espvti: refused: the CHILD_SA has no if_id' \
+		"$SS_DIR/ssA/charon.log" "$SS_DIR/ssB/charon.log" ||
+		fail "no refusal of the missing if_id: $(ss_log ssB)"
 }
 
 run_tests
