@@ -238,16 +238,21 @@ test_ike_up() {
 }
 
 # paced_ping NS DST SECONDS: ping DST from NS every 50 ms for SECONDS in
-# the background; ping_result waits for it and says how it went.
+# the background; ping_wait waits for it, ping_result says how it went.
 paced_ping() {
-	ip netns exec "$1" ping -q -i 0.05 -c $(($3 * 20)) -W 2 "$2" \
+	ip netns exec "$1" ping -D -O -i 0.05 -c $(($3 * 20)) -W 2 "$2" \
 		> "$SS_DIR/ping.out" 2>&1 &
 	PING_PID=$!
 }
 
 ping_result() {
+	grep 'packet loss' "$SS_DIR/ping.out" || echo "no ping summary: $(tail -n 5 "$SS_DIR/ping.out")"
+	grep 'no answer yet' "$SS_DIR/ping.out" | head -n 5 | sed 's/^/lost: /'
+}
+
+# ping_wait: the paced ping ended (in this shell: it is its child).
+ping_wait() {
 	wait "$PING_PID" || true
-	grep 'packet loss' "$SS_DIR/ping.out"
 }
 
 # wait_spis_change NS OLD SECONDS: NS's charon's SPIs differ from OLD.
@@ -297,6 +302,7 @@ test_ike_rekey() {
 	nap 3
 	sw ssA --rekey --ike t --reauth > /dev/null
 	nap 5
+	ping_wait
 	out=$(ping_result)
 	echo "# $n CHILD_SA rekeys, an IKE_SA rekey, a reauthentication: $out"
 	grep -cE 'added (in|out)bound SA' "$SS_DIR/ssA/charon.log" | sed 's/^/# ssA: SAs added: /'
@@ -326,6 +332,7 @@ test_ike_lifetime() {
 	spis=$(sw_spis ssA)
 	paced_ping ssA 172.16.0.2 12
 	wait_spis_change ssA "$spis" 15
+	ping_wait
 	out=$(ping_result)
 	echo "# $out"
 	grep -hE 'soft lifetime|hard lifetime' "$SS_DIR"/ss?/charon.log | sed 's/^/# /'

@@ -197,9 +197,18 @@ static uint8_t map_alg(uint16_t enc, uint16_t integ, chunk_t key, uint8_t *icv)
 	case ENCR_NULL_AUTH_AES_GMAC:
 		return ESPVTI_ALG_AES_GMAC;
 	case ENCR_AES_CBC:
-		if (integ == AUTH_HMAC_SHA2_256_128)
+		switch (integ) {
+		case AUTH_HMAC_SHA1_96:
+			return ESPVTI_ALG_AES_CBC_HMAC_SHA1;
+		case AUTH_HMAC_SHA2_256_128:
 			return ESPVTI_ALG_AES_CBC_HMAC_SHA256;
-		return 0;
+		case AUTH_HMAC_SHA2_384_192:
+			return ESPVTI_ALG_AES_CBC_HMAC_SHA384;
+		case AUTH_HMAC_SHA2_512_256:
+			return ESPVTI_ALG_AES_CBC_HMAC_SHA512;
+		default:
+			return 0;
+		}
 	default:
 		return 0;
 	}
@@ -314,11 +323,34 @@ METHOD(kernel_ipsec_t, get_cpi, status_t, private_kernel_espvti_ipsec_t *this,
 	return NOT_SUPPORTED;
 }
 
+/*
+ * Whether @ifname has an outbound SA of ours. The responder of a new
+ * CHILD_SA that replaces one (a make-before-break reauthentication, a
+ * rekey) must not send on it before the initiator has installed its
+ * inbound half: the new outbound SA waits, installed but not current,
+ * until the one it replaces is deleted (espvti then falls back to it).
+ */
+static bool has_outbound(private_kernel_espvti_ipsec_t *this, const char *ifname)
+{
+	enumerator_t *e;
+	sa_entry_t *sa;
+	bool found = FALSE;
+
+	this->lock->lock(this->lock);
+	e = this->sas->create_enumerator(this->sas);
+	while (!found && e->enumerate(e, NULL, &sa))
+		found = sa->dir == ESPVTI_SA_DIR_OUT && streq(sa->ifname, ifname);
+	e->destroy(e);
+	this->lock->unlock(this->lock);
+	return found;
+}
+
 METHOD(kernel_ipsec_t, add_sa, status_t, private_kernel_espvti_ipsec_t *this,
 	kernel_ipsec_sa_id_t *id, kernel_ipsec_add_sa_t *data)
 {
 	char ifname[IFNAMSIZ];
 	uint8_t alg, icv, dir = data->inbound ? ESPVTI_SA_DIR_IN : ESPVTI_SA_DIR_OUT;
+	bool wait = FALSE;
 	lifetime_cfg_t *l = data->lifetime;
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
@@ -345,6 +377,8 @@ METHOD(kernel_ipsec_t, add_sa, status_t, private_kernel_espvti_ipsec_t *this,
 	}
 	local = data->inbound ? id->dst : id->src;
 	remote = data->inbound ? id->src : id->dst;
+	if (!data->inbound && !data->initiator)
+		wait = has_outbound(this, ifname);
 
 	this->req_lock->lock(this->req_lock);
 	if (!set_peer(this, id->if_id, ifname, local, remote, data->encap)) {
@@ -358,12 +392,14 @@ METHOD(kernel_ipsec_t, add_sa, status_t, private_kernel_espvti_ipsec_t *this,
 	mnl_attr_put_u32(nlh, ESPVTI_SA_A_SPI, ntohl(id->spi));
 	mnl_attr_put_u8(nlh, ESPVTI_SA_A_ALG, alg);
 	mnl_attr_put(nlh, ESPVTI_SA_A_KEY, data->enc_key.len, data->enc_key.ptr);
-	if (alg == ESPVTI_ALG_AES_CBC_HMAC_SHA256)
+	if (data->enc_alg == ENCR_AES_CBC)
 		mnl_attr_put(nlh, ESPVTI_SA_A_AUTH_KEY, data->int_key.len, data->int_key.ptr);
 	if (icv)
 		mnl_attr_put_u8(nlh, ESPVTI_SA_A_ICV_LEN, icv);
 	if (data->esn)
 		mnl_attr_put_u8(nlh, ESPVTI_SA_A_ESN, 1);
+	if (wait)
+		mnl_attr_put_u8(nlh, ESPVTI_SA_A_CURRENT, 0);
 	if (data->inbound)
 		mnl_attr_put_u32(nlh, ESPVTI_SA_A_REPLAY_WINDOW,
 				 min(data->replay_window, 65536));
@@ -377,9 +413,10 @@ METHOD(kernel_ipsec_t, add_sa, status_t, private_kernel_espvti_ipsec_t *this,
 	if (err)
 		return FAILED;
 
-	DBG1(DBG_KNL, "kernel-espvti: %s: added %s SA %.8x (%N)", ifname,
+	DBG1(DBG_KNL, "kernel-espvti: %s: added %s SA %.8x (%N)%s", ifname,
 	     data->inbound ? "inbound" : "outbound", ntohl(id->spi),
-	     encryption_algorithm_names, data->enc_alg);
+	     encryption_algorithm_names, data->enc_alg,
+	     wait ? ", current once the SA it replaces is deleted" : "");
 	INIT(e, .spi = id->spi, .src = id->src->clone(id->src),
 	     .dst = id->dst->clone(id->dst), .dir = dir, .if_id = id->if_id);
 	snprintf(e->ifname, IFNAMSIZ, "%s", ifname);
@@ -391,7 +428,7 @@ METHOD(kernel_ipsec_t, add_sa, status_t, private_kernel_espvti_ipsec_t *this,
 	return SUCCESS;
 }
 
-/* Our SA named by @id, taken out of the table (@remove) or copied; lock held. */
+/* Our SA named by @id; lock held. */
 static sa_entry_t *sa_find(private_kernel_espvti_ipsec_t *this,
 			   kernel_ipsec_sa_id_t *id)
 {
