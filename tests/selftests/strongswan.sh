@@ -153,6 +153,17 @@ ss_stop() {
 	done
 }
 
+# ss_dump: what the plugin and charon's CHILD_SAs did, for a failed test.
+ss_dump() {
+	local ns
+	for ns in ssA ssB; do
+		[ -f "$SS_DIR/$ns/charon.log" ] || continue
+		grep -E 'kernel-espvti|CHILD_SA|IKE_SA .* (established|rekeyed)|collision|deleting' \
+			"$SS_DIR/$ns/charon.log" | sed "s/^/# $ns: /" | tail -n 150
+		"$ESPVTI" -n "$ns" sa show espvti1 2>&1 | sed "s/^/# $ns espvti1: /"
+	done
+}
+
 # ss_log NS: the end of NS's charon log (for a failure's message).
 ss_log() {
 	tail -n 40 "$SS_DIR/$1/charon.log"
@@ -170,7 +181,7 @@ ss_pair() {
 	ip -n ssB link set espvti1 up
 	ip -n ssA addr add 172.16.0.1/32 peer 172.16.0.2 dev espvti1
 	ip -n ssB addr add 172.16.0.2/32 peer 172.16.0.1 dev espvti1
-	trap 'rc=$?; ss_stop; ns_cleanup; exit $rc' EXIT
+	trap 'rc=$?; [ $rc = 0 ] || ss_dump; ss_stop; ns_cleanup; exit $rc' EXIT
 	ss_plugins
 	ss_conf ssA 10.0.0.1 10.0.0.2 a.test b.test "${1:-none}"
 	ss_conf ssB 10.0.0.2 10.0.0.1 b.test a.test none
@@ -196,6 +207,19 @@ espvti_spis() {
 			(map(select(.dir == "out" and .current)) | first | .spi)] |
 			map(. // 0) | "\(.[0]) \(.[1])"' |
 		{ read -r i o; printf '%08x %08x' "$i" "$o"; }
+}
+
+# expect_same_spis NS: espvti's SPIs are those of NS's charon (again
+# within 5 s: a rekey may be half done when they are read).
+expect_same_spis() {
+	local i e s
+	for ((i = 0; i < 25; i++)); do
+		e=$(espvti_spis "$1")
+		s=$(sw_spis "$1")
+		[ "$e" != "$s" ] || return 0
+		nap 0.2
+	done
+	fail "$1: espvti's SPIs '$e' are not charon's '$s'"
 }
 
 # carrier_changes NS: espvti1's carrier changes in NS.
@@ -276,7 +300,7 @@ wait_sas() {
 	fail "$1: espvti1 has $n SAs, want $2: $("$ESPVTI" -n "$1" sa show espvti1)"
 }
 
-# 20 CHILD_SA rekeys from alternating sides, an IKE_SA rekey and a
+# 20 CHILD_SA rekeys (6 with DP_QUICK=1) from alternating sides, an IKE_SA rekey and a
 # reauthentication (make-before-break) under paced traffic: no packet lost,
 # no carrier change, espvti's SPIs are charon's, the old SAs gone after
 # charon's delete delay.
@@ -287,6 +311,8 @@ test_ike_rekey() {
 	wait_installed ssB 1
 	expect_ok ip netns exec ssA ping -c 1 -W 2 172.16.0.2
 	local ca cb spis_before n=20 out i side
+	# DP_QUICK=1 (the slow debug kernel's run): 6 CHILD_SA rekeys.
+	[ "${DP_QUICK:-0}" != 1 ] || n=6
 	ca=$(carrier_changes ssA)
 	cb=$(carrier_changes ssB)
 	spis_before=$(sw_spis ssA)
@@ -311,10 +337,8 @@ test_ike_rekey() {
 	expect_eq "ssB: no carrier change" "$(carrier_changes ssB)" "$cb"
 	wait_installed ssA 1
 	[ "$(sw_spis ssA)" != "$spis_before" ] || fail "the SPIs did not change"
-	expect_eq "ssA: espvti's SPIs are charon's after the rekeys" \
-		"$(espvti_spis ssA)" "$(sw_spis ssA)"
-	expect_eq "ssB: espvti's SPIs are charon's after the rekeys" \
-		"$(espvti_spis ssB)" "$(sw_spis ssB)"
+	expect_same_spis ssA
+	expect_same_spis ssB
 	# Charon deletes the old SAs (delete_rekeyed_delay 2 s): one pair left.
 	wait_sas ssA 2
 	wait_sas ssB 2
@@ -340,8 +364,7 @@ test_ike_lifetime() {
 		fail "no soft expiry reported: $(ss_log ssA)"
 	expect_match "no packet lost" "$out" ' 0% packet loss'
 	wait_installed ssA 1
-	expect_eq "ssA: espvti's SPIs are charon's after the rekey" \
-		"$(espvti_spis ssA)" "$(sw_spis ssA)"
+	expect_same_spis ssA
 }
 
 # start_action = trap: no SA until traffic; the first packets bring the
@@ -355,12 +378,15 @@ test_ike_trap() {
 		fail "no acquire: $(ss_log ssA)"
 	expect_ok ip netns exec ssA ping -c 2 -W 2 172.16.0.2
 	expect_eq "ssA: espvti's SPIs are charon's" "$(espvti_spis ssA)" "$(sw_spis ssA)"
+	local acq
+	acq=$(grep -c 'acquire for reqid' "$SS_DIR/ssA/charon.log")
 	sw ssA --terminate --ike t > /dev/null
 	wait_sas ssA 0
 	ip netns exec ssA ping -c 8 -i 0.5 -W 1 172.16.0.2 > /dev/null || true
 	wait_installed ssA 1
 	expect_ok ip netns exec ssA ping -c 2 -W 2 172.16.0.2
-	expect_eq "acquires" "$(grep -c 'acquire for reqid' "$SS_DIR/ssA/charon.log")" 2
+	[ "$(grep -c 'acquire for reqid' "$SS_DIR/ssA/charon.log")" -gt "$acq" ] ||
+		fail "no acquire after the IKE_SA was terminated: $(ss_log ssA)"
 }
 
 # charon killed (SIGKILL) and started again: the SAs it left are flushed
@@ -390,10 +416,10 @@ test_ike_restart() {
 # What the plugin refuses fails the CHILD_SA with a log line that names the
 # reason: an algorithm espvti lacks, a CHILD_SA without an if_id.
 test_ike_refusals() {
-	SS_ESP=aes128-sha1
+	SS_ESP=aes128ctr-sha256
 	ss_pair
 	expect_fail swanctl --initiate --child c --uri "unix://$SS_DIR/ssA/charon.vici"
-	grep -hq 'kernel-espvti: refused SA .* unsupported algorithm AES_CBC' \
+	grep -hq 'kernel-espvti: refused SA .* unsupported algorithm AES_CTR' \
 		"$SS_DIR/ssA/charon.log" "$SS_DIR/ssB/charon.log" ||
 		fail "no refusal of the algorithm: $(ss_log ssB)"
 	grep -h 'kernel-espvti: refused' "$SS_DIR"/ss?/charon.log | sed 's/^/# /'
