@@ -6,8 +6,11 @@
 #   make KDIR=...        against another kernel tree or headers
 #   make W=1 C=1         with extra warnings and sparse
 #   make install         the module (to /lib/modules/KVER/updates, then
-#                        depmod), the tool, its man page and bash completion;
-#                        DESTDIR and PREFIX (default /usr/local) are honoured
+#                        depmod), the tool, its man page and bash completion,
+#                        espvti-quick, the systemd unit espvti@.service
+#                        (UNITDIR), the ifupdown hooks (in SYSCONFDIR/network)
+#                        and SYSCONFDIR/espvti; DESTDIR and PREFIX (default
+#                        /usr/local) are honoured
 #   make uninstall       remove what install installed
 #   make dkms-install    the module's sources to /usr/src/espvti-VERSION and
 #                        `dkms add` (DKMS builds it for each kernel)
@@ -43,6 +46,8 @@ PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
 DKMS_SRC = $(DESTDIR)/usr/src/espvti-$(VERSION)
 INSTALL ?= install
 
@@ -64,16 +69,18 @@ install-module: module
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	$(if $(DESTDIR),,depmod -a $(KVER))
 
-# The tool's Makefile installs the tool, espvti(8) and the bash completion.
+# The tool's Makefile installs the tool, espvti(8), the bash completion,
+# espvti-quick(8), the systemd unit and the ifupdown hooks.
+TOOL_DIRS = DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) SBINDIR=$(SBINDIR) MANDIR=$(MANDIR) \
+	COMPLETIONDIR=$(COMPLETIONDIR) UNITDIR=$(UNITDIR) SYSCONFDIR=$(SYSCONFDIR)
+
 install-tool: tool
-	$(MAKE) -C tools/espvti install VERSION=$(VERSION) DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) \
-		SBINDIR=$(SBINDIR) MANDIR=$(MANDIR) COMPLETIONDIR=$(COMPLETIONDIR)
+	$(MAKE) -C tools/espvti install VERSION=$(VERSION) $(TOOL_DIRS)
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/espvti.ko*
 	$(if $(DESTDIR),,depmod -a $(KVER))
-	rm -f $(DESTDIR)$(SBINDIR)/espvti $(DESTDIR)$(COMPLETIONDIR)/espvti \
-		$(DESTDIR)$(MANDIR)/man8/espvti.8
+	$(MAKE) -C tools/espvti uninstall $(TOOL_DIRS)
 
 # What DKMS builds: Kbuild, the module, the uapi header, VERSION and
 # dkms.conf with its version filled in.

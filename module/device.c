@@ -215,6 +215,7 @@ static void espvti_xmit_one(struct espvti_dev *edev, struct espvti_sa *sa,
 			skb_dst_update_pmtu_no_confirm(skb, max_inner);
 			icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
 				      htonl(max_inner));
+			espvti_diag_too_big(edev, max_inner);
 			why = ESPVTI_STAT_TX_TOO_BIG;
 			goto drop_dst;
 		}
@@ -228,6 +229,7 @@ static void espvti_xmit_one(struct espvti_dev *edev, struct espvti_sa *sa,
 				max_inner = max_t(unsigned int, max_inner, IPV6_MIN_MTU);
 				skb_dst_update_pmtu_no_confirm(skb, max_inner);
 				icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0, max_inner);
+				espvti_diag_too_big(edev, max_inner);
 				why = ESPVTI_STAT_TX_TOO_BIG;
 				goto drop_dst;
 			}
@@ -273,8 +275,10 @@ static netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev)
 	if (espvti_flow_parse(skb, &fl))
 		goto drop;
 	why = ESPVTI_STAT_TX_NO_POLICY;
-	if (!espvti_spd_match(rcu_dereference_bh(edev->spd), &fl))
+	if (!espvti_spd_match(rcu_dereference_bh(edev->spd), &fl)) {
+		espvti_diag_refused(edev, &fl, ESPVTI_SA_DIR_OUT);
 		goto drop;
+	}
 	why = ESPVTI_STAT_TX_NO_SA;
 	sa = rcu_dereference_bh(edev->sa_out);
 	peer = rcu_dereference_bh(edev->peer);
@@ -334,6 +338,7 @@ static int espvti_dev_init(struct net_device *dev)
 	if (!rcu_access_pointer(edev->spd))
 		goto err_gro_cells;
 	espvti_udp_dev_init(edev);
+	espvti_diag_init(&edev->diag);
 	return 0;
 
 err_gro_cells:
@@ -624,8 +629,11 @@ void espvti_dev_update(struct espvti_dev *edev)
 	}
 	netif_carrier_on(dev);
 out:
-	if (netif_carrier_ok(dev) != was)
+	if (netif_carrier_ok(dev) != was) {
+		espvti_diag_event(edev, was ? ESPVTI_EVENT_CARRIER_OFF : ESPVTI_EVENT_CARRIER_ON,
+				  NULL, 0);
 		espvti_nl_notify_dev(edev);
+	}
 }
 
 /*

@@ -478,8 +478,10 @@ static enum espvti_stat espvti_deliver(struct espvti_sa *sa, struct sk_buff *skb
 	rcu_read_lock();
 	match = espvti_spd_match(rcu_dereference(edev->spd), &fl);
 	rcu_read_unlock();
-	if (!match)
+	if (!match) {
+		espvti_diag_refused(edev, &fl, ESPVTI_SA_DIR_IN);
 		return ESPVTI_STAT_RX_SELECTOR_MISMATCH;
+	}
 	if (!netif_running(dev))
 		return ESPVTI_STAT_RX_NOT_UP;
 
@@ -502,6 +504,7 @@ static void espvti_input_finish(struct sk_buff *skb, int err)
 	u8 outer_tos = rx.outer_tos;
 	u64 seq = rx.seq;
 	enum espvti_stat why;
+	u64 behind;
 	u8 nexthdr;
 	int padlen;
 
@@ -518,7 +521,10 @@ static void espvti_input_finish(struct sk_buff *skb, int err)
 	why = v == ESPVTI_REPLAY_OK ? __ESPVTI_STAT_MAX : espvti_replay_why(v);
 	if (v == ESPVTI_REPLAY_OK && !espvti_sa_account(sa, skb->len - hdr - sa->icv_len))
 		why = ESPVTI_STAT_RX_EXPIRED;
+	behind = sa->replay.top - seq;
 	spin_unlock(&sa->lock);
+	if (v != ESPVTI_REPLAY_OK)
+		espvti_diag_replay(sa->edev, behind);
 	if (why != __ESPVTI_STAT_MAX)
 		goto drop;
 	if (rx.udp)
@@ -576,8 +582,8 @@ void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
 	enum espvti_stat why;
 	unsigned int elen;
 	int nfrags, err;
+	u64 seq, behind;
 	u8 *iv;
-	u64 seq;
 
 	why = ESPVTI_STAT_RX_MALFORMED;
 	if (skb->len < hdr + sa->icv_len + 2)
@@ -591,8 +597,10 @@ void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
 	spin_lock(&sa->lock);
 	seq = espvti_replay_seq(&sa->replay, ntohl(esph->seq_no), sa->esn);
 	v = espvti_replay_check(&sa->replay, seq);
+	behind = sa->replay.top - seq;
 	spin_unlock(&sa->lock);
 	if (v != ESPVTI_REPLAY_OK) {
+		espvti_diag_replay(sa->edev, behind);
 		why = espvti_replay_why(v);
 		goto drop;
 	}
@@ -684,6 +692,7 @@ static int espvti_rcv_unknown(struct sk_buff *skb, struct net *net, u16 family,
 		xfrm_state_put(x);
 		return -EINVAL;
 	}
+	espvti_diag_unknown_spi(edev, spi);
 	espvti_rx_drop(edev, NULL, skb, ESPVTI_STAT_RX_UNKNOWN_SPI);
 	return 0;
 }

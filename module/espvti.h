@@ -187,6 +187,37 @@ struct espvti_peer {
 
 struct espvti_usock;
 
+/* diag.c: what the counters cannot tell (espvti diagnose) */
+struct espvti_diag_event {
+	u64 at;			/* boottime, ns */
+	u32 spi;		/* SA_DEL, host order */
+	u8 type;		/* enum espvti_event_type */
+	u8 dir, reason;		/* SA_DEL */
+};
+
+struct espvti_diag {
+	/* Stored on the packet path when it drops; 0: never. */
+	u32 unknown_spi;	/* the last SPI for no SA (host order) */
+	u32 replay_behind;	/* the last replay drop: how far behind the top */
+	u32 too_big_mtu;	/* the last too-big drop: the largest that fitted */
+	spinlock_t lock;	/* refused, refused_dir; the packet path only tries */
+	u8 refused_dir;		/* enum espvti_sa_dir; 0: none yet */
+	struct espvti_flow refused;	/* as it travelled */
+	/* Carrier changes and SA removals; RTNL. */
+	struct espvti_diag_event ev[ESPVTI_DIAG_EVENTS];
+	unsigned int n_ev;	/* events ever; the newest at (n_ev - 1) % size */
+};
+
+struct espvti_dev;
+struct espvti_sa;
+void espvti_diag_init(struct espvti_diag *d);
+void espvti_diag_unknown_spi(struct espvti_dev *edev, __be32 spi);
+void espvti_diag_replay(struct espvti_dev *edev, u64 behind);
+void espvti_diag_too_big(struct espvti_dev *edev, unsigned int mtu);
+void espvti_diag_refused(struct espvti_dev *edev, const struct espvti_flow *fl, u8 dir);
+void espvti_diag_event(struct espvti_dev *edev, u8 type, const struct espvti_sa *sa, u8 reason);
+int espvti_diag_put(struct sk_buff *skb, struct espvti_dev *edev);
+
 /* device.c: the netdevice */
 struct espvti_dev {
 	struct net_device *dev;
@@ -224,6 +255,7 @@ struct espvti_dev {
 	struct espvti_ep nat_seen;	/* where the last authentic packet came from */
 	bool nat_pending;		/* nat follow: nat_seen, before the work moves peer */
 	struct espvti_ep nat_reported;	/* nat follow 0: the last one reported; RTNL */
+	struct espvti_diag diag;
 };
 
 extern struct rtnl_link_ops espvti_link_ops;
@@ -445,6 +477,7 @@ void espvti_nl_notify_dev(struct espvti_dev *edev);
 void espvti_nl_notify_sa(struct espvti_dev *edev, struct espvti_sa *sa, u8 cmd,
 			 int attr, u8 val);
 void espvti_nl_acquire(struct espvti_dev *edev, const struct espvti_flow *fl);
+int espvti_nl_put_flow(struct sk_buff *skb, int attr, const struct espvti_flow *fl);
 void espvti_nl_nat_change(struct espvti_dev *edev, const struct espvti_ep *was,
 			  const struct espvti_ep *now, bool followed);
 

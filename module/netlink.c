@@ -99,6 +99,7 @@ const struct nla_policy espvti_genl_policy[ESPVTI_A_MAX + 1] = {
 	[ESPVTI_A_ENCAP_FD]	= { .type = NLA_U32 },
 	[ESPVTI_A_ENCAP_SOCKET]	= ESPVTI_READ_ONLY,
 	[ESPVTI_A_MTU_AUTO]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[ESPVTI_A_DIAG]		= ESPVTI_READ_ONLY,
 };
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_genl_policy);
 
@@ -142,9 +143,14 @@ static int espvti_nl_put_ifname(struct sk_buff *skb, const struct espvti_dev *ed
 	return 0;
 }
 
-static int espvti_nl_fill_dev(struct sk_buff *skb, const struct espvti_dev *edev,
+/*
+ * An interface as DEV_GET and DEV_CHANGE_NTF say it; with @diag what it
+ * remembers for diagnosis too (only for the administrator: it names inner
+ * flows, as acquire events do).
+ */
+static int espvti_nl_fill_dev(struct sk_buff *skb, struct espvti_dev *edev,
 			      u32 portid, u32 seq, int flags, u8 cmd,
-			      struct netlink_callback *cb)
+			      struct netlink_callback *cb, bool diag)
 {
 	const struct net_device *dev = edev->dev;
 	void *hdr;
@@ -167,6 +173,8 @@ static int espvti_nl_fill_dev(struct sk_buff *skb, const struct espvti_dev *edev
 	    nla_put_u8(skb, ESPVTI_A_CARRIER, netif_carrier_ok(dev)) ||
 	    espvti_nl_put_peer(skb, edev) ||
 	    espvti_stats_put(skb, ESPVTI_A_STATS, edev->stats, edev->stats_base))
+		goto cancel;
+	if (diag && espvti_diag_put(skb, edev))
 		goto cancel;
 	if (!net_eq(edev->net, dev_net(dev))) {
 		int id = peernet2id_alloc(dev_net(dev), edev->net, GFP_KERNEL);
@@ -260,7 +268,9 @@ static int espvti_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(edev);
 	else
 		err = espvti_nl_fill_dev(msg, edev, info->snd_portid,
-					 info->snd_seq, 0, ESPVTI_CMD_DEV_GET, NULL);
+					 info->snd_seq, 0, ESPVTI_CMD_DEV_GET, NULL,
+					 netlink_ns_capable(skb, genl_info_net(info)->user_ns,
+							    CAP_NET_ADMIN));
 	rtnl_unlock();
 
 	if (err) {
@@ -274,6 +284,7 @@ static int espvti_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 static int espvti_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct espvti_net *en = espvti_pernet(sock_net(skb->sk));
+	bool diag = netlink_ns_capable(cb->skb, sock_net(skb->sk)->user_ns, CAP_NET_ADMIN);
 	struct espvti_dev *edev;
 	long idx = 0;
 
@@ -285,7 +296,8 @@ static int espvti_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback
 			continue;
 		}
 		if (espvti_nl_fill_dev(skb, edev, NETLINK_CB(cb->skb).portid,
-				       cb->nlh->nlmsg_seq, NLM_F_MULTI, ESPVTI_CMD_DEV_GET, cb))
+				       cb->nlh->nlmsg_seq, NLM_F_MULTI, ESPVTI_CMD_DEV_GET, cb,
+				       diag))
 			break;
 		idx++;
 	}
@@ -1259,7 +1271,7 @@ void espvti_nl_notify_dev(struct espvti_dev *edev)
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return;
-	if (espvti_nl_fill_dev(msg, edev, 0, 0, 0, ESPVTI_CMD_DEV_CHANGE_NTF, NULL)) {
+	if (espvti_nl_fill_dev(msg, edev, 0, 0, 0, ESPVTI_CMD_DEV_CHANGE_NTF, NULL, false)) {
 		nlmsg_free(msg);
 		return;
 	}
@@ -1284,10 +1296,11 @@ void espvti_nl_notify_sa(struct espvti_dev *edev, struct espvti_sa *sa, u8 cmd,
 	espvti_nl_multicast(edev, msg, GFP_KERNEL);
 }
 
-static int espvti_nl_put_flow(struct sk_buff *skb, const struct espvti_flow *fl)
+/* A nest @attr: the flow @fl as an exact selector. */
+int espvti_nl_put_flow(struct sk_buff *skb, int attr, const struct espvti_flow *fl)
 {
 	u8 plen = fl->family == AF_INET ? 32 : 128;
-	struct nlattr *nest = nla_nest_start(skb, ESPVTI_A_FLOW);
+	struct nlattr *nest = nla_nest_start(skb, attr);
 
 	if (!nest ||
 	    nla_put_u16(skb, ESPVTI_SEL_A_FAMILY, fl->family) ||
@@ -1325,7 +1338,7 @@ void espvti_nl_acquire(struct espvti_dev *edev, const struct espvti_flow *fl)
 	if (!msg)
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &espvti_genl_family, 0, ESPVTI_CMD_ACQUIRE_NTF);
-	if (!hdr || espvti_nl_put_ifname(msg, edev) || espvti_nl_put_flow(msg, fl)) {
+	if (!hdr || espvti_nl_put_ifname(msg, edev) || espvti_nl_put_flow(msg, ESPVTI_A_FLOW, fl)) {
 		nlmsg_free(msg);
 		return;
 	}

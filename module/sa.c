@@ -591,8 +591,10 @@ int espvti_sa_insert(struct espvti_dev *edev, struct espvti_sa *sa, bool make_cu
 void espvti_sa_unlink(struct espvti_dev *edev, struct espvti_sa *sa, u8 reason)
 {
 	ASSERT_RTNL();
-	if (reason && !sa->reserved)
+	if (reason && !sa->reserved) {
 		espvti_nl_notify_sa(edev, sa, ESPVTI_CMD_SA_DEL_NTF, ESPVTI_A_REASON, reason);
+		espvti_diag_event(edev, ESPVTI_EVENT_SA_DEL, sa, reason);
+	}
 	spin_lock_bh(&sa->lock);
 	sa->dead = true;
 	spin_unlock_bh(&sa->lock);

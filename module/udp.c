@@ -151,8 +151,13 @@ static int espvti_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	skb_reset_transport_header(skb);
 	spi = ((struct ip_esp_hdr *)head)->spi;
 	sa = rhashtable_lookup(&espvti_pernet(us->net)->sa_in, &spi, espvti_sa_params);
-	if (!sa || sa->reserved)
+	if (!sa || sa->reserved) {
+		struct espvti_dev *edev = espvti_udp_tunnel(us, &saddr);
+
+		if (edev)
+			espvti_diag_unknown_spi(edev, spi);
 		return espvti_udp_drop(us, skb, &saddr, ESPVTI_STAT_RX_UNKNOWN_SPI);
+	}
 	/* Any interface on this socket: they share it, the SPI tells. */
 	peer = rcu_dereference(sa->edev->peer);
 	if (!peer || READ_ONCE(sa->edev->usock) != us ||

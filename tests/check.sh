@@ -252,7 +252,7 @@ done
 if [ "$quick" = 0 ]; then
 	phase "style: checkpatch" check "style: checkpatch --strict clean" tests/style.sh
 	phase "spec check" check "spec: YAML spec, uapi header and kernel policies agree" tests/spec-check.py
-	phase "packaging check" check "packaging: one version in VERSION, dkms.conf, debian/changelog, module and tool; dkms.conf matches Kbuild" \
+	phase "packaging check" check "packaging: one version in VERSION, dkms.conf, debian/changelog, module and tool; dkms.conf matches Kbuild; espvti@.service verifies" \
 		tests/packaging-check.sh
 fi
 

@@ -28,6 +28,8 @@ packages=(
 	# `apt-get source`)
 	strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
 	dpkg-dev
+	# ifup/ifdown with the espvti-config hooks (tests/selftests/boot.sh)
+	ifupdown
 )
 
 missing=()

@@ -10,7 +10,10 @@
 #  - dkms.conf's BUILT_MODULE_NAME/LOCATION is where Kbuild puts the .ko
 #    (obj-m in that directory's Kbuild), DEST_MODULE_LOCATION is under
 #    /updates, AUTOINSTALL is on, and BUILD_EXCLUSIVE_KERNEL admits every
-#    kernel of tests/compat/kernels.
+#    kernel of tests/compat/kernels;
+#  - espvti@.service, as make install writes it, passes systemd-analyze
+#    verify without a word (where systemd-analyze is), and debian/rules
+#    installs it where dh_installsystemd looks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail() { echo "packaging: $*" >&2; exit 1; }
@@ -65,3 +68,18 @@ while read -r k _; do
 		fail "dkms.conf's BUILD_EXCLUSIVE_KERNEL leaves out $k (tests/compat/kernels)"
 done < tests/compat/kernels
 echo "dkms.conf: BUILD_EXCLUSIVE_KERNEL $range admits every kernel of tests/compat/kernels"
+
+if command -v systemd-analyze >/dev/null; then
+	# Installed under $tmp: its commands and man pages where it says.
+	mkdir -p "$tmp/sbin" "$tmp/man/man8" "$tmp/unit"
+	cp tools/espvti/espvti-quick "$tmp/sbin/"
+	cp tools/espvti/espvti.8 tools/espvti/espvti-quick.8 "$tmp/man/man8/"
+	sed "s|@SBINDIR@|$tmp/sbin|g" tools/espvti/systemd/espvti@.service.in \
+		>"$tmp/unit/espvti@.service"
+	out=$(MANPATH=$tmp/man systemd-analyze verify "$tmp/unit/espvti@.service" 2>&1) ||
+		fail "systemd-analyze verify espvti@.service: $out"
+	[ -z "$out" ] || fail "systemd-analyze verify espvti@.service: $out"
+	echo "systemd: espvti@.service verifies clean"
+fi
+grep -q 'UNITDIR=/lib/systemd/system' debian/rules ||
+	fail "debian/rules does not install the unit to /lib/systemd/system"

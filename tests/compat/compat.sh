@@ -124,7 +124,7 @@ kunit_build() {
 	# undefined symbol (a 64-bit division on a 32-bit kernel) fails.
 	[ "$rc" = 0 ] && [ -f "$top/espvti_kunit.ko" ] &&
 		! grep -E 'warning:|error:|namespace' "$top/build.log" >&2 &&
-		! grep -E 'undefined!' "$top/build.log" | grep -v 'modpost: "kunit_' >&2
+		! grep -E 'undefined!' "$top/build.log" | grep -vE 'modpost: "(__)?kunit_' >&2
 }
 
 # guest_root NAME SUITE:ARCH KVER: the chroot made ready to boot as a guest
@@ -178,6 +178,19 @@ vm_smoke() {
 	fi
 }
 
+# report 1|0 LINE: a kernel's result line, counted; a failure with the
+# lines of its log that say why.
+report() {
+	if [ "$1" = 1 ]; then
+		echo "ok - $2"
+		passed=$((passed + 1))
+	else
+		echo "not ok - $2 (log: ${logf#"$repo/"})"
+		grep -E '^not ok|error|warning:|\[bench\] error' "$logf" | head -n 20 | sed 's/^/#   /'
+		failed=$((failed + 1))
+	fi
+}
+
 while read -r name suite headers builder; do
 	case "$name" in ''|'#'*) continue ;; esac
 	if [ -n "${COMPAT_KERNELS:-}" ] && [[ " $COMPAT_KERNELS " != *" $name "* ]]; then
@@ -191,16 +204,10 @@ while read -r name suite headers builder; do
 	if [ "$builder" = kunit ]; then
 		kver=?
 		kunit_kernel "$name" "$suite"
-		line="compat: $name $kver: build W=1 $b, with KUnit $k, dkms $d, vm smoke (KUnit run) $v"
-		if [ "$b" = ok ] && [ "$k" = ok ] && [ "${v%% *}" = ok ] &&
-			grep -q '^ok - kunit: ' "$out/vm/results.tap"; then
-			echo "ok - $line"
-			passed=$((passed + 1))
-		else
-			echo "not ok - $line (log: ${logf#"$repo/"})"
-			grep -E '^not ok|error|warning:|\[bench\] error' "$logf" | head -n 20 | sed 's/^/#   /'
-			failed=$((failed + 1))
-		fi
+		ok=0
+		[ "$b" = ok ] && [ "$k" = ok ] && [ "${v%% *}" = ok ] &&
+			grep -q '^ok - kunit: ' "$out/vm/results.tap" && ok=1
+		report "$ok" "compat: $name $kver: build W=1 $b, with KUnit $k, dkms $d, vm smoke (KUnit run) $v"
 		continue
 	fi
 	log "$name: fetching the kernel"
@@ -263,16 +270,9 @@ while read -r name suite headers builder; do
 			vm_smoke "$spec" "$out/mod"
 		fi
 	fi
-	line="compat: $name $kver: build W=1 $b, with KUnit $k, dkms $d, vm smoke $v"
-	if [ "$b" = ok ] && [ "$k" = ok ] && [ "$d" = ok ] &&
-		[ "${v%% *}" = ok ]; then
-		echo "ok - $line"
-		passed=$((passed + 1))
-	else
-		echo "not ok - $line (log: ${logf#"$repo/"})"
-		grep -E '^not ok|error|warning:|\[bench\] error' "$logf" | head -n 20 | sed 's/^/#   /'
-		failed=$((failed + 1))
-	fi
+	ok=0
+	[ "$b" = ok ] && [ "$k" = ok ] && [ "$d" = ok ] && [ "${v%% *}" = ok ] && ok=1
+	report "$ok" "compat: $name $kver: build W=1 $b, with KUnit $k, dkms $d, vm smoke $v"
 done < tests/compat/kernels
 
 echo "$passed passed, $failed failed"

@@ -535,7 +535,7 @@ bad_check() {
 state() {
 	ip netns exec "$1" $GENL --dump sa_get ifname=vti0 | grep -v -e '\.age=' -e 'use_age='
 	ip netns exec "$1" $GENL --dump sel_get ifname=vti0
-	ip netns exec "$1" $GENL dev_get ifname=vti0 | grep -v -e '^stats\.'
+	ip netns exec "$1" $GENL dev_get ifname=vti0 | grep -v -e '^stats\.' -e '\.age_ms='
 }
 
 test_bad_requests() {

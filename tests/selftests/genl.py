@@ -51,7 +51,7 @@ ATTRS = {"ifindex": (1, "u32"), "ifname": (2, "str"), "id": (3, "u32"),
          "local": (7, "hex"), "remote": (8, "hex"), "link_netnsid": (9, "u32"),
          "stats": (10, "nest"), "sa": (11, "nest"), "sel": (12, "nest"),
          "spi_min": (13, "u32"), "spi_max": (14, "u32"), "reason": (15, "u8"),
-         "expire": (16, "u8"), "flow": (17, "nest")}
+         "expire": (16, "u8"), "flow": (17, "nest"), "diag": (28, "nest")}
 SA_ATTRS = {"dir": (1, "u8"), "spi": (2, "u32"), "alg": (3, "u8"), "key": (4, "hex"),
             "auth_key": (5, "hex"), "icv_len": (6, "u8"), "esn": (7, "u8"),
             "replay_window": (8, "u32"), "seq": (9, "u64"), "current": (10, "u8"),
@@ -64,8 +64,14 @@ SEL_ATTRS = {"family": (1, "u16"), "src": (2, "hex"), "src_prefix": (3, "u8"),
              "dst": (4, "hex"), "dst_prefix": (5, "u8"), "proto": (6, "u8"),
              "sport_min": (7, "u16"), "sport_max": (8, "u16"),
              "dport_min": (9, "u16"), "dport_max": (10, "u16")}
+DIAG_ATTRS = {"unknown_spi": (1, "u32"), "replay_behind": (2, "u32"),
+              "too_big_mtu": (3, "u32"), "refused": (4, "nest"),
+              "refused_dir": (5, "u8"), "event": (6, "nest")}
+EVENT_ATTRS = {"type": (1, "u8"), "age_ms": (2, "u64"), "dir": (3, "u8"),
+               "spi": (4, "u32"), "reason": (5, "u8")}
 NESTS = {"sa": SA_ATTRS, "sel": SEL_ATTRS, "flow": SEL_ATTRS,
-         "soft": LIFE_ATTRS, "hard": LIFE_ATTRS}
+         "soft": LIFE_ATTRS, "hard": LIFE_ATTRS, "diag": DIAG_ATTRS,
+         "refused": SEL_ATTRS, "event": EVENT_ATTRS}
 NAMES = {num: (name, kind) for name, (num, kind) in ATTRS.items()}
 
 
@@ -224,7 +230,8 @@ def show(buf, table, prefix, out):
 
 def state(genl, family, ifname):
     """What the kernel says about IFNAME's SAs, selectors and itself, less
-    what moves by itself (ages, counters)."""
+    what moves by itself (ages, the ages of the events it remembers,
+    counters)."""
     out = []
     name = attr(2, ifname.encode() + bytes(1))
     for cmd, dump in ((5, True), (9, True), (1, False)):
@@ -233,7 +240,7 @@ def state(genl, family, ifname):
         for reply in replies:
             show(reply, ATTRS, "", out)
     return [line for line in out if ".age=" not in line and "use_age=" not in line
-            and not line.startswith("stats.")]
+            and ".age_ms=" not in line and not line.startswith("stats.")]
 
 
 def refused_unchanged(argv):

@@ -2,7 +2,8 @@
 /*
  * espvti: the config file of setconf: [Tunnel], [SA] and [Policy], read and
  * checked whole (as the kernel would check each request) before anything is
- * sent.
+ * sent; and [Interface], the addresses, MTU and routes of the interface, which
+ * setconf checks and leaves to espvti-quick (ifconf prints them).
  */
 #include "espvti.h"
 
@@ -10,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <sys/stat.h>
 
-enum section { SEC_NONE, SEC_TUNNEL, SEC_SA, SEC_POLICY };
+enum section { SEC_NONE, SEC_TUNNEL, SEC_SA, SEC_POLICY, SEC_INTERFACE };
 
 /* A config file while it is read: the section it is in, its values so far. */
 struct conf_parser {
@@ -23,6 +26,8 @@ struct conf_parser {
 	bool has_tunnel;
 	bool has_policy;
 	bool has_current;		/* an [SA] said Current = yes */
+	bool inline_key;		/* an [SA] has a key in the file itself */
+	unsigned int mtu_line;		/* where [Interface] said MTU */
 };
 
 static int conf_line(struct conf_parser *p, const struct origin *o, char *line);
@@ -31,6 +36,8 @@ static int conf_tunnel(struct conf_parser *p, const struct origin *o, const char
 static int conf_sa(struct conf_parser *p, const struct origin *o, const char *const *vals);
 static int conf_check_sa(const struct origin *o, const struct espvti_sa *sa);
 static int conf_policy(struct conf_parser *p, const struct origin *o, const char *const *vals);
+static int conf_interface(struct conf_parser *p, const struct origin *o, size_t k,
+			  const char *val);
 static int conf_finish(struct conf_parser *p);
 static void conf_clear_vals(struct conf_parser *p);
 static void bits_str(uint64_t bits, char *buf, size_t size);
@@ -78,6 +85,15 @@ static const struct keyword conf_tunnel_kws[TUN_N] = {
 	[TUN_ENCAP + ENC_NAT]		= { .name = "NatFollow" },
 };
 
+/* [Interface]: Address and Route may be given more than once. */
+enum { IF_ADDRESS, IF_MTU, IF_ROUTE, IF_N };
+
+static const struct keyword conf_interface_kws[IF_N] = {
+	[IF_ADDRESS]	= { .name = "Address" },
+	[IF_MTU]	= { .name = "MTU" },
+	[IF_ROUTE]	= { .name = "Route" },
+};
+
 /* The sections of a config file and their keys. */
 static const struct {
 	const char *name;
@@ -87,6 +103,7 @@ static const struct {
 	[SEC_TUNNEL]	= { "Tunnel", conf_tunnel_kws, TUN_N },
 	[SEC_SA]	= { "SA", conf_sa_kws, SA_N + N_LIMITS },
 	[SEC_POLICY]	= { "Policy", conf_sel_kws, SEL_N },
+	[SEC_INTERFACE]	= { "Interface", conf_interface_kws, IF_N },
 };
 
 static_assert(N_LIMITS == 8, "struct conf_parser has room for 8 limits");
@@ -106,6 +123,8 @@ int conf_read(const char *path, struct conf *conf)
 	FILE *f;
 
 	conf->path = path;
+	conf->addrs.size = sizeof(struct conf_prefix);
+	conf->routes.size = sizeof(struct conf_prefix);
 	snprintf(conf->dir, sizeof(conf->dir), "%s", path);
 	slash = strrchr(conf->dir, '/');
 	if (slash == conf->dir)
@@ -129,6 +148,9 @@ int conf_read(const char *path, struct conf *conf)
 	}
 	if (!ret)
 		ret = conf_end_section(&p);
+	/* Keys in the file itself: the file is as private as a key file. */
+	if (!ret && p.inline_key)
+		ret = key_file_private(NULL, -1, fileno(f), path);
 	if (!ret)
 		ret = conf_finish(&p);
 	conf_clear_vals(&p);
@@ -167,9 +189,14 @@ static int conf_line(struct conf_parser *p, const struct origin *o, char *line)
 				break;
 		}
 		if (k == MNL_ARRAY_SIZE(sections))
-			return bad(o, -1, "unknown section [%s]: [Tunnel], [SA] or [Policy]", s);
+			return bad(o, -1,
+				   "unknown section [%s]: [Interface], [Tunnel], [SA] or [Policy]",
+				   s);
 		if (k == SEC_TUNNEL && p->has_tunnel)
 			return bad(o, -1, "a second [Tunnel]");
+		if (k == SEC_INTERFACE && p->conf->has_interface)
+			return bad(o, -1, "a second [Interface]");
+		p->conf->has_interface |= k == SEC_INTERFACE;
 		p->section = k;
 		p->line = o->line;
 		return 0;
@@ -190,6 +217,8 @@ static int conf_line(struct conf_parser *p, const struct origin *o, char *line)
 	}
 	if (k == n)
 		return bad(o, -1, "[%s] has no key \"%s\"", sections[p->section].name, key);
+	if (p->section == SEC_INTERFACE)
+		return conf_interface(p, o, k, val);
 	if (p->vals[k])
 		return bad(o, -1, "%s given twice in one [%s], first on line %u", kws[k].name,
 			   sections[p->section].name, p->lines[k]);
@@ -226,6 +255,8 @@ static int conf_end_section(struct conf_parser *p)
 	case SEC_POLICY:
 		ret = conf_policy(p, &o, vals);
 		break;
+	case SEC_INTERFACE:	/* taken line by line */
+		break;
 	}
 	conf_clear_vals(p);
 	p->section = SEC_NONE;
@@ -260,6 +291,8 @@ static int conf_sa(struct conf_parser *p, const struct origin *o, const char *co
 		if (!vals[required[i]])
 			return bad(o, -1, "this [SA] has no %s", conf_sa_kws[required[i]].name);
 	}
+	p->inline_key |= vals[SA_KEY][0] != '@' ||
+			 (vals[SA_AUTH_KEY] && vals[SA_AUTH_KEY][0] != '@');
 	ret = sa_from_vals(o, vals, p->conf->dir, &sa);
 	if (ret)
 		goto out;
@@ -396,6 +429,50 @@ static int conf_policy(struct conf_parser *p, const struct origin *o, const char
 }
 
 /*
+ * One line of [Interface]: an Address (ADDR[/LENGTH], the host's bits
+ * allowed), a Route (a prefix, no bits beyond its length) or the MTU.
+ */
+static int conf_interface(struct conf_parser *p, const struct origin *o, size_t k,
+			  const char *val)
+{
+	struct conf_prefix pfx = {}, *have;
+	struct list *list;
+	uint64_t mtu;
+	size_t i;
+
+	if (!*val)
+		return bad(o, -1, "%s has no value", conf_interface_kws[k].name);
+	if (k == IF_MTU) {
+		if (p->mtu_line)
+			return bad(o, -1, "MTU given twice in [Interface], first on line %u",
+				   p->mtu_line);
+		if (parse_uint(val, 65535, false, &mtu) || mtu < 68)
+			return bad(o, -1, "MTU \"%s\": not a number from 68 to 65535", val);
+		p->mtu_line = o->line;
+		p->conf->mtu = mtu;
+		return 0;
+	}
+	if (parse_prefix(val, &pfx.addr, &pfx.len))
+		return bad(o, -1, "%s \"%s\": not an IPv4 or IPv6 address with an optional /LENGTH",
+			   conf_interface_kws[k].name, val);
+	if (k == IF_ROUTE && !prefix_clean(&pfx.addr, pfx.len))
+		return bad(o, -1, "Route \"%s\": address bits set beyond the prefix length", val);
+	list = k == IF_ROUTE ? &p->conf->routes : &p->conf->addrs;
+	for (i = 0, have = list->items; i < list->n; i++, have++) {
+		if (addr_equal(&have->addr, &pfx.addr) && (k == IF_ADDRESS || have->len == pfx.len))
+			return bad(o, -1, "%s \"%s\" given twice in [Interface]",
+				   conf_interface_kws[k].name, val);
+	}
+	have = list_add(list);
+	if (!have) {
+		fprintf(stderr, "espvti: out of memory\n");
+		return ERR_FAIL;
+	}
+	*have = pfx;
+	return 0;
+}
+
+/*
  * After the last section: one outbound SA is current (the last one, when no
  * [SA] says which); without [Policy], the selectors an interface starts with.
  */
@@ -451,6 +528,43 @@ void conf_free(struct conf *conf)
 		explicit_bzero(conf->sas.items, conf->sas.n * conf->sas.size);
 	free(conf->sas.items);
 	free(conf->sels.items);
+	free(conf->addrs.items);
+	free(conf->routes.items);
+}
+
+/*
+ * ifconf FILE: FILE checked as setconf checks it, then its [Interface] with
+ * each value as ip(8) prints it (ADDR/LENGTH), for espvti-quick; nothing
+ * when it has none.
+ */
+int cmd_ifconf(const struct ctx *ctx, int argc, char **argv)
+{
+	struct conf conf = {
+		.sas.size = sizeof(struct espvti_sa),
+		.sels.size = sizeof(struct espvti_sel),
+	};
+	char buf[INET6_ADDRSTRLEN];
+	const struct conf_prefix *pfx;
+	size_t i;
+	int ret;
+
+	if (!argc)
+		return parse_error(ctx->verb, true, "missing FILE");
+	if (no_more_args(ctx, argc - 1, argv + 1))
+		return ERR_USAGE;
+	ret = conf_read(argv[0], &conf);
+	if (!ret && conf.has_interface) {
+		printf("[Interface]\n");
+		if (conf.mtu)
+			printf("MTU = %u\n", conf.mtu);
+		for (i = 0, pfx = conf.addrs.items; i < conf.addrs.n; i++, pfx++)
+			printf("Address = %s/%u\n", addr_str(&pfx->addr, buf, sizeof(buf)),
+			       pfx->len);
+		for (i = 0, pfx = conf.routes.items; i < conf.routes.n; i++, pfx++)
+			printf("Route = %s/%u\n", addr_str(&pfx->addr, buf, sizeof(buf)), pfx->len);
+	}
+	conf_free(&conf);
+	return ret;
 }
 
 /* The bits set in @bits as "16, 24 or 32". */

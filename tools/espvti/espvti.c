@@ -14,6 +14,7 @@
  *   espvti [-j] [-t] [-n NETNS] monitor
  *   espvti [-n NETNS] setconf DEV FILE
  *   espvti [-n NETNS] showconf DEV
+ *   espvti ifconf FILE
  *
  * Every argument, and all of a config file, is checked before the first
  * request goes out; requests that change anything print nothing when they
@@ -23,7 +24,7 @@
  * This file: main(), the global options, the table of commands, the
  * dispatch and the usage; the commands that only dump or flush what an
  * interface has. Each object's commands are in a file of their own:
- * link.c (show, set), sa.c, limits.c, policy.c, stats.c, monitor.c,
+ * link.c (show, set), sa.c, limits.c, policy.c, stats.c, monitor.c, diagnose.c,
  * config.c (the file format), setconf.c, showconf.c; under them nl.c (the
  * kernel), parse.c (arguments), keys.c and print.c.
  */
@@ -53,8 +54,10 @@ static const struct verb verbs[] = {
 		  "[mtu-auto on|off]" },
 	{ .name = "stats", .args = "[-s] DEV [reset]", .fn = cmd_stats },
 	{ .name = "monitor", .args = "[-j] [-t]", .fn = cmd_monitor },
+	{ .name = "diagnose", .args = "[DEV] [--watch SECONDS]", .fn = cmd_diagnose },
 	{ .name = "setconf", .args = "DEV FILE", .fn = cmd_setconf },
 	{ .name = "showconf", .args = "DEV", .fn = cmd_showconf },
+	{ .name = "ifconf", .args = "FILE", .fn = cmd_ifconf },
 	{ .obj = "sa", .name = "add", .fn = cmd_sa_add,
 	  .args = "DEV dir in|out spi SPI alg ALG key KEY [auth-key KEY]\n"
 		  "[icv BYTES] [esn] [replay-window N] [seq N] [nocurrent]\n"

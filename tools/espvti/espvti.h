@@ -68,6 +68,48 @@ struct life {
 	uint64_t v[ESPVTI_LIFE_A_MAX];
 };
 
+/*
+ * A selector. In answers, absent fields are filled in as what they match:
+ * every address, protocol and port. In requests, absent fields stay absent.
+ * An acquire event's flow is one too, exact, its ports only when known.
+ */
+struct espvti_sel {
+	int family;			/* AF_INET, AF_INET6, or AF_UNSPEC */
+	struct addr src;		/* family AF_UNSPEC: absent */
+	struct addr dst;
+	uint8_t src_prefix;
+	uint8_t dst_prefix;
+	bool has_proto;
+	uint8_t proto;			/* 0: any */
+	bool has_sport;
+	uint16_t sport[2];		/* min, max */
+	bool has_dport;
+	uint16_t dport[2];
+};
+
+/* An event that an interface remembers (ESPVTI_DIAG_A_EVENT). */
+struct diag_event {
+	uint8_t type;			/* enum espvti_event_type */
+	uint8_t dir;			/* SA_DEL */
+	uint8_t reason;			/* SA_DEL */
+	uint32_t spi;			/* SA_DEL */
+	uint64_t age_ms;
+};
+
+/* What the interface saw last (ESPVTI_A_DIAG): diagnose's evidence. */
+struct diag_info {
+	bool present;
+	bool has_unknown_spi;
+	uint32_t unknown_spi;
+	uint32_t replay_behind;		/* 0: none */
+	uint32_t too_big_mtu;		/* 0: none */
+	bool has_refused;
+	uint8_t refused_dir;
+	struct espvti_sel refused;
+	unsigned int n_ev;
+	struct diag_event ev[ESPVTI_DIAG_EVENTS];	/* oldest first */
+};
+
 struct espvti_dev {
 	char ifname[IFNAMSIZ];
 	uint32_t ifindex;
@@ -83,6 +125,7 @@ struct espvti_dev {
 	int32_t netnsid;
 	struct encap encap;
 	struct stats stats;
+	struct diag_info diag;
 };
 
 /* An SA, as the kernel reports it or as a request asks for it. */
@@ -115,25 +158,6 @@ struct espvti_sa {
 	size_t key_len;
 	unsigned char auth_key[KEY_MAX];
 	size_t auth_key_len;
-};
-
-/*
- * A selector. In answers, absent fields are filled in as what they match:
- * every address, protocol and port. In requests, absent fields stay absent.
- * An acquire event's flow is one too, exact, its ports only when known.
- */
-struct espvti_sel {
-	int family;			/* AF_INET, AF_INET6, or AF_UNSPEC */
-	struct addr src;		/* family AF_UNSPEC: absent */
-	struct addr dst;
-	uint8_t src_prefix;
-	uint8_t dst_prefix;
-	bool has_proto;
-	uint8_t proto;			/* 0: any */
-	bool has_sport;
-	uint16_t sport[2];		/* min, max */
-	bool has_dport;
-	uint16_t dport[2];
 };
 
 /* A message about one interface: a reply, or an event of the "events" group. */
@@ -217,6 +241,12 @@ struct limits {
 	unsigned int given;
 };
 
+/* An address or a route of a config file's [Interface]: ADDR/LENGTH. */
+struct conf_prefix {
+	struct addr addr;
+	uint8_t len;
+};
+
 /* A config file, read and checked. */
 struct conf {
 	const char *path;
@@ -226,6 +256,11 @@ struct conf {
 	struct encap encap;
 	struct list sas;		/* struct espvti_sa */
 	struct list sels;		/* struct espvti_sel, as sel_fill() makes them */
+	/* [Interface]: for espvti-quick (ifconf), never sent by setconf */
+	struct list addrs;		/* struct conf_prefix: Address */
+	struct list routes;		/* struct conf_prefix: Route */
+	unsigned int mtu;		/* MTU; 0: not given */
+	bool has_interface;		/* the file has [Interface], perhaps empty */
 };
 
 /* The fields of an SA in "sa add" and in a config file's [SA]. */
@@ -296,6 +331,7 @@ bool addr_equal(const struct addr *a, const struct addr *b);
 /* keys.c */
 int read_key(const struct origin *o, int k, const char *s, const char *dir,
 	     unsigned char *buf, size_t *len);
+int key_file_private(const struct origin *o, int k, int fd, const char *path);
 
 /* nl.c */
 int get_addr(const struct nlattr *attr, struct addr *addr);
@@ -304,6 +340,7 @@ int nests_cb(const struct nlmsghdr *nlh, struct list *list, uint16_t type,
 	     int (*parse)(const struct nlattr *nest, void *item));
 
 /* link.c */
+int get_devs(struct nl *nl, const char *name, struct list *list);
 int cmd_show(const struct ctx *ctx, int argc, char **argv);
 int cmd_set(const struct ctx *ctx, int argc, char **argv);
 int encap_from_vals(const struct origin *o, const char *const *vals, int base, struct encap *e);
@@ -361,6 +398,10 @@ int parse_stats(const struct nlattr *nest, struct stats *stats);
 void print_stats_fields(const struct stats *stats);
 void print_counters(const struct stats *stats);
 
+/* diagnose.c */
+int cmd_diagnose(const struct ctx *ctx, int argc, char **argv);
+int parse_diag(const struct nlattr *nest, struct diag_info *d);
+
 /* monitor.c */
 int cmd_monitor(const struct ctx *ctx, int argc, char **argv);
 int msg_cb(const struct nlmsghdr *nlh, void *data);
@@ -368,6 +409,7 @@ int msg_cb(const struct nlmsghdr *nlh, void *data);
 /* config.c */
 int conf_read(const char *path, struct conf *conf);
 void conf_free(struct conf *conf);
+int cmd_ifconf(const struct ctx *ctx, int argc, char **argv);
 
 /* setconf.c */
 int cmd_setconf(const struct ctx *ctx, int argc, char **argv);

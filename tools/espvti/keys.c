@@ -8,13 +8,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int parse_hex(const char *s, unsigned char *buf, size_t size, size_t *len);
 
 /*
  * A key: hex, or "@FILE" for hex read from FILE (relative to @dir, when
- * given and FILE is relative), whitespace and a leading 0x ignored. What
- * a key is never shows in a message.
+ * given and FILE is relative), whitespace and a leading 0x ignored; FILE
+ * only its owner may read or write. What a key is never shows in a message.
  */
 int read_key(const struct origin *o, int k, const char *s, const char *dir,
 	     unsigned char *buf, size_t *len)
@@ -42,7 +43,8 @@ int read_key(const struct origin *o, int k, const char *s, const char *dir,
 		bad(o, k, "file %s: %s", path, strerror(errno));
 		return ERR_FAIL;
 	}
-	while ((c = getc(f)) != EOF) {
+	ret = key_file_private(o, k, fileno(f), path);
+	while (!ret && (c = getc(f)) != EOF) {
 		if (isspace(c))
 			continue;
 		if (n == sizeof(text) - 1) {
@@ -63,6 +65,36 @@ int read_key(const struct origin *o, int k, const char *s, const char *dir,
 	fclose(f);
 	explicit_bzero(text, sizeof(text));
 	return ret;
+}
+
+/*
+ * A file that holds keys (@fd, open on @path) is refused when anyone but
+ * its owner may read or write it (as wg warns of a private key others can
+ * read): 0, or ERR_USAGE after saying so and how to fix it (ERR_FAIL when
+ * it cannot be told). @o NULL: the file is a config file with keys in it.
+ */
+int key_file_private(const struct origin *o, int k, int fd, const char *path)
+{
+	unsigned int mode;
+	struct stat st;
+
+	if (fstat(fd, &st)) {
+		if (o)
+			bad(o, k, "file %s: %s", path, strerror(errno));
+		else
+			fprintf(stderr, "espvti: %s: %s\n", path, strerror(errno));
+		return ERR_FAIL;
+	}
+	if (!(st.st_mode & 0077))
+		return 0;
+	mode = st.st_mode & 07777;
+	if (o)
+		return bad(o, k, "file %s: others may read or write it (mode %04o): chmod 600 %s",
+			   path, mode, path);
+	fprintf(stderr,
+		"espvti: %s: keys in a file others may read or write (mode %04o): chmod 600 %s\n",
+		path, mode, path);
+	return ERR_USAGE;
 }
 
 /* Hex digits, optionally after 0x, two a byte, into @buf: at least one byte. */

@@ -12,7 +12,6 @@
 
 #include <linux/genetlink.h>
 
-static int get_devs(struct nl *nl, const char *name, struct list *list);
 static int dev_cb(const struct nlmsghdr *nlh, void *data);
 static void print_dev(bool json, const void *item);
 static void print_encap(bool json, const struct encap *e);
@@ -190,7 +189,7 @@ int encap_from_vals(const struct origin *o, const char *const *vals, int base, s
 }
 
 /* The interface named @name, or with no name every interface (a dump). */
-static int get_devs(struct nl *nl, const char *name, struct list *list)
+int get_devs(struct nl *nl, const char *name, struct list *list)
 {
 	struct nlmsghdr *nlh;
 
@@ -306,6 +305,8 @@ static int dev_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	get_encap(tb, &dev->encap);
 	if (tb[ESPVTI_A_STATS] && parse_stats(tb[ESPVTI_A_STATS], &dev->stats))
+		return MNL_CB_ERROR;
+	if (tb[ESPVTI_A_DIAG] && parse_diag(tb[ESPVTI_A_DIAG], &dev->diag))
 		return MNL_CB_ERROR;
 	return MNL_CB_OK;
 }

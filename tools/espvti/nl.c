@@ -86,6 +86,7 @@ const enum mnl_attr_data_type espvti_attr_types[ESPVTI_A_MAX + 1] = {
 	[ESPVTI_A_ENCAP_FD]	= MNL_TYPE_U32,
 	[ESPVTI_A_ENCAP_SOCKET]	= MNL_TYPE_U8,
 	[ESPVTI_A_MTU_AUTO]	= MNL_TYPE_U8,
+	[ESPVTI_A_DIAG]		= MNL_TYPE_NESTED,
 };
 
 /* The names errors give attributes: the uapi's, in lower case. */
@@ -169,6 +170,7 @@ static const char *const attr_names[ESPVTI_A_MAX + 1] = {
 	[ESPVTI_A_ENCAP_FD]	= "encap_fd",
 	[ESPVTI_A_ENCAP_SOCKET]	= "encap_socket",
 	[ESPVTI_A_MTU_AUTO]	= "mtu_auto",
+	[ESPVTI_A_DIAG]		= "diag",
 };
 
 static const struct attr_space *const attr_nests[ESPVTI_A_MAX + 1] = {

@@ -142,6 +142,13 @@ enum espvti_attr {
 	 * the MTU back to espvti; with 0 it keeps the present MTU as the user's.
 	 */
 	ESPVTI_A_MTU_AUTO,
+	/*
+	 * nest, DEV_GET replies to a caller with CAP_NET_ADMIN: enum
+	 * espvti_diag_attr, what the counters cannot tell (espvti diagnose):
+	 * the last unknown SPI, the last replay drop's distance, the last flow
+	 * the selectors refused, recent events.
+	 */
+	ESPVTI_A_DIAG,
 
 	__ESPVTI_A_MAX,
 	ESPVTI_A_MAX = __ESPVTI_A_MAX - 1,
@@ -278,6 +285,49 @@ enum espvti_sel_attr {
 
 	__ESPVTI_SEL_A_MAX,
 	ESPVTI_SEL_A_MAX = __ESPVTI_SEL_A_MAX - 1,
+};
+
+/* The events an interface remembers (ESPVTI_DIAG_A_EVENT), at most. */
+#define ESPVTI_DIAG_EVENTS	16
+
+/*
+ * ESPVTI_A_DIAG: what the interface saw last. Absent: never seen (since
+ * the interface was created).
+ */
+enum espvti_diag_attr {
+	ESPVTI_DIAG_A_UNSPEC,
+	ESPVTI_DIAG_A_UNKNOWN_SPI,	/* u32: the last SPI from the peer for no SA */
+	/* u32: the last replayed or too old packet, how far behind the newest */
+	ESPVTI_DIAG_A_REPLAY_BEHIND,
+	/* u32: the last packet too big for the path: the largest that fits */
+	ESPVTI_DIAG_A_TOO_BIG_MTU,
+	/* nest, enum espvti_sel_attr, exact: the last flow the selectors refused */
+	ESPVTI_DIAG_A_REFUSED,
+	ESPVTI_DIAG_A_REFUSED_DIR,	/* u8, enum espvti_sa_dir: of that flow */
+	/* nest, enum espvti_event_attr, oldest first; up to ESPVTI_DIAG_EVENTS */
+	ESPVTI_DIAG_A_EVENT,
+
+	__ESPVTI_DIAG_A_MAX,
+	ESPVTI_DIAG_A_MAX = __ESPVTI_DIAG_A_MAX - 1,
+};
+
+/* What an interface remembers (ESPVTI_EVENT_A_TYPE). */
+enum espvti_event_type {
+	ESPVTI_EVENT_CARRIER_ON = 1,	/* the tunnel can carry traffic */
+	ESPVTI_EVENT_CARRIER_OFF,	/* it cannot: no outbound SA, peer or socket */
+	ESPVTI_EVENT_SA_DEL,		/* an SA was removed: DIR, SPI, REASON */
+};
+
+enum espvti_event_attr {
+	ESPVTI_EVENT_A_UNSPEC,
+	ESPVTI_EVENT_A_TYPE,		/* u8, enum espvti_event_type */
+	ESPVTI_EVENT_A_AGE_MS,		/* u64: milliseconds ago */
+	ESPVTI_EVENT_A_DIR,		/* u8, SA_DEL: enum espvti_sa_dir */
+	ESPVTI_EVENT_A_SPI,		/* u32, SA_DEL */
+	ESPVTI_EVENT_A_REASON,		/* u8, SA_DEL: enum espvti_del_reason */
+
+	__ESPVTI_EVENT_A_MAX,
+	ESPVTI_EVENT_A_MAX = __ESPVTI_EVENT_A_MAX - 1,
 };
 
 /*
