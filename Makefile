@@ -25,6 +25,10 @@
 #                        (tests/compat/kernels; not part of make check)
 #   make demo            a two-site topology in the stock-kernel VM
 #   make vm-shell        a shell in the stock-kernel VM (VM=debug: debug kernel)
+#   make strongswan-plugin  strongSwan charon's kernel-espvti plugin
+#                        (tools/strongswan; fetches and configures the
+#                        matching strongSwan source into the cache once)
+#   make install-strongswan-plugin  it and its strongswan.d snippet
 
 # The one place the version is written.
 VERSION := $(shell cat $(CURDIR)/VERSION)
@@ -100,6 +104,7 @@ dist:
 clean:
 	@test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C tools/espvti clean
+	$(MAKE) -C tools/strongswan clean SSWAN=
 	rm -rf tests/build .compat
 
 check:
@@ -117,8 +122,15 @@ style:
 demo:
 	tests/demo.sh
 
+strongswan-plugin:
+	$(MAKE) -C tools/strongswan
+
+install-strongswan-plugin: strongswan-plugin
+	$(MAKE) -C tools/strongswan install DESTDIR=$(DESTDIR)
+
 vm-shell:
 	tests/vm/run.sh --kernel $(or $(VM),stock) --shell
 
 .PHONY: all module tool install install-module install-tool uninstall dkms-install \
-	dkms-uninstall dist clean check quick compat style demo vm-shell
+	dkms-uninstall dist clean check quick compat style demo vm-shell \
+	strongswan-plugin install-strongswan-plugin

@@ -435,6 +435,7 @@ int espvti_sa_reserve(struct espvti_dev *edev, u32 min, u32 max, u32 *spi,
 bool espvti_sa_account(struct espvti_sa *sa, unsigned int len);
 void espvti_sa_exhausted(struct espvti_sa *sa);
 const char *espvti_alg_name(u8 alg);
+u8 espvti_alg_default_icv(u8 alg);
 void espvti_sa_geom(const struct espvti_sa *sa, u16 family, struct espvti_geom *g);
 
 /* esp.c: ESP (RFC 4303) tunnel mode through the crypto API */

@@ -41,7 +41,7 @@ const struct nla_policy espvti_sa_policy[ESPVTI_SA_A_MAX + 1] = {
 	[ESPVTI_SA_A_ALG]		= NLA_POLICY_RANGE(NLA_U8, 1, ESPVTI_ALG_MAX),
 	[ESPVTI_SA_A_KEY]		= { .type = NLA_BINARY, .len = 64 },
 	[ESPVTI_SA_A_AUTH_KEY]		= { .type = NLA_BINARY, .len = 64 },
-	[ESPVTI_SA_A_ICV_LEN]		= NLA_POLICY_RANGE(NLA_U8, 8, 16),
+	[ESPVTI_SA_A_ICV_LEN]		= NLA_POLICY_RANGE(NLA_U8, 8, 32),
 	[ESPVTI_SA_A_ESN]		= NLA_POLICY_MAX(NLA_U8, 1),
 	[ESPVTI_SA_A_REPLAY_WINDOW]	= NLA_POLICY_FULL_RANGE(NLA_U32, &espvti_window_range),
 	[ESPVTI_SA_A_SEQ]		= { .type = NLA_U64 },
@@ -567,7 +567,8 @@ static int espvti_nl_sa_add_doit(struct sk_buff *skb, struct genl_info *info)
 		cfg.auth_key = nla_data(tb[ESPVTI_SA_A_AUTH_KEY]);
 		cfg.auth_key_len = nla_len(tb[ESPVTI_SA_A_AUTH_KEY]);
 	}
-	cfg.icv_len = tb[ESPVTI_SA_A_ICV_LEN] ? nla_get_u8(tb[ESPVTI_SA_A_ICV_LEN]) : 16;
+	cfg.icv_len = tb[ESPVTI_SA_A_ICV_LEN] ? nla_get_u8(tb[ESPVTI_SA_A_ICV_LEN]) :
+		      espvti_alg_default_icv(cfg.alg);
 	cfg.esn = tb[ESPVTI_SA_A_ESN] && nla_get_u8(tb[ESPVTI_SA_A_ESN]);
 	cfg.window = tb[ESPVTI_SA_A_REPLAY_WINDOW] ?
 		     nla_get_u32(tb[ESPVTI_SA_A_REPLAY_WINDOW]) : 64;

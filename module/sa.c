@@ -47,8 +47,9 @@ struct espvti_alg_info {
 	u8 iv_len;
 	u8 block;		/* the encrypted part aligns to this */
 	u8 salt;		/* bytes of salt after the key */
-	bool authenc;		/* separate authentication key */
-	u32 icv_lens;		/* allowed ICV lengths, as BIT(len) */
+	u8 auth_key_len;	/* bytes of the separate authentication key; 0: none */
+	u8 icv_default;		/* the ICV length when none is given */
+	u64 icv_lens;		/* allowed ICV lengths, as BIT_ULL(len) */
 	u64 key_lens;		/* allowed key lengths without salt, BIT_ULL */
 };
 
@@ -57,34 +58,65 @@ static const struct espvti_alg_info espvti_algs[] = {
 		.name = "aes-gcm",
 		.crypto = "rfc4106(gcm(aes))",
 		.iv_len = 8, .block = 4, .salt = 4,
-		.icv_lens = BIT(8) | BIT(12) | BIT(16),
+		.icv_lens = BIT_ULL(8) | BIT_ULL(12) | BIT_ULL(16),
 		.key_lens = BIT_ULL(16) | BIT_ULL(24) | BIT_ULL(32),
 	},
 	[ESPVTI_ALG_CHACHA20_POLY1305] = {
 		.name = "chacha20-poly1305",
 		.crypto = "rfc7539esp(chacha20,poly1305)",
 		.iv_len = 8, .block = 4, .salt = 4,
-		.icv_lens = BIT(16),
+		.icv_lens = BIT_ULL(16),
 		.key_lens = BIT_ULL(32),
 	},
 	[ESPVTI_ALG_AES_CBC_HMAC_SHA256] = {
 		.name = "aes-cbc-hmac-sha256",
 		.crypto = "authenc(hmac(sha256),cbc(aes))",
 		.crypto_esn = "authencesn(hmac(sha256),cbc(aes))",
-		.iv_len = 16, .block = 16, .authenc = true,
-		.icv_lens = BIT(16),
+		.iv_len = 16, .block = 16, .auth_key_len = 32,	/* RFC 4868 */
+		.icv_lens = BIT_ULL(16),
 		.key_lens = BIT_ULL(16) | BIT_ULL(24) | BIT_ULL(32),
 	},
 	[ESPVTI_ALG_AES_GMAC] = {
 		.name = "aes-gmac",
 		.crypto = "rfc4543(gcm(aes))",
 		.iv_len = 8, .block = 4, .salt = 4,
-		.icv_lens = BIT(16),
+		.icv_lens = BIT_ULL(16),
+		.key_lens = BIT_ULL(16) | BIT_ULL(24) | BIT_ULL(32),
+	},
+	/* HMAC-SHA-1-96, RFC 2404: what older IKE peers propose by default. */
+	[ESPVTI_ALG_AES_CBC_HMAC_SHA1] = {
+		.name = "aes-cbc-hmac-sha1",
+		.crypto = "authenc(hmac(sha1),cbc(aes))",
+		.crypto_esn = "authencesn(hmac(sha1),cbc(aes))",
+		.iv_len = 16, .block = 16, .auth_key_len = 20,
+		.icv_default = 12, .icv_lens = BIT_ULL(12),
+		.key_lens = BIT_ULL(16) | BIT_ULL(24) | BIT_ULL(32),
+	},
+	/* HMAC-SHA-384-192 and HMAC-SHA-512-256, RFC 4868. */
+	[ESPVTI_ALG_AES_CBC_HMAC_SHA384] = {
+		.name = "aes-cbc-hmac-sha384",
+		.crypto = "authenc(hmac(sha384),cbc(aes))",
+		.crypto_esn = "authencesn(hmac(sha384),cbc(aes))",
+		.iv_len = 16, .block = 16, .auth_key_len = 48,
+		.icv_default = 24, .icv_lens = BIT_ULL(24),
+		.key_lens = BIT_ULL(16) | BIT_ULL(24) | BIT_ULL(32),
+	},
+	[ESPVTI_ALG_AES_CBC_HMAC_SHA512] = {
+		.name = "aes-cbc-hmac-sha512",
+		.crypto = "authenc(hmac(sha512),cbc(aes))",
+		.crypto_esn = "authencesn(hmac(sha512),cbc(aes))",
+		.iv_len = 16, .block = 16, .auth_key_len = 64,
+		.icv_default = 32, .icv_lens = BIT_ULL(32),
 		.key_lens = BIT_ULL(16) | BIT_ULL(24) | BIT_ULL(32),
 	},
 };
 
-#define ESPVTI_AUTH_KEY_LEN 32	/* HMAC-SHA-256-128, RFC 4868 */
+/* The ICV length of @alg when SA_ADD gives none (16 but for the HMACs). */
+u8 espvti_alg_default_icv(u8 alg)
+{
+	return alg < ARRAY_SIZE(espvti_algs) && espvti_algs[alg].icv_default ?
+	       espvti_algs[alg].icv_default : 16;
+}
 
 const char *espvti_alg_name(u8 alg)
 {
@@ -189,15 +221,16 @@ struct espvti_sa *espvti_sa_create(struct espvti_dev *edev, const struct espvti_
 			NL_SET_ERR_MSG(extack, "key: wrong length for the algorithm");
 		return ERR_PTR(-EINVAL);
 	}
-	if (ai->authenc && (!cfg->auth_key || cfg->auth_key_len != ESPVTI_AUTH_KEY_LEN)) {
-		NL_SET_ERR_MSG(extack, "auth key: the algorithm needs 32 bytes");
+	if (ai->auth_key_len && (!cfg->auth_key || cfg->auth_key_len != ai->auth_key_len)) {
+		NL_SET_ERR_MSG(extack,
+			       "auth key: wrong length for the algorithm (sha1: 20 bytes, sha256: 32, sha384: 48, sha512: 64)");
 		return ERR_PTR(-EINVAL);
 	}
-	if (!ai->authenc && cfg->auth_key) {
+	if (!ai->auth_key_len && cfg->auth_key) {
 		NL_SET_ERR_MSG(extack, "auth key: the algorithm has none");
 		return ERR_PTR(-EINVAL);
 	}
-	if (cfg->icv_len > 16 || !(ai->icv_lens & BIT(cfg->icv_len))) {
+	if (cfg->icv_len > 32 || !(ai->icv_lens & BIT_ULL(cfg->icv_len))) {
 		NL_SET_ERR_MSG(extack, "ICV length: not one the algorithm allows");
 		return ERR_PTR(-EINVAL);
 	}
@@ -233,7 +266,7 @@ struct espvti_sa *espvti_sa_create(struct espvti_dev *edev, const struct espvti_
 		goto err_stats;
 	}
 	sa->aead = aead;
-	if (ai->authenc)
+	if (ai->auth_key_len)
 		err = espvti_setkey_authenc(aead, cfg);
 	else
 		err = crypto_aead_setkey(aead, cfg->key, cfg->key_len);

@@ -157,6 +157,13 @@ phase "dependencies" tests/deps.sh || { result not "dependencies installed"; exi
 phase "build: tool" check "build: espvti tool, no warnings" \
 	bash -c 'make -s -C tools/espvti clean && make -C tools/espvti 2>&1 | tee /dev/stderr | (! grep -E "warning:|error:")' || exit 1
 
+# The strongSwan plugin (tests/selftests/strongswan.sh loads it into the
+# guests' charon): on a cold cache this fetches and configures strongSwan's
+# source first (tools/strongswan/source.sh, about 20 s), then a second.
+phase "build: strongswan plugin" check "build: kernel-espvti strongSwan plugin, no warnings" \
+	bash -c 'tools/strongswan/source.sh > /dev/null && make -s -C tools/strongswan clean &&
+		make -C tools/strongswan 2>&1 | tee /dev/stderr | (! grep -E "warning:|error:")'
+
 # vm KERNEL KDIR: build the module for KDIR, boot KERNEL, run the tests.
 # Its results go to tests/build/results-KERNEL.tap, what it prints to
 # tests/build/report-KERNEL.txt (both shown by vm_run).

@@ -23,6 +23,11 @@ packages=(
 	# the routing selftests (tests/selftests/routing.sh): zebra, ospfd,
 	# ospf6d, bgpd
 	frr
+	# the IKE selftests (tests/selftests/strongswan.sh) and the plugin's
+	# build (tools/strongswan: libcharon to link against, dpkg-dev for
+	# `apt-get source`)
+	strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
+	dpkg-dev
 	# ifup/ifdown with the espvti-config hooks (tests/selftests/boot.sh)
 	ifupdown
 )

@@ -22,7 +22,14 @@ if [ ! -x "$dir/scripts/checkpatch.pl" ]; then
 fi
 
 cd "$repo"
-mapfile -t files < <(git ls-files '*.c' '*.h')
-"$dir/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
-	-f "${files[@]}" | tee /dev/stderr |
-	(! grep -E ': (ERROR|WARNING|CHECK):')
+mapfile -t files < <(git ls-files '*.c' '*.h' ':!tools/strongswan/')
+# The strongSwan plugin is written in strongSwan's object model: a typedef
+# for each object and its METHOD()/INIT() macros, whose continuation lines
+# cannot align with their parenthesis; everything else is checked.
+mapfile -t sswan < <(git ls-files 'tools/strongswan/*.c' 'tools/strongswan/*.h')
+{
+	"$dir/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
+		-f "${files[@]}"
+	"$dir/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
+		--ignore NEW_TYPEDEFS,PARENTHESIS_ALIGNMENT -f "${sswan[@]}"
+} | tee /dev/stderr | (! grep -E ': (ERROR|WARNING|CHECK):')

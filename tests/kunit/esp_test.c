@@ -278,6 +278,21 @@ static void esp_test_exit(struct kunit *test)
 	free_netdev(ctx->dev);
 }
 
+/* The HMAC key length of an AES-CBC algorithm. */
+static unsigned int esp_auth_len(u8 alg)
+{
+	switch (alg) {
+	case ESPVTI_ALG_AES_CBC_HMAC_SHA1:
+		return 20;
+	case ESPVTI_ALG_AES_CBC_HMAC_SHA384:
+		return 48;
+	case ESPVTI_ALG_AES_CBC_HMAC_SHA512:
+		return 64;
+	default:
+		return 32;
+	}
+}
+
 static struct espvti_sa *esp_sa(struct kunit *test, u8 alg, const void *key, unsigned int klen,
 				const void *auth_key, u32 spi, bool esn, u8 icv)
 {
@@ -285,7 +300,7 @@ static struct espvti_sa *esp_sa(struct kunit *test, u8 alg, const void *key, uns
 	struct espvti_sa_cfg cfg = {
 		.dir = ESPVTI_SA_DIR_OUT, .alg = alg, .spi = htonl(spi), .esn = esn,
 		.icv_len = icv, .key = key, .key_len = klen,
-		.auth_key = auth_key, .auth_key_len = auth_key ? 32 : 0,
+		.auth_key = auth_key, .auth_key_len = auth_key ? esp_auth_len(alg) : 0,
 	};
 	struct espvti_sa *sa = espvti_sa_create(ctx->edev, &cfg, NULL);
 
@@ -460,6 +475,10 @@ static const struct esp_alg_case esp_alg_cases[] = {
 	{ "chacha20-poly1305, ESN", ESPVTI_ALG_CHACHA20_POLY1305, 16, 36, 8, 4, true, false },
 	{ "aes-cbc-hmac-sha256", ESPVTI_ALG_AES_CBC_HMAC_SHA256, 16, 32, 16, 16, false, true },
 	{ "aes-cbc-hmac-sha256, ESN", ESPVTI_ALG_AES_CBC_HMAC_SHA256, 16, 16, 16, 16, true, true },
+	{ "aes-cbc-hmac-sha1", ESPVTI_ALG_AES_CBC_HMAC_SHA1, 12, 16, 16, 16, false, true },
+	{ "aes-cbc-hmac-sha1, ESN", ESPVTI_ALG_AES_CBC_HMAC_SHA1, 12, 32, 16, 16, true, true },
+	{ "aes-cbc-hmac-sha384", ESPVTI_ALG_AES_CBC_HMAC_SHA384, 24, 32, 16, 16, false, true },
+	{ "aes-cbc-hmac-sha512, ESN", ESPVTI_ALG_AES_CBC_HMAC_SHA512, 32, 32, 16, 16, true, true },
 	{ "aes-gmac", ESPVTI_ALG_AES_GMAC, 16, 20, 8, 4, false, false },
 	{ "aes-gmac, ESN", ESPVTI_ALG_AES_GMAC, 16, 36, 8, 4, true, false },
 };
@@ -468,7 +487,7 @@ static const struct esp_alg_case esp_alg_cases[] = {
 static void esp_roundtrip(struct kunit *test)
 {
 	const struct esp_alg_case *c = test->param_value;
-	u8 key[36], auth[32], iv[16], inner[70], nexthdr;
+	u8 key[36], auth[64], iv[16], inner[70], nexthdr;
 	unsigned int len, hdr = 8 + c->iv_len;
 	struct espvti_sa *sa;
 	struct sk_buff *skb;

@@ -563,7 +563,8 @@ test_bad_requests() {
 	bad cpA '.' sa_add ${s/sa.alg=u8:1/sa.alg=u8:9}
 	bad cpA 'wrong length' sa_add ${s/$k/hex:0011}
 	bad cpA '.' sa_add $s sa.key=hex:$(printf '%0130d' 0)
-	bad cpA '.' sa_add $s sa.icv_len=u8:17
+	bad cpA 'not one the algorithm allows' sa_add $s sa.icv_len=u8:17
+	bad cpA '.' sa_add $s sa.icv_len=u8:33
 	bad cpA '.' sa_add $s sa.replay_window=u32:65537
 	bad cpA '.' sa_add $s sa.spi=u16:5
 	bad cpA 'read-only' sa_add $s sa.packets=u64:1

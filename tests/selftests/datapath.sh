@@ -156,16 +156,23 @@ key_to() {
 	case $ALG in
 	aes-gcm|aes-gmac) _n=$((KEYBITS / 8 + 4)) ;;
 	chacha20-poly1305) _n=36 ;;
-	aes-cbc-hmac-sha256) _n=$((KEYBITS / 8)) ;;
+	aes-cbc-hmac-*) _n=$((KEYBITS / 8)) ;;
 	*) fail "unknown algorithm $ALG" ;;
 	esac
 	hex_to "$1" "$_n" "$2"
 	printf -v "$1" '0x%s' "${!1}"
 }
 
-# authkey_to VAR SPI: the HMAC key of that SA (aes-cbc-hmac-sha256).
+# authkey_to VAR SPI: the HMAC key of that SA (aes-cbc-hmac-*: 20 bytes for
+# SHA-1, 32 for SHA-256, 48 for SHA-384, 64 for SHA-512).
 authkey_to() {
-	hex_to "$1" 32 $(($2 + 0x5a5a))
+	local _n=32
+	case $ALG in
+	aes-cbc-hmac-sha1) _n=20 ;;
+	aes-cbc-hmac-sha384) _n=48 ;;
+	aes-cbc-hmac-sha512) _n=64 ;;
+	esac
+	hex_to "$1" "$_n" $(($2 + 0x5a5a))
 	printf -v "$1" '0x%s' "${!1}"
 }
 
@@ -186,7 +193,10 @@ xfrm_alg() {
 	case $ALG in
 	aes-gcm) echo "aead rfc4106(gcm(aes)) $1 $((ICV * 8))" ;;
 	chacha20-poly1305) echo "aead rfc7539esp(chacha20,poly1305) $1 128" ;;
+	aes-cbc-hmac-sha1) echo "enc cbc(aes) $1 auth-trunc hmac(sha1) $2 96" ;;
 	aes-cbc-hmac-sha256) echo "enc cbc(aes) $1 auth-trunc hmac(sha256) $2 128" ;;
+	aes-cbc-hmac-sha384) echo "enc cbc(aes) $1 auth-trunc hmac(sha384) $2 192" ;;
+	aes-cbc-hmac-sha512) echo "enc cbc(aes) $1 auth-trunc hmac(sha512) $2 256" ;;
 	aes-gmac) echo "aead rfc4543(gcm(aes)) $1 128" ;;
 	esac
 }
@@ -195,7 +205,7 @@ xfrm_alg() {
 espvti_alg() {
 	case $ALG in
 	aes-gcm) echo "alg aes-gcm key $1 icv $ICV" ;;
-	aes-cbc-hmac-sha256) echo "alg $ALG key $1 auth-key $2" ;;
+	aes-cbc-hmac-*) echo "alg $ALG key $1 auth-key $2" ;;
 	*) echo "alg $ALG key $1" ;;
 	esac
 }
@@ -205,7 +215,7 @@ transform() {
 	local t=$ALG e=off
 	case $ALG in
 	aes-gcm) t+="/$KEYBITS/icv$ICV" ;;
-	aes-gmac|aes-cbc-hmac-sha256) t+="/$KEYBITS" ;;
+	aes-gmac|aes-cbc-hmac-*) t+="/$KEYBITS" ;;
 	esac
 	[ "$ESN" != 1 ] || e=on
 	echo "$t outer-v$OUTER esn-$e"
@@ -776,6 +786,16 @@ test_interop_aes_cbc_hmac_sha256() {
 	# shellcheck disable=SC2046
 	matrix espvti xfrm $(specs aes-cbc-hmac-sha256/128/16 aes-cbc-hmac-sha256/256/16 -- \
 		aes-cbc-hmac-sha256/128/16/4/1 aes-cbc-hmac-sha256/256/16/6/0)
+}
+
+# HMAC-SHA-1-96, HMAC-SHA-384-192 and HMAC-SHA-512-256 with AES-CBC (what
+# IKE peers propose by default: Cisco, FortiGate, strongSwan's defaults).
+test_interop_aes_cbc_hmac_sha1_sha384_sha512() {
+	# shellcheck disable=SC2046
+	matrix espvti xfrm $(specs aes-cbc-hmac-sha1/128/12 aes-cbc-hmac-sha1/256/12 \
+		aes-cbc-hmac-sha384/256/24 aes-cbc-hmac-sha512/256/32 -- \
+		aes-cbc-hmac-sha1/128/12/4/1 aes-cbc-hmac-sha1/256/12/6/0 \
+		aes-cbc-hmac-sha384/256/24/4/0 aes-cbc-hmac-sha512/256/32/6/1)
 }
 
 test_interop_aes_gmac() {

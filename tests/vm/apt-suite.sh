@@ -8,7 +8,9 @@
 # sources list, state and cache under $ESPVTI_CACHE/apt/SUITE, so that the
 # machine's apt sources and package lists are never touched. The lists are
 # fetched on first use and again when older than a day (or with
-# APT_SUITE_UPDATE=1). Meant for `apt-get download` and `apt-cache show`.
+# APT_SUITE_UPDATE=1). Meant for `apt-get download` and `apt-cache show`;
+# with APT_SUITE_SOURCES=1 the list is of source packages (a deb-src line, in
+# its own state dir SUITE-src), for `apt-get source`.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -24,9 +26,12 @@ mirror=${mirror:-http://deb.debian.org/debian}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 [ -f "$keyring" ] || die "no $keyring (apt-get install debian-archive-keyring)"
 
-d=$ESPVTI_CACHE/apt/$suite
+kind=deb d=$ESPVTI_CACHE/apt/$suite
+if [ "${APT_SUITE_SOURCES:-0}" = 1 ]; then
+	kind=deb-src d=$ESPVTI_CACHE/apt/$suite-src
+fi
 mkdir -p "$d/state/lists/partial" "$d/cache/archives/partial"
-printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$mirror" "$suite" > "$d/sources.list"
+printf '%s [signed-by=%s] %s %s main\n' "$kind" "$keyring" "$mirror" "$suite" > "$d/sources.list"
 [ -f "$d/status" ] || : > "$d/status"
 opts=(-o "Dir::Etc::sourcelist=$d/sources.list" -o Dir::Etc::sourceparts=/nonexistent
 	-o "Dir::State=$d/state" -o "Dir::State::status=$d/status"

@@ -379,7 +379,7 @@ static int conf_check_sa(const struct origin *o, const struct espvti_sa *sa)
 			   "%s needs an AuthKey of %u bytes", alg, auth);
 	if (!auth && sa->auth_key_len)
 		return bad(o, SA_AUTH_KEY, "is not for %s", alg);
-	if (sa->has_icv && (sa->icv > 31 || !(alg_info[sa->alg].icv_lens & 1u << sa->icv))) {
+	if (sa->has_icv && (sa->icv > 63 || !(alg_info[sa->alg].icv_lens & 1ull << sa->icv))) {
 		bits_str(alg_info[sa->alg].icv_lens, lens, sizeof(lens));
 		return bad(o, SA_ICV, "%u: %s takes %s", sa->icv, alg, lens);
 	}

@@ -295,7 +295,7 @@ struct alg_info {
 	uint8_t salt;			/* bytes of salt after the key */
 	uint8_t auth_key;		/* the length of AUTH_KEY; 0: none */
 	uint64_t key_lens;		/* without the salt; bit N: N bytes */
-	uint32_t icv_lens;		/* bit N: N bytes */
+	uint64_t icv_lens;		/* bit N: N bytes */
 };
 
 /* The limits of "limit NAME N" and of a config file's [SA], by the order of limits[]. */

@@ -42,6 +42,9 @@ const char *const alg_names[] = {
 	[ESPVTI_ALG_CHACHA20_POLY1305]		= "chacha20-poly1305",
 	[ESPVTI_ALG_AES_CBC_HMAC_SHA256]	= "aes-cbc-hmac-sha256",
 	[ESPVTI_ALG_AES_GMAC]			= "aes-gmac",
+	[ESPVTI_ALG_AES_CBC_HMAC_SHA1]		= "aes-cbc-hmac-sha1",
+	[ESPVTI_ALG_AES_CBC_HMAC_SHA384]	= "aes-cbc-hmac-sha384",
+	[ESPVTI_ALG_AES_CBC_HMAC_SHA512]	= "aes-cbc-hmac-sha512",
 };
 
 static_assert(MNL_ARRAY_SIZE(alg_names) == __ESPVTI_ALG_MAX,
@@ -54,17 +57,29 @@ static_assert(MNL_ARRAY_SIZE(alg_names) == __ESPVTI_ALG_MAX,
 const struct alg_info alg_info[] = {
 	[ESPVTI_ALG_AES_GCM] = {
 		.salt = 4, .key_lens = 1ull << 16 | 1ull << 24 | 1ull << 32,
-		.icv_lens = 1u << 8 | 1u << 12 | 1u << 16,
+		.icv_lens = 1ull << 8 | 1ull << 12 | 1ull << 16,
 	},
 	[ESPVTI_ALG_CHACHA20_POLY1305] = {
-		.salt = 4, .key_lens = 1ull << 32, .icv_lens = 1u << 16,
+		.salt = 4, .key_lens = 1ull << 32, .icv_lens = 1ull << 16,
 	},
 	[ESPVTI_ALG_AES_CBC_HMAC_SHA256] = {
 		.auth_key = 32, .key_lens = 1ull << 16 | 1ull << 24 | 1ull << 32,
-		.icv_lens = 1u << 16,
+		.icv_lens = 1ull << 16,
 	},
 	[ESPVTI_ALG_AES_GMAC] = {
-		.salt = 4, .key_lens = 1ull << 16 | 1ull << 24 | 1ull << 32, .icv_lens = 1u << 16,
+		.salt = 4, .key_lens = 1ull << 16 | 1ull << 24 | 1ull << 32, .icv_lens = 1ull << 16,
+	},
+	[ESPVTI_ALG_AES_CBC_HMAC_SHA1] = {
+		.auth_key = 20, .key_lens = 1ull << 16 | 1ull << 24 | 1ull << 32,
+		.icv_lens = 1ull << 12,
+	},
+	[ESPVTI_ALG_AES_CBC_HMAC_SHA384] = {
+		.auth_key = 48, .key_lens = 1ull << 16 | 1ull << 24 | 1ull << 32,
+		.icv_lens = 1ull << 24,
+	},
+	[ESPVTI_ALG_AES_CBC_HMAC_SHA512] = {
+		.auth_key = 64, .key_lens = 1ull << 16 | 1ull << 24 | 1ull << 32,
+		.icv_lens = 1ull << 32,
 	},
 };
 

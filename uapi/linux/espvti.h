@@ -206,6 +206,12 @@ enum espvti_alg {
 	ESPVTI_ALG_AES_CBC_HMAC_SHA256,
 	/* rfc4543(gcm(aes)), authentication only: KEY (16 or 32) + 4-byte salt */
 	ESPVTI_ALG_AES_GMAC,
+	/* authenc(hmac(sha1),cbc(aes)): KEY (16, 24 or 32), AUTH_KEY (20); ICV 12 */
+	ESPVTI_ALG_AES_CBC_HMAC_SHA1,
+	/* authenc(hmac(sha384),cbc(aes)): KEY (16, 24 or 32), AUTH_KEY (48); ICV 24 */
+	ESPVTI_ALG_AES_CBC_HMAC_SHA384,
+	/* authenc(hmac(sha512),cbc(aes)): KEY (16, 24 or 32), AUTH_KEY (64); ICV 32 */
+	ESPVTI_ALG_AES_CBC_HMAC_SHA512,
 
 	__ESPVTI_ALG_MAX,
 	ESPVTI_ALG_MAX = __ESPVTI_ALG_MAX - 1,
@@ -218,7 +224,7 @@ enum espvti_sa_attr {
 	ESPVTI_SA_A_ALG,		/* u8, enum espvti_alg */
 	ESPVTI_SA_A_KEY,		/* binary, write-only */
 	ESPVTI_SA_A_AUTH_KEY,		/* binary, write-only */
-	ESPVTI_SA_A_ICV_LEN,		/* u8: 8, 12 or 16 (AES-GCM); 16 */
+	ESPVTI_SA_A_ICV_LEN,		/* u8: 8, 12 or 16 (AES-GCM); the HMAC's; 16 */
 	ESPVTI_SA_A_ESN,		/* u8: 1 for 64-bit sequence numbers */
 	ESPVTI_SA_A_REPLAY_WINDOW,	/* u32: packets, 0 (off) .. 65536 */
 	/*

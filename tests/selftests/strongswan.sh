@@ -1,0 +1,438 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# IKEv2 keys espvti: two charon instances (Debian's strongSwan with the
+# kernel-espvti plugin of tools/strongswan), one in each namespace with its
+# own configuration, private /run and log, negotiate with a PSK; their
+# CHILD_SA's if_id 1 is the interface espvti1 at each end.
+#
+#   ssA: veth0 10.0.0.1/24 ---- ssB: veth0 10.0.0.2/24
+#        espvti1 172.16.0.1          espvti1 172.16.0.2
+#
+# Needs strongswan-charon, strongswan-swanctl and the plugin built on the
+# host (tests/check.sh builds it; by hand: make strongswan-plugin). Missing,
+# the tests fail and say what is missing.
+. "$(dirname "$0")/lib.sh"
+
+SS_PLUGIN=$ESPVTI_REPO/tools/strongswan/libstrongswan-kernel-espvti.so
+SS_CHARON=/usr/lib/ipsec/charon
+SS_DIR=/tmp/strongswan.$$
+
+ss_require() {
+	[ -x "$SS_CHARON" ] ||
+		fail "strongSwan's charon is not installed (apt-get install strongswan-charon libstrongswan-standard-plugins)"
+	command -v swanctl > /dev/null ||
+		fail "swanctl is not installed (apt-get install strongswan-swanctl)"
+	[ -f "$SS_PLUGIN" ] ||
+		fail "the kernel-espvti plugin is not built ($SS_PLUGIN: make strongswan-plugin)"
+}
+
+# Charon finds plugins only in its plugin directory: in this test's mount
+# namespace, a copy of it with ours added takes its place.
+ss_plugins() {
+	local d=$SS_DIR/plugins
+	mkdir -p "$d"
+	cp /usr/lib/ipsec/plugins/*.so "$d/"
+	cp "$SS_PLUGIN" "$d/"
+	mount --bind "$d" /usr/lib/ipsec/plugins
+}
+
+# What ss_conf writes, unless a test says otherwise before ss_pair: the
+# CHILD_SA's ESP proposals, its rekey time (0: only when told), its if_id.
+SS_ESP=aes128gcm16,aes256gcm16
+SS_CHILD_REKEY=0
+SS_CHILD_LIFE=0
+SS_IF_ID=1
+
+# ss_conf NS LOCAL REMOTE ME PEER START_ACTION: NS's strongswan.conf and
+# swanctl.conf under $SS_DIR/NS.
+ss_conf() {
+	local ns=$1 local=$2 remote=$3 me=$4 peer=$5 start=$6 d=$SS_DIR/$1
+	mkdir -p "$d"
+	cat > "$d/strongswan.conf" <<-EOF
+	charon {
+		load = random nonce openssl kdf aes sha1 sha2 hmac gcm pem pkcs1 x509 pubkey kernel-espvti kernel-netlink socket-default vici
+		install_routes = no
+		retransmit_tries = 3
+		delete_rekeyed_delay = 2
+		make_before_break = yes
+		plugins {
+			vici {
+				socket = unix://$d/charon.vici
+			}
+		}
+		filelog {
+			log {
+				path = $d/charon.log
+				time_format = %T
+				default = 1
+				knl = 2
+				ike = 1
+				cfg = 1
+				flush_line = yes
+			}
+		}
+	}
+	EOF
+	cat > "$d/swanctl.conf" <<-EOF
+	connections {
+		t {
+			version = 2
+			local_addrs = $local
+			remote_addrs = $remote
+			proposals = aes128-sha256-modp2048
+			rekey_time = 0
+			local {
+				auth = psk
+				id = $me
+			}
+			remote {
+				auth = psk
+				id = $peer
+			}
+			children {
+				c {
+					local_ts = 0.0.0.0/0
+					remote_ts = 0.0.0.0/0
+					esp_proposals = $SS_ESP
+					if_id_in = $SS_IF_ID
+					if_id_out = $SS_IF_ID
+					rekey_time = $SS_CHILD_REKEY
+					$([ "$SS_CHILD_LIFE" = 0 ] || echo "life_time = $SS_CHILD_LIFE")
+					start_action = $start
+				}
+			}
+		}
+	}
+	secrets {
+		ike-1 {
+			id-1 = $me
+			id-2 = $peer
+			secret = "espvti selftest pre-shared key"
+		}
+	}
+	EOF
+}
+
+# ss_start NS: charon in NS with a private /run, its configuration loaded.
+ss_start() {
+	local ns=$1 d=$SS_DIR/$1 i
+	rm -f "$d/charon.vici" "$d/charon.log"
+	ip netns exec "$ns" unshare --mount -- bash -c '
+		mount -t tmpfs none /run
+		STRONGSWAN_CONF=$1/strongswan.conf exec "$2" > "$1/charon.out" 2>&1' \
+		- "$d" "$SS_CHARON" &
+	echo $! > "$d/pid"
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$d/charon.vici" ] && break
+		nap 0.1
+	done
+	[ -S "$d/charon.vici" ] || fail "charon in $ns did not start: $(tail -n 20 "$d/charon.log" "$d/charon.out" 2>&1)"
+	grep -q 'kernel-espvti: keying espvti' "$d/charon.log" ||
+		fail "charon in $ns did not take espvti: $(grep -iE 'espvti|kernel' "$d/charon.log" | tail -n 20)"
+	sw "$ns" --load-all --file "$d/swanctl.conf" > /dev/null
+}
+
+# sw NS ARGS...: swanctl against NS's charon.
+sw() {
+	local ns=$1
+	shift
+	# Its stderr: the plugins that Debian's default list names but are
+	# not installed; shown when it fails.
+	swanctl "$@" --uri "unix://$SS_DIR/$ns/charon.vici" 2> "$SS_DIR/swanctl.err" ||
+		fail "swanctl $* in $ns failed: $(grep -v "failed to load" "$SS_DIR/swanctl.err")"
+}
+
+ss_stop() {
+	local f pid
+	for f in "$SS_DIR"/*/pid; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f")
+		pkill -TERM -P "$pid" 2>/dev/null || true
+		kill "$pid" 2>/dev/null || true
+	done
+}
+
+# ss_dump: what the plugin and charon's CHILD_SAs did, for a failed test.
+ss_dump() {
+	local ns
+	for ns in ssA ssB; do
+		[ -f "$SS_DIR/$ns/charon.log" ] || continue
+		grep -E 'kernel-espvti|CHILD_SA|IKE_SA .* (established|rekeyed)|collision|deleting' \
+			"$SS_DIR/$ns/charon.log" | sed "s/^/# $ns: /" | tail -n 150
+		"$ESPVTI" -n "$ns" sa show espvti1 2>&1 | sed "s/^/# $ns espvti1: /"
+	done
+}
+
+# ss_log NS: the end of NS's charon log (for a failure's message).
+ss_log() {
+	tail -n 40 "$SS_DIR/$1/charon.log"
+}
+
+# ss_pair [START_ACTION_A]: namespaces, underlay, espvti1 at each end,
+# charon at each end (ssA's CHILD_SA's start_action: none by default).
+ss_pair() {
+	ss_require
+	ns_new ssA ssB
+	underlay ssA ssB
+	ip -n ssA link add espvti1 type espvti
+	ip -n ssB link add espvti1 type espvti
+	ip -n ssA link set espvti1 up
+	ip -n ssB link set espvti1 up
+	ip -n ssA addr add 172.16.0.1/32 peer 172.16.0.2 dev espvti1
+	ip -n ssB addr add 172.16.0.2/32 peer 172.16.0.1 dev espvti1
+	trap 'rc=$?; [ $rc = 0 ] || ss_dump; ss_stop; ns_cleanup; exit $rc' EXIT
+	ss_plugins
+	ss_conf ssA 10.0.0.1 10.0.0.2 a.test b.test "${1:-none}"
+	ss_conf ssB 10.0.0.2 10.0.0.1 b.test a.test none
+	ss_start ssA
+	ss_start ssB
+}
+
+# The SPIs of the installed CHILD_SA in NS's charon, "in out" (hex, 8
+# digits each; swanctl prints "in  SPI (-|0xIF_ID), ...").
+sw_spis() {
+	sw "$1" --list-sas | awk '
+		/^  [^ ].*: #[0-9]+, reqid/ { inst = / INSTALLED,/ }
+		inst && $1 == "in" { i = substr($2, 1, 8) }
+		inst && $1 == "out" { o = substr($2, 1, 8) }
+		END { print i " " o }'
+}
+
+# The installed SA SPIs of espvti1 in NS, "in out", as sw_spis prints them
+# (the newest inbound, the current outbound).
+espvti_spis() {
+	"$ESPVTI" -n "$1" -j sa show espvti1 |
+		jq -r '[(map(select(.dir == "in")) | min_by(.age) | .spi),
+			(map(select(.dir == "out" and .current)) | first | .spi)] |
+			map(. // 0) | "\(.[0]) \(.[1])"' |
+		{ read -r i o; printf '%08x %08x' "$i" "$o"; }
+}
+
+# expect_same_spis NS: espvti's SPIs are those of NS's charon (again
+# within 5 s: a rekey may be half done when they are read).
+expect_same_spis() {
+	local i e s
+	for ((i = 0; i < 25; i++)); do
+		e=$(espvti_spis "$1")
+		s=$(sw_spis "$1")
+		[ "$e" != "$s" ] || return 0
+		nap 0.2
+	done
+	fail "$1: espvti's SPIs '$e' are not charon's '$s'"
+}
+
+# carrier_changes NS: espvti1's carrier changes in NS.
+carrier_changes() {
+	ip netns exec "$1" cat /sys/class/net/espvti1/carrier_changes
+}
+
+# wait_installed NS N: NS's charon has N installed CHILD_SAs (within 20 s).
+wait_installed() {
+	local i n
+	for ((i = 0; i < 200; i++)); do
+		n=$(sw "$1" --list-sas | grep -c 'INSTALLED')
+		[ "$n" != "$2" ] || return 0
+		nap 0.1
+	done
+	fail "$1: $n CHILD_SAs installed, want $2: $(sw "$1" --list-sas; ss_log "$1")"
+}
+
+# IKEv2 with PSK brings the tunnel up: traffic both ways, charon's SPIs are
+# espvti's, carrier on.
+test_ike_up() {
+	ss_pair
+	sw ssA --initiate --child c > /dev/null
+	wait_installed ssA 1
+	wait_installed ssB 1
+	expect_ok ip netns exec ssA ping -c 2 -W 2 172.16.0.2
+	expect_ok ip netns exec ssB ping -c 2 -W 2 172.16.0.1
+	local a b
+	a=$(sw_spis ssA)
+	b=$(sw_spis ssB)
+	expect_match "charon's SPIs in ssA" "$a" '^[0-9a-f]{8} [0-9a-f]{8}$'
+	expect_eq "ssA: espvti's SPIs are charon's" "$(espvti_spis ssA)" "$a"
+	expect_eq "ssB: espvti's SPIs are charon's" "$(espvti_spis ssB)" "$b"
+	expect_eq "ssA's in is ssB's out" "${a%% *}" "${b##* }"
+	expect_eq "carrier" "$(ip netns exec ssA cat /sys/class/net/espvti1/carrier)" 1
+	grep -q 'kernel-espvti: espvti1: added inbound SA' "$SS_DIR/ssA/charon.log" ||
+		fail "no log line of the SA: $(ss_log ssA)"
+	echo "# SPIs (in out): ssA $a, ssB $b"
+	grep 'kernel-espvti' "$SS_DIR/ssA/charon.log" | sed 's/^/# ssA: /'
+}
+
+# paced_ping NS DST SECONDS: ping DST from NS every 50 ms for SECONDS in
+# the background; ping_wait waits for it, ping_result says how it went.
+paced_ping() {
+	ip netns exec "$1" ping -D -O -i 0.05 -c $(($3 * 20)) -W 2 "$2" \
+		> "$SS_DIR/ping.out" 2>&1 &
+	PING_PID=$!
+}
+
+ping_result() {
+	grep 'packet loss' "$SS_DIR/ping.out" || echo "no ping summary: $(tail -n 5 "$SS_DIR/ping.out")"
+	grep 'no answer yet' "$SS_DIR/ping.out" | head -n 5 | sed 's/^/lost: /'
+}
+
+# ping_wait: the paced ping ended (in this shell: it is its child).
+ping_wait() {
+	wait "$PING_PID" || true
+}
+
+# wait_spis_change NS OLD SECONDS: NS's charon's SPIs differ from OLD.
+wait_spis_change() {
+	local i
+	for ((i = 0; i < $3 * 5; i++)); do
+		[ "$(sw_spis "$1")" = "$2" ] || return 0
+		nap 0.2
+	done
+	fail "$1: the SPIs are still $2 after $3 s: $(ss_log "$1")"
+}
+
+# wait_pairs NS N: espvti1 in NS has N SAs (within 10 s).
+wait_sas() {
+	local i n
+	for ((i = 0; i < 50; i++)); do
+		n=$("$ESPVTI" -n "$1" -j sa show espvti1 | jq length)
+		[ "$n" != "$2" ] || return 0
+		nap 0.2
+	done
+	fail "$1: espvti1 has $n SAs, want $2: $("$ESPVTI" -n "$1" sa show espvti1)"
+}
+
+# 20 CHILD_SA rekeys (6 with DP_QUICK=1) from alternating sides, an IKE_SA rekey and a
+# reauthentication (make-before-break) under paced traffic: no packet lost,
+# no carrier change, espvti's SPIs are charon's, the old SAs gone after
+# charon's delete delay.
+test_ike_rekey() {
+	ss_pair
+	sw ssA --initiate --child c > /dev/null
+	wait_installed ssA 1
+	wait_installed ssB 1
+	expect_ok ip netns exec ssA ping -c 1 -W 2 172.16.0.2
+	local ca cb spis_before n=20 out i side
+	# DP_QUICK=1 (the slow debug kernel's run): 6 CHILD_SA rekeys.
+	[ "${DP_QUICK:-0}" != 1 ] || n=6
+	ca=$(carrier_changes ssA)
+	cb=$(carrier_changes ssB)
+	spis_before=$(sw_spis ssA)
+	paced_ping ssA 172.16.0.2 $((n * 3 / 2 + 14))
+	nap 1
+	for ((i = 0; i < n; i++)); do
+		side=ssA
+		[ $((i % 2)) = 0 ] || side=ssB
+		sw "$side" --rekey --child c > /dev/null
+		nap 1.5
+	done
+	sw ssB --rekey --ike t > /dev/null
+	nap 3
+	sw ssA --rekey --ike t --reauth > /dev/null
+	nap 5
+	ping_wait
+	out=$(ping_result)
+	echo "# $n CHILD_SA rekeys, an IKE_SA rekey, a reauthentication: $out"
+	grep -cE 'added (in|out)bound SA' "$SS_DIR/ssA/charon.log" | sed 's/^/# ssA: SAs added: /'
+	expect_match "no packet lost" "$out" ' 0% packet loss'
+	expect_eq "ssA: no carrier change" "$(carrier_changes ssA)" "$ca"
+	expect_eq "ssB: no carrier change" "$(carrier_changes ssB)" "$cb"
+	wait_installed ssA 1
+	[ "$(sw_spis ssA)" != "$spis_before" ] || fail "the SPIs did not change"
+	expect_same_spis ssA
+	expect_same_spis ssB
+	# Charon deletes the old SAs (delete_rekeyed_delay 2 s): one pair left.
+	wait_sas ssA 2
+	wait_sas ssB 2
+	expect_ok ip netns exec ssB ping -c 1 -W 2 172.16.0.1
+}
+
+# Rekeying driven by espvti's lifetimes: the soft expiry event makes
+# charon rekey (no swanctl --rekey), nothing lost.
+test_ike_lifetime() {
+	SS_CHILD_REKEY=6 SS_CHILD_LIFE=12
+	ss_pair
+	sw ssA --initiate --child c > /dev/null
+	wait_installed ssA 1
+	local spis out
+	spis=$(sw_spis ssA)
+	paced_ping ssA 172.16.0.2 12
+	wait_spis_change ssA "$spis" 15
+	ping_wait
+	out=$(ping_result)
+	echo "# $out"
+	grep -hE 'soft lifetime|hard lifetime' "$SS_DIR"/ss?/charon.log | sed 's/^/# /'
+	grep -q 'reached its soft lifetime' "$SS_DIR/ssA/charon.log" "$SS_DIR/ssB/charon.log" ||
+		fail "no soft expiry reported: $(ss_log ssA)"
+	expect_match "no packet lost" "$out" ' 0% packet loss'
+	wait_installed ssA 1
+	expect_same_spis ssA
+}
+
+# start_action = trap: no SA until traffic; the first packets bring the
+# tunnel up through an acquire, and again after the IKE_SA is terminated.
+test_ike_trap() {
+	ss_pair trap
+	expect_eq "no SA before traffic" "$("$ESPVTI" -n ssA -j sa show espvti1 | jq length)" 0
+	ip netns exec ssA ping -c 8 -i 0.5 -W 1 172.16.0.2 > /dev/null || true
+	wait_installed ssA 1
+	grep -q 'kernel-espvti: espvti1: acquire for reqid' "$SS_DIR/ssA/charon.log" ||
+		fail "no acquire: $(ss_log ssA)"
+	expect_ok ip netns exec ssA ping -c 2 -W 2 172.16.0.2
+	expect_eq "ssA: espvti's SPIs are charon's" "$(espvti_spis ssA)" "$(sw_spis ssA)"
+	local acq
+	acq=$(grep -c 'acquire for reqid' "$SS_DIR/ssA/charon.log")
+	sw ssA --terminate --ike t > /dev/null
+	wait_sas ssA 0
+	ip netns exec ssA ping -c 8 -i 0.5 -W 1 172.16.0.2 > /dev/null || true
+	wait_installed ssA 1
+	expect_ok ip netns exec ssA ping -c 2 -W 2 172.16.0.2
+	[ "$(grep -c 'acquire for reqid' "$SS_DIR/ssA/charon.log")" -gt "$acq" ] ||
+		fail "no acquire after the IKE_SA was terminated: $(ss_log ssA)"
+}
+
+# charon killed (SIGKILL) and started again: the SAs it left are flushed
+# (no tunnel on stale keys, no carrier), the new IKE_SA brings it back.
+test_ike_restart() {
+	ss_pair
+	sw ssA --initiate --child c > /dev/null
+	wait_installed ssA 1
+	expect_ok ip netns exec ssA ping -c 1 -W 2 172.16.0.2
+	kill -KILL "$(cat "$SS_DIR/ssA/pid")"
+	wait "$(cat "$SS_DIR/ssA/pid")" 2>/dev/null || true
+	expect_eq "the killed charon's SAs stay" \
+		"$("$ESPVTI" -n ssA -j sa show espvti1 | jq length)" 2
+	ss_start ssA
+	grep -q 'kernel-espvti: espvti1: flushed its SAs' "$SS_DIR/ssA/charon.log" ||
+		fail "no flush on start: $(ss_log ssA)"
+	expect_eq "flushed" "$("$ESPVTI" -n ssA -j sa show espvti1 | jq length)" 0
+	expect_eq "no carrier on stale keys" \
+		"$(ip netns exec ssA cat /sys/class/net/espvti1/carrier)" 0
+	sw ssA --initiate --child c > /dev/null
+	wait_installed ssA 1
+	expect_ok ip netns exec ssA ping -c 2 -W 2 172.16.0.2
+	expect_ok ip netns exec ssB ping -c 2 -W 2 172.16.0.1
+	expect_eq "ssA: espvti's SPIs are charon's" "$(espvti_spis ssA)" "$(sw_spis ssA)"
+}
+
+# What the plugin refuses fails the CHILD_SA with a log line that names the
+# reason: an algorithm espvti lacks, a CHILD_SA without an if_id.
+test_ike_refusals() {
+	SS_ESP=aes128ctr-sha256
+	ss_pair
+	expect_fail swanctl --initiate --child c --uri "unix://$SS_DIR/ssA/charon.vici"
+	grep -hq 'kernel-espvti: refused SA .* unsupported algorithm AES_CTR' \
+		"$SS_DIR/ssA/charon.log" "$SS_DIR/ssB/charon.log" ||
+		fail "no refusal of the algorithm: $(ss_log ssB)"
+	grep -h 'kernel-espvti: refused' "$SS_DIR"/ss?/charon.log | sed 's/^/# /'
+	expect_eq "no SA" "$("$ESPVTI" -n ssA -j sa show espvti1 | jq length)" 0
+	SS_ESP=aes128gcm16 SS_IF_ID=0
+	ss_conf ssA 10.0.0.1 10.0.0.2 a.test b.test none
+	ss_conf ssB 10.0.0.2 10.0.0.1 b.test a.test none
+	sw ssA --load-all --file "$SS_DIR/ssA/swanctl.conf" > /dev/null
+	sw ssB --load-all --file "$SS_DIR/ssB/swanctl.conf" > /dev/null
+	expect_fail swanctl --initiate --child c --uri "unix://$SS_DIR/ssA/charon.vici"
+	grep -hq 'kernel-espvti: refused: the CHILD_SA has no if_id' \
+		"$SS_DIR/ssA/charon.log" "$SS_DIR/ssB/charon.log" ||
+		fail "no refusal of the missing if_id: $(ss_log ssB)"
+}
+
+run_tests
