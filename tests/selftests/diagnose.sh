@@ -405,7 +405,8 @@ test_rekey_loss() {
 	expect_eq "the SA" "$(evidence rekey-loss spi)" 4098
 	expect_eq "how" "$(evidence rekey-loss rekey)" "added late"
 	expect_match "lost" "$(evidence rekey-loss rx_unknown_spi)" '^[1-9]'
-	expect_eq "the interval" "$(evidence rekey-loss rekey_interval_secs)" 1
+	# 1 s apart, and the time to add each (2 s in all on the debug kernel).
+	expect_match "the interval" "$(evidence rekey-loss rekey_interval_secs)" '^[12]$'
 	# Once in order again: ok.
 	expect_finding "$B" ok
 }
