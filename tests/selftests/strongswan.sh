@@ -363,8 +363,9 @@ test_ike_lifetime() {
 	grep -q 'reached its soft lifetime' "$SS_DIR/ssA/charon.log" "$SS_DIR/ssB/charon.log" ||
 		fail "no soft expiry reported: $(ss_log ssA)"
 	expect_match "no packet lost" "$out" ' 0% packet loss'
+	# (No SPI comparison here: with a rekey every 6 s, one is often half
+	# done; ike_up and ike_rekey compare them.)
 	wait_installed ssA 1
-	expect_same_spis ssA
 }
 
 # start_action = trap: no SA until traffic; the first packets bring the
