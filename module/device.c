@@ -584,6 +584,16 @@ static unsigned int espvti_underlay_mtu(struct espvti_dev *edev, const struct es
 	return mtu;
 }
 
+/* Set the MTU espvti chose (RTNL held): not taken for the user's. */
+static void espvti_dev_auto_mtu(struct espvti_dev *edev, unsigned int mtu)
+{
+	if (mtu == edev->dev->mtu)
+		return;
+	edev->mtu_auto = true;
+	dev_set_mtu(edev->dev, mtu);
+	edev->mtu_auto = false;
+}
+
 /*
  * After the tunnel's addresses or SAs changed (RTNL held): carrier while
  * there is somewhere to send, an SA to send with and, with encap udp, a
@@ -621,11 +631,7 @@ void espvti_dev_update(struct espvti_dev *edev)
 		 * IPv6 address away: the outer packet fragments instead.
 		 */
 		mtu = clamp_t(unsigned int, mtu, IPV6_MIN_MTU, dev->max_mtu);
-		if (mtu != dev->mtu) {
-			edev->mtu_auto = true;
-			dev_set_mtu(dev, mtu);
-			edev->mtu_auto = false;
-		}
+		espvti_dev_auto_mtu(edev, mtu);
 	}
 	netif_carrier_on(dev);
 out:
@@ -644,9 +650,6 @@ out:
  */
 void espvti_dev_set_mtu_auto(struct espvti_dev *edev, bool on)
 {
-	struct net_device *dev = edev->dev;
-	unsigned int mtu;
-
 	ASSERT_RTNL();
 	WRITE_ONCE(edev->mtu_user, !on);
 	if (!on)
@@ -655,12 +658,9 @@ void espvti_dev_set_mtu_auto(struct espvti_dev *edev, bool on)
 		espvti_dev_update(edev);
 		return;
 	}
-	mtu = espvti_inner_mtu(&espvti_geom_worst, ESPVTI_DEFAULT_UNDERLAY_MTU);
-	if (mtu != dev->mtu) {
-		edev->mtu_auto = true;
-		dev_set_mtu(dev, mtu);
-		edev->mtu_auto = false;
-	}
+	/* A new interface's MTU. */
+	espvti_dev_auto_mtu(edev, espvti_inner_mtu(&espvti_geom_worst,
+						   ESPVTI_DEFAULT_UNDERLAY_MTU));
 }
 
 /*

@@ -521,7 +521,8 @@ static void espvti_input_finish(struct sk_buff *skb, int err)
 	why = v == ESPVTI_REPLAY_OK ? __ESPVTI_STAT_MAX : espvti_replay_why(v);
 	if (v == ESPVTI_REPLAY_OK && !espvti_sa_account(sa, skb->len - hdr - sa->icv_len))
 		why = ESPVTI_STAT_RX_EXPIRED;
-	behind = sa->replay.top - seq;
+	if (v != ESPVTI_REPLAY_OK)
+		behind = sa->replay.top - seq;	/* for diagnose, on drops only */
 	spin_unlock(&sa->lock);
 	if (v != ESPVTI_REPLAY_OK)
 		espvti_diag_replay(sa->edev, behind);
@@ -597,7 +598,8 @@ void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
 	spin_lock(&sa->lock);
 	seq = espvti_replay_seq(&sa->replay, ntohl(esph->seq_no), sa->esn);
 	v = espvti_replay_check(&sa->replay, seq);
-	behind = sa->replay.top - seq;
+	if (v != ESPVTI_REPLAY_OK)
+		behind = sa->replay.top - seq;	/* for diagnose, on drops only */
 	spin_unlock(&sa->lock);
 	if (v != ESPVTI_REPLAY_OK) {
 		espvti_diag_replay(sa->edev, behind);

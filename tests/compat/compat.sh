@@ -202,7 +202,6 @@ while read -r name suite headers builder; do
 	logf=$out/compat.log
 	b=FAIL k=FAIL d=FAIL v=FAIL kver=?
 	if [ "$builder" = kunit ]; then
-		kver=?
 		kunit_kernel "$name" "$suite"
 		ok=0
 		[ "$b" = ok ] && [ "$k" = ok ] && [ "${v%% *}" = ok ] &&
