@@ -5,11 +5,7 @@
  * has an outer address pair and a current outbound SA; whatever is routed
  * into it otherwise is dropped and counted.
  *
- * Transmit: the inner packet must match a selector of the interface (else
- * "no policy"); GSO packets are segmented; each packet is routed in the
- * underlay (the outer route is cached per CPU), checked against the path
- * MTU (ICMP "fragmentation needed" / "packet too big" to the sender), and
- * handed to esp.c with the outer header's parameters.
+ * What is sent through it: tx.c; what it receives: rx.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -44,6 +40,16 @@ void espvti_count(struct espvti_dev *edev, struct espvti_sa *sa, enum espvti_sta
 		espvti_stats_inc(sa->stats, why);
 }
 
+/*
+ * A packet sent or delivered: the interface's counters (which are also its
+ * netdevice statistics) and the SA's.
+ */
+void espvti_count_ok(struct espvti_sa *sa, enum espvti_stat pkts, unsigned int len)
+{
+	espvti_stats_packet(sa->edev->stats, pkts, len);
+	espvti_stats_packet(sa->stats, pkts, len);
+}
+
 void espvti_tx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buff *skb,
 		    enum espvti_stat why)
 {
@@ -58,253 +64,6 @@ void espvti_rx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buf
 	espvti_count(edev, sa, why);
 	dev_core_stats_rx_dropped_inc(edev->dev);
 	kfree_skb(skb);
-}
-
-/*
- * The outer route to the peer, from the per-CPU cache when it is valid
- * (@cache: the peer is the interface's, not an endpoint it moves to).
- *
- * A plain route in both families, no xfrm policy lookup: the packet is
- * ESP already, as an xfrm interface's outer packets are, which no host
- * policy sees either. A host policy covering the endpoints (a block, a
- * trap, an IKE daemon's 0/0 connection to the same peer) must neither
- * blackhole nor encrypt again what the tunnel sends.
- */
-static struct dst_entry *espvti_route_to(struct espvti_dev *edev,
-					 const struct espvti_peer *peer,
-					 union espvti_addr *saddr, bool cache)
-{
-	struct dst_entry *dst;
-
-	if (peer->family == AF_INET) {
-		struct flowi4 fl4 = {
-			.daddr = peer->remote.v4,
-			.saddr = peer->local.v4,
-			.flowi4_proto = peer->encap ? IPPROTO_UDP : IPPROTO_ESP,
-		};
-		struct rtable *rt;
-
-		rt = cache ? dst_cache_get_ip4(&edev->dst_cache, &saddr->v4) : NULL;
-		if (rt)
-			return &rt->dst;
-		if (peer->encap) {
-			fl4.fl4_sport = htons(peer->sport);
-			fl4.fl4_dport = htons(peer->dport);
-		}
-		rt = __ip_route_output_key(edev->net, &fl4);
-		if (IS_ERR(rt))
-			return NULL;
-		saddr->v4 = fl4.saddr;
-		if (cache)
-			dst_cache_set_ip4(&edev->dst_cache, &rt->dst, fl4.saddr);
-		return &rt->dst;
-	}
-#if IS_ENABLED(CONFIG_IPV6)
-	{
-		struct flowi6 fl6 = {
-			.daddr = peer->remote.v6,
-			.saddr = peer->local.v6,
-			.flowi6_proto = peer->encap ? IPPROTO_UDP : IPPROTO_ESP,
-		};
-
-		dst = cache ? dst_cache_get_ip6(&edev->dst_cache, &saddr->v6) : NULL;
-		if (dst)
-			return dst;
-		if (peer->encap) {
-			fl6.fl6_sport = htons(peer->sport);
-			fl6.fl6_dport = htons(peer->dport);
-		}
-		if (ip6_dst_lookup(edev->net, NULL, &dst, &fl6))
-			return NULL;
-		saddr->v6 = fl6.saddr;
-		if (cache)
-			dst_cache_set_ip6(&edev->dst_cache, dst, &fl6.saddr);
-		return dst;
-	}
-#else
-	return NULL;
-#endif
-}
-
-struct dst_entry *espvti_route(struct espvti_dev *edev, const struct espvti_peer *peer,
-			       union espvti_addr *saddr)
-{
-	return espvti_route_to(edev, peer, saddr, true);
-}
-
-/*
- * The endpoint an authentic packet came from, while the work item that
- * moves the peer there has not run yet (nat follow): into @moved. Packet
- * path: the answer to that very packet goes there already.
- */
-static bool espvti_nat_pending(struct espvti_dev *edev, const struct espvti_peer *peer,
-			       struct espvti_peer *moved)
-{
-	bool pending;
-
-	if (likely(!READ_ONCE(edev->nat_pending)))
-		return false;
-	spin_lock_bh(&edev->nat_lock);
-	pending = edev->nat_pending && edev->nat_seen.family == peer->family;
-	if (pending) {
-		*moved = *peer;
-		moved->remote = edev->nat_seen.addr;
-		moved->dport = edev->nat_seen.port;
-	}
-	spin_unlock_bh(&edev->nat_lock);
-	return pending;
-}
-
-static void espvti_xmit_one(struct espvti_dev *edev, struct espvti_sa *sa,
-			    const struct espvti_peer *peer, struct sk_buff *skb)
-{
-	struct espvti_peer moved;
-	bool cache = true;
-
-	struct net_device *dev = edev->dev;
-	struct espvti_tx_params p = { .family = peer->family };
-	unsigned int max_inner;
-	struct espvti_geom g;
-	enum espvti_stat why;
-
-	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) {
-		why = ESPVTI_STAT_TX_MALFORMED;
-		goto drop;
-	}
-	if (peer->encap == ESPVTI_ENCAP_UDP) {
-		struct espvti_usock *us = READ_ONCE(edev->usock);
-
-		/*
-		 * No socket to receive on (or its owner took it back): the
-		 * answers would be lost.
-		 */
-		if (!us || espvti_usock_lost(us)) {
-			why = ESPVTI_STAT_TX_NO_SOCKET;
-			goto drop;
-		}
-		if (espvti_nat_pending(edev, peer, &moved)) {
-			peer = &moved;
-			cache = false;
-		}
-		p.encap = true;
-		p.sport = htons(peer->sport);
-		p.dport = htons(peer->dport);
-	}
-	p.daddr = peer->remote;
-	p.dst = espvti_route_to(edev, peer, &p.saddr, cache);
-	if (!p.dst) {
-		why = ESPVTI_STAT_TX_NO_ROUTE;
-		goto drop;
-	}
-	if (p.dst->dev == dev) {
-		why = ESPVTI_STAT_TX_LOOP;
-		goto drop_dst;
-	}
-
-	espvti_sa_geom(sa, peer->family, &g);
-	if (p.encap)
-		g.encap_hdr = sizeof(struct udphdr);
-	max_inner = espvti_inner_mtu(&g, dst_mtu(p.dst));
-	if (skb->protocol == htons(ETH_P_IP)) {
-		const struct iphdr *iph = ip_hdr(skb);
-
-		p.proto = IPPROTO_IPIP;
-		p.tos = iph->tos;
-		p.df = iph->frag_off & htons(IP_DF);
-		if (skb->len > max_inner && p.df) {
-			skb_dst_update_pmtu_no_confirm(skb, max_inner);
-			icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
-				      htonl(max_inner));
-			espvti_diag_too_big(edev, max_inner);
-			why = ESPVTI_STAT_TX_TOO_BIG;
-			goto drop_dst;
-		}
-	} else {
-		p.proto = IPPROTO_IPV6;
-		p.tos = ipv6_get_dsfield(ipv6_hdr(skb));
-		p.df = true;
-		if (skb->len > max_inner) {
-			/* Below the IPv6 minimum MTU the outer packet fragments. */
-			if (skb->len > IPV6_MIN_MTU) {
-				max_inner = max_t(unsigned int, max_inner, IPV6_MIN_MTU);
-				skb_dst_update_pmtu_no_confirm(skb, max_inner);
-				icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0, max_inner);
-				espvti_diag_too_big(edev, max_inner);
-				why = ESPVTI_STAT_TX_TOO_BIG;
-				goto drop_dst;
-			}
-			p.df = false;
-		}
-	}
-	p.ttl = peer->family == AF_INET ? ip4_dst_hoplimit(p.dst) : ip6_dst_hoplimit(p.dst);
-
-	if (!refcount_inc_not_zero(&sa->ref)) {
-		why = ESPVTI_STAT_TX_NO_SA;
-		goto drop_dst;
-	}
-	espvti_esp_output(sa, skb, &p);
-	return;
-
-drop_dst:
-	dst_release(p.dst);
-drop:
-	espvti_tx_drop(edev, sa, skb, why);
-}
-
-static netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev)
-{
-	struct espvti_dev *edev = netdev_priv(dev);
-	const struct espvti_peer *peer;
-	struct sk_buff *segs, *next;
-	struct espvti_flow fl;
-	struct espvti_sa *sa;
-	enum espvti_stat why;
-
-	why = ESPVTI_STAT_TX_MALFORMED;
-	if (skb->protocol == htons(ETH_P_IP)) {
-		if (!pskb_network_may_pull(skb, sizeof(struct iphdr)) ||
-		    ip_hdr(skb)->version != 4)
-			goto drop;
-	} else if (skb->protocol == htons(ETH_P_IPV6)) {
-		if (!pskb_network_may_pull(skb, sizeof(struct ipv6hdr)) ||
-		    ipv6_hdr(skb)->version != 6)
-			goto drop;
-	} else {
-		goto drop;
-	}
-	if (espvti_flow_parse(skb, &fl))
-		goto drop;
-	why = ESPVTI_STAT_TX_NO_POLICY;
-	if (!espvti_spd_match(rcu_dereference_bh(edev->spd), &fl)) {
-		espvti_diag_refused(edev, &fl, ESPVTI_SA_DIR_OUT);
-		goto drop;
-	}
-	why = ESPVTI_STAT_TX_NO_SA;
-	sa = rcu_dereference_bh(edev->sa_out);
-	peer = rcu_dereference_bh(edev->peer);
-	if (!sa || !peer) {
-		espvti_nl_acquire(edev, &fl);
-		goto drop;
-	}
-
-	if (skb_is_gso(skb)) {
-		segs = skb_gso_segment(skb, 0);
-		if (IS_ERR_OR_NULL(segs)) {
-			why = ESPVTI_STAT_TX_MALFORMED;
-			goto drop;
-		}
-		consume_skb(skb);
-		skb = segs;
-	}
-	skb_list_walk_safe(skb, skb, next) {
-		skb_mark_not_on_list(skb);
-		espvti_xmit_one(edev, sa, peer, skb);
-	}
-	return NETDEV_TX_OK;
-
-drop:
-	espvti_tx_drop(edev, NULL, skb, why);
-	return NETDEV_TX_OK;
 }
 
 /* The default SPD: everything, IPv4 and IPv6. */

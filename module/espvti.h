@@ -270,9 +270,8 @@ void espvti_device_uninit(void);
 void espvti_device_delete_net(struct net *net, struct list_head *kill);
 void espvti_dev_update(struct espvti_dev *edev);
 void espvti_dev_set_mtu_auto(struct espvti_dev *edev, bool on);
-struct dst_entry *espvti_route(struct espvti_dev *edev, const struct espvti_peer *peer,
-			       union espvti_addr *saddr);
 void espvti_count(struct espvti_dev *edev, struct espvti_sa *sa, enum espvti_stat why);
+void espvti_count_ok(struct espvti_sa *sa, enum espvti_stat pkts, unsigned int len);
 void espvti_tx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buff *skb,
 		    enum espvti_stat why);
 void espvti_rx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buff *skb,
@@ -404,6 +403,12 @@ struct espvti_sa {
 	bool dead;			/* unlinked: no more expiry work */
 	struct espvti_lstate life;
 	u64 seq_out;			/* outbound: the last number used */
+	/* The ordered queue (crypt.c): packets in flight, in order. */
+	struct list_head oq;		/* espvti_pkt.node */
+	unsigned int oq_n;		/* on oq */
+	bool oq_flushing;		/* a CPU is letting the head leave */
+	int oq_cpu;			/* the CPU the last hand-off went to */
+	unsigned long oq_last;		/* jiffies: the last large packet */
 	struct espvti_replay replay;	/* inbound; must be last */
 };
 
@@ -438,7 +443,22 @@ const char *espvti_alg_name(u8 alg);
 u8 espvti_alg_default_icv(u8 alg);
 void espvti_sa_geom(const struct espvti_sa *sa, u16 family, struct espvti_geom *g);
 
-/* esp.c: ESP (RFC 4303) tunnel mode through the crypto API */
+/* esp.c: ESP (RFC 4303) framing, for the AEAD requests of tx.c and rx.c */
+#define ESPVTI_MAX_IV 16
+
+int espvti_esp_frame_tail(struct espvti_sa *sa, struct sk_buff *skb, u8 proto,
+			  unsigned int headroom);
+void espvti_esp_frame_head(struct espvti_sa *sa, struct sk_buff *skb, u64 seq, const u8 *iv);
+void espvti_esp_iv(struct espvti_sa *sa, u64 seq, u8 *iv);
+int espvti_esp_frame(struct espvti_sa *sa, struct sk_buff *skb, u64 seq,
+		     const u8 *iv, u8 proto, unsigned int headroom);
+void espvti_esp_aad_push(struct espvti_sa *sa, struct sk_buff *skb, u64 seq);
+void espvti_esp_aad_pop(struct espvti_sa *sa, struct sk_buff *skb);
+int espvti_esp_req(struct espvti_sa *sa, struct aead_request *req, struct scatterlist *sg,
+		   int nfrags, struct sk_buff *skb, u8 *iv, bool encrypt);
+int espvti_esp_trailer(struct sk_buff *skb, unsigned int elen, unsigned int icv, u8 *nexthdr);
+
+/* tx.c: the transmit path, ndo_start_xmit to the underlay */
 struct espvti_tx_params {
 	struct dst_entry *dst;		/* the outer route, one reference */
 	union espvti_addr saddr, daddr;
@@ -450,21 +470,61 @@ struct espvti_tx_params {
 	__be16 sport, dport;
 };
 
-void espvti_esp_output(struct espvti_sa *sa, struct sk_buff *skb,
-		       const struct espvti_tx_params *p);
-int espvti_esp_frame(struct espvti_sa *sa, struct sk_buff *skb, u64 seq,
-		     const u8 *iv, u8 proto, unsigned int headroom);
-void espvti_esp_aad_push(struct espvti_sa *sa, struct sk_buff *skb, u64 seq);
-void espvti_esp_aad_pop(struct espvti_sa *sa, struct sk_buff *skb);
-int espvti_esp_req(struct espvti_sa *sa, struct aead_request *req, struct scatterlist *sg,
-		   int nfrags, struct sk_buff *skb, u8 *iv, bool encrypt);
-int espvti_esp_trailer(struct sk_buff *skb, unsigned int elen, unsigned int icv, u8 *nexthdr);
+struct espvti_pkt;
+netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev);
+struct dst_entry *espvti_route(struct espvti_dev *edev, const struct espvti_peer *peer,
+			       union espvti_addr *saddr);
 int espvti_xmit_ip(struct espvti_dev *edev, struct sk_buff *skb,
 		   const struct espvti_tx_params *p);
+void espvti_tx_finish(struct espvti_pkt *pkt);
+
+/* rx.c: the receive path, the underlay to the interface */
 void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
 		      const union espvti_addr *saddr, __be16 sport);
+void espvti_rx_advance(struct espvti_pkt *pkt);
+void espvti_rx_finish(struct espvti_pkt *pkt);
 int espvti_esp_init(void);
 void espvti_esp_uninit(void);
+
+/* crypt.c: one SA's crypto on every CPU, in order */
+enum { ESPVTI_PKT_PENDING, ESPVTI_PKT_DONE };
+
+/* A packet in flight: on its SA's ordered queue, from framing to leaving. */
+struct espvti_pkt {
+	struct list_head node;		/* on sa->oq */
+	struct llist_node wnode;	/* on a crypto worker's list */
+	struct espvti_pkt *bnext;	/* tx: the next of its batch */
+	struct sk_buff *skb;
+	struct espvti_sa *sa;		/* one reference */
+	int state;			/* ESPVTI_PKT_*: PENDING until done */
+	int err;			/* done: the crypto's result */
+	enum espvti_stat why;		/* a drop decided on the way; else __ESPVTI_STAT_MAX */
+	int nfrags;			/* scatterlist entries */
+	int cpu;			/* where the crypto runs; -1: where queued */
+	unsigned int inner_len;
+	u64 seq;
+	union {
+		struct espvti_tx_params tx;
+		struct {
+			u64 behind;		/* a replay drop: how far behind the top */
+			u8 outer_tos;
+			bool udp;		/* came in UDP, from saddr:sport */
+			u16 family;
+			__be16 sport;
+			union espvti_addr saddr;
+		} rx;
+	};
+	/* then: the IV, the aead_request, the scatterlist */
+};
+
+struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb, int nfrags);
+u8 *espvti_pkt_iv(const struct espvti_pkt *pkt);
+int espvti_crypt_cpu(struct espvti_sa *sa, unsigned int len, unsigned int ahead);
+bool espvti_oq_add(struct espvti_pkt *pkt);
+void espvti_crypt_submit(struct espvti_pkt *pkt, int cpu);
+void espvti_crypt_fail(struct espvti_pkt *pkt, enum espvti_stat why);
+int espvti_crypt_init(void);
+void espvti_crypt_uninit(void);
 
 /* netlink.c: the generic netlink family */
 int espvti_genl_init(void);

@@ -65,9 +65,12 @@ static int __init espvti_init(void)
 	espvti_wq = alloc_workqueue("espvti", WQ_UNBOUND, 0);
 	if (!espvti_wq)
 		return -ENOMEM;
-	err = register_pernet_device(&espvti_net_ops);
+	err = espvti_crypt_init();
 	if (err)
 		goto err_wq;
+	err = register_pernet_device(&espvti_net_ops);
+	if (err)
+		goto err_crypt;
 	err = espvti_device_init();
 	if (err)
 		goto err_pernet;
@@ -92,6 +95,8 @@ err_device:
 	espvti_device_uninit();
 err_pernet:
 	unregister_pernet_device(&espvti_net_ops);
+err_crypt:
+	espvti_crypt_uninit();
 err_wq:
 	destroy_workqueue(espvti_wq);
 	return err;
@@ -104,6 +109,7 @@ static void __exit espvti_exit(void)
 	espvti_esp_uninit();
 	espvti_device_uninit();
 	unregister_pernet_device(&espvti_net_ops);
+	espvti_crypt_uninit();		/* packets still in flight end first */
 	destroy_workqueue(espvti_wq);	/* expiry work still queued ends first */
 	rcu_barrier();	/* SAs are freed by RCU callbacks, in this module */
 	pr_info("unloaded\n");

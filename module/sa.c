@@ -187,6 +187,8 @@ static void espvti_sa_init(struct espvti_sa *sa, struct espvti_dev *edev)
 	INIT_LIST_HEAD(&sa->list);
 	INIT_DELAYED_WORK(&sa->expire_work, espvti_sa_expire_work);
 	spin_lock_init(&sa->lock);
+	INIT_LIST_HEAD(&sa->oq);
+	sa->oq_cpu = -1;
 	sa->edev = edev;
 	netdev_hold(edev->dev, &sa->dev_tracker, GFP_KERNEL);
 }

@@ -45,6 +45,8 @@ static const char *const stat_names[] = {
 	[ESPVTI_STAT_RX_UDP_NON_ESP]		= "rx_udp_non_esp",
 	[ESPVTI_STAT_RX_UDP_WRONG_ENCAP]	= "rx_udp_wrong_encap",
 	[ESPVTI_STAT_TX_NO_SOCKET]		= "tx_no_socket",
+	[ESPVTI_STAT_TX_QUEUE_FULL]		= "tx_queue_full",
+	[ESPVTI_STAT_RX_QUEUE_FULL]		= "rx_queue_full",
 };
 
 static_assert(MNL_ARRAY_SIZE(stat_names) == __ESPVTI_STAT_MAX,

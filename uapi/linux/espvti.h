@@ -368,6 +368,8 @@ enum espvti_stat {
 	ESPVTI_STAT_RX_UDP_NON_ESP,	/* non-ESP marker (IKE): no one to take it */
 	ESPVTI_STAT_RX_UDP_WRONG_ENCAP,	/* ESP in UDP for a tunnel without, or not for one with */
 	ESPVTI_STAT_TX_NO_SOCKET,	/* encap udp, its handed-in socket was closed */
+	ESPVTI_STAT_TX_QUEUE_FULL,	/* the SA had too many packets in flight */
+	ESPVTI_STAT_RX_QUEUE_FULL,	/* the SA had too many packets in flight */
 
 	__ESPVTI_STAT_MAX,
 	ESPVTI_STAT_MAX = __ESPVTI_STAT_MAX - 1,

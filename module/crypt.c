@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One SA's crypto on every CPU, its packets in order.
+ *
+ * Every packet of an SA, in either direction, joins the SA's ordered
+ * queue (sa->oq) in the order it must leave: outbound in sequence-number
+ * order (the numbers are taken under the same lock that appends), inbound
+ * in arrival order. Its AEAD request then runs either here, on the CPU
+ * that queued it, or on another online CPU's crypto worker. Whoever
+ * completes a request marks its packet done and flushes the queue: the
+ * done packets at its head leave in order (sent, or replay-checked and
+ * delivered), one flusher at a time, so order on the wire and into the
+ * stack is the queue's whatever CPU finished first.
+ *
+ * Why not padata (pcrypt): it is a built-in option (CONFIG_PADATA) that
+ * distributions need not enable and our debug kernel does not; it hands
+ * every request off, where small packets and an idle tunnel are cheaper
+ * done in place; and its serial callback runs from a work item too. This
+ * is WireGuard's scheme (per-CPU workers, an ordered per-peer queue), with
+ * the queue per SA and the hand-off only when the SA is busy.
+ *
+ * When a packet goes elsewhere (espvti_crypt_cpu()): never for small
+ * packets (below ESPVTI_PAR_MIN bytes the hand-off costs more than the
+ * crypto), never when the SA is idle (nothing queued and no large packet
+ * in the last jiffy), never on one CPU; otherwise the SA's packets go
+ * round the online CPUs in turn, this CPU's turn being done in place.
+ * A worker with ESPVTI_WORKER_MAX packets waiting gets no more: the packet
+ * is done in place. An SA with ESPVTI_OQ_MAX packets queued takes no more:
+ * they are dropped and counted (tx_queue_full, rx_queue_full).
+ *
+ * Locking and lifetimes: the ordered queue and its counters are under
+ * sa->lock (BH). A queued packet holds a reference on its SA, which holds
+ * the interface: deleting either waits for the packets in flight, which
+ * complete in bounded time (bounded queues). The workers run with BH
+ * disabled, which is also the RCU read side under which a flusher may
+ * still touch an SA whose last packet another CPU just finished. Module
+ * unload destroys the workqueue after the interfaces are gone, which
+ * drains it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <crypto/aead.h>
+#include <linux/cpumask.h>
+#include <linux/llist.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+#include <linux/scatterlist.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "espvti.h"
+
+static bool parallel = true;
+module_param(parallel, bool, 0644);
+MODULE_PARM_DESC(parallel, "Spread one SA's crypto over all online CPUs (default on)");
+
+/* Smaller packets are always done in place. */
+#define ESPVTI_PAR_MIN		512
+/* Packets waiting for one CPU's worker, at most. */
+#define ESPVTI_WORKER_MAX	1024
+/* Packets on one SA's ordered queue, at most. */
+#define ESPVTI_OQ_MAX		4096
+
+struct espvti_worker {
+	struct llist_head list;		/* espvti_pkt.wnode, newest first */
+	atomic_t n;			/* on list */
+	struct work_struct work;
+};
+
+static DEFINE_PER_CPU(struct espvti_worker, espvti_workers);
+static struct workqueue_struct *espvti_crypt_wq;
+
+/* The IV, request and scatterlist follow struct espvti_pkt. */
+u8 *espvti_pkt_iv(const struct espvti_pkt *pkt)
+{
+	return PTR_ALIGN((u8 *)(pkt + 1), crypto_aead_alignmask(pkt->sa->aead) + 1);
+}
+
+static struct aead_request *espvti_pkt_req(const struct espvti_pkt *pkt)
+{
+	return (void *)PTR_ALIGN(espvti_pkt_iv(pkt) + ESPVTI_MAX_IV, crypto_tfm_ctx_alignment());
+}
+
+static struct scatterlist *espvti_pkt_sg(const struct espvti_pkt *pkt)
+{
+	struct aead_request *req = espvti_pkt_req(pkt);
+
+	return (void *)ALIGN((unsigned long)(req + 1) + crypto_aead_reqsize(pkt->sa->aead),
+			     __alignof__(struct scatterlist));
+}
+
+/*
+ * A packet's state for @sa, with room for a request of @nfrags entries;
+ * it takes over the caller's reference on @sa and @skb. NULL: no memory.
+ */
+struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb, int nfrags)
+{
+	struct crypto_aead *aead = sa->aead;
+	struct espvti_pkt *pkt;
+	size_t len = sizeof(*pkt);
+
+	len += crypto_aead_alignmask(aead) + ESPVTI_MAX_IV;
+	len = ALIGN(len, crypto_tfm_ctx_alignment());
+	len += sizeof(struct aead_request) + crypto_aead_reqsize(aead);
+	len = ALIGN(len, __alignof__(struct scatterlist));
+	len += sizeof(struct scatterlist) * nfrags;
+	pkt = kmalloc(len, GFP_ATOMIC);
+	if (!pkt)
+		return NULL;
+	pkt->skb = skb;
+	pkt->sa = sa;
+	pkt->nfrags = nfrags;
+	pkt->state = ESPVTI_PKT_PENDING;
+	pkt->why = __ESPVTI_STAT_MAX;
+	return pkt;
+}
+
+/*
+ * Where the crypto of the next packet of @len bytes on @sa runs: -1 here,
+ * or a CPU. sa->lock held; @ahead: packets of the same batch before it.
+ */
+int espvti_crypt_cpu(struct espvti_sa *sa, unsigned int len, unsigned int ahead)
+{
+	unsigned long now = jiffies;
+	bool busy;
+	int cpu;
+
+	if (!READ_ONCE(parallel) || len < ESPVTI_PAR_MIN || num_online_cpus() < 2)
+		return -1;
+	busy = ahead || sa->oq_n || time_before_eq(now, sa->oq_last + 1);
+	sa->oq_last = now;
+	if (!busy)
+		return -1;
+	cpu = cpumask_next(sa->oq_cpu, cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
+	sa->oq_cpu = cpu;
+	return cpu == smp_processor_id() ? -1 : cpu;
+}
+
+/*
+ * Append @pkt to its SA's ordered queue; sa->lock held. False: the queue
+ * is full (the caller drops the packet).
+ */
+bool espvti_oq_add(struct espvti_pkt *pkt)
+{
+	struct espvti_sa *sa = pkt->sa;
+
+	if (unlikely(sa->oq_n >= ESPVTI_OQ_MAX))
+		return false;
+	list_add_tail(&pkt->node, &sa->oq);
+	sa->oq_n++;
+	return true;
+}
+
+/* The packet leaves the queue: sent, delivered or dropped. */
+static void espvti_pkt_finish(struct espvti_pkt *pkt)
+{
+	if (pkt->sa->dir == ESPVTI_SA_DIR_OUT)
+		espvti_tx_finish(pkt);
+	else
+		espvti_rx_finish(pkt);
+}
+
+/*
+ * Let the done packets at the head of @sa's queue leave, in order. One
+ * flusher at a time: another CPU that finds one at work leaves it its
+ * packets, which it sees when it looks again under the lock. BH disabled.
+ */
+static void espvti_oq_flush(struct espvti_sa *sa)
+{
+	struct espvti_pkt *pkt, *next;
+	LIST_HEAD(out);
+
+	spin_lock(&sa->lock);
+	if (sa->oq_flushing) {
+		spin_unlock(&sa->lock);
+		return;
+	}
+	sa->oq_flushing = true;
+	for (;;) {
+		list_for_each_entry_safe(pkt, next, &sa->oq, node) {
+			if (smp_load_acquire(&pkt->state) == ESPVTI_PKT_PENDING)
+				break;
+			list_move_tail(&pkt->node, &out);
+			sa->oq_n--;
+			if (sa->dir == ESPVTI_SA_DIR_IN)
+				espvti_rx_advance(pkt);	/* the window, in order */
+		}
+		if (list_empty(&out))
+			break;
+		spin_unlock(&sa->lock);
+		list_for_each_entry_safe(pkt, next, &out, node)
+			espvti_pkt_finish(pkt);
+		INIT_LIST_HEAD(&out);
+		spin_lock(&sa->lock);
+	}
+	sa->oq_flushing = false;
+	spin_unlock(&sa->lock);
+}
+
+/* @pkt's crypto ended with @err (0, or why it failed); BH disabled. */
+static void espvti_crypt_done(struct espvti_pkt *pkt, int err)
+{
+	struct espvti_sa *sa = pkt->sa;
+
+	pkt->err = err;
+	espvti_esp_aad_pop(sa, pkt->skb);
+	/*
+	 * From here another CPU's flush may send and free the packet; the
+	 * SA stays (RCU: BH is disabled) even if that was its last packet.
+	 */
+	smp_store_release(&pkt->state, ESPVTI_PKT_DONE);
+	espvti_oq_flush(sa);
+}
+
+static void espvti_crypt_cb(espvti_crypto_done_arg *arg, int err)
+{
+	struct espvti_pkt *pkt = espvti_crypto_done_data(arg);
+
+	local_bh_disable();
+	espvti_crypt_done(pkt, err);
+	local_bh_enable();
+}
+
+/* Run @pkt's AEAD request (framed, ESN bits pushed); BH disabled. */
+static void espvti_crypt_run(struct espvti_pkt *pkt)
+{
+	struct espvti_sa *sa = pkt->sa;
+	bool encrypt = sa->dir == ESPVTI_SA_DIR_OUT;
+	struct aead_request *req = espvti_pkt_req(pkt);
+	int err;
+
+	err = espvti_esp_req(sa, req, espvti_pkt_sg(pkt), pkt->nfrags, pkt->skb,
+			     espvti_pkt_iv(pkt), encrypt);
+	if (likely(!err)) {
+		aead_request_set_callback(req, 0, espvti_crypt_cb, pkt);
+		err = encrypt ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req);
+		if (err == -EINPROGRESS)
+			return;		/* espvti_crypt_cb() follows */
+	}
+	espvti_crypt_done(pkt, err);
+}
+
+/*
+ * Mark @pkt as failed before its crypto (it stays queued, to be dropped
+ * in its turn and counted under @why); BH disabled.
+ */
+void espvti_crypt_fail(struct espvti_pkt *pkt, enum espvti_stat why)
+{
+	pkt->why = why;
+	smp_store_release(&pkt->state, ESPVTI_PKT_DONE);
+	espvti_oq_flush(pkt->sa);
+}
+
+/*
+ * Run the crypto of @pkt, which is on its SA's queue, on @cpu (-1: here,
+ * as also when that CPU's worker is full); BH disabled.
+ */
+void espvti_crypt_submit(struct espvti_pkt *pkt, int cpu)
+{
+	struct espvti_worker *w;
+
+	if (cpu >= 0) {
+		w = per_cpu_ptr(&espvti_workers, cpu);
+		if (atomic_inc_return(&w->n) <= ESPVTI_WORKER_MAX) {
+			if (llist_add(&pkt->wnode, &w->list))
+				queue_work_on(cpu, espvti_crypt_wq, &w->work);
+			return;
+		}
+		atomic_dec(&w->n);
+	}
+	espvti_crypt_run(pkt);
+}
+
+static void espvti_crypt_work(struct work_struct *work)
+{
+	struct espvti_worker *w = container_of(work, struct espvti_worker, work);
+	struct espvti_pkt *pkt, *next;
+	struct llist_node *list;
+
+	list = llist_reverse_order(llist_del_all(&w->list));
+	llist_for_each_entry_safe(pkt, next, list, wnode) {
+		atomic_dec(&w->n);
+		local_bh_disable();
+		espvti_crypt_run(pkt);
+		local_bh_enable();
+		cond_resched();
+	}
+}
+
+int espvti_crypt_init(void)
+{
+	int cpu;
+
+	espvti_crypt_wq = alloc_workqueue("espvti-crypt", WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM, 0);
+	if (!espvti_crypt_wq)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct espvti_worker *w = per_cpu_ptr(&espvti_workers, cpu);
+
+		init_llist_head(&w->list);
+		atomic_set(&w->n, 0);
+		INIT_WORK(&w->work, espvti_crypt_work);
+	}
+	return 0;
+}
+
+/* After the interfaces are gone: what is still queued runs first. */
+void espvti_crypt_uninit(void)
+{
+	destroy_workqueue(espvti_crypt_wq);
+}
