@@ -219,6 +219,9 @@ static void espvti_crypt_cb(espvti_crypto_done_arg *arg, int err)
 {
 	struct espvti_pkt *pkt = espvti_crypto_done_data(arg);
 
+	if (err == -EINPROGRESS)	/* a backlog notice: not done yet */
+		return;
+
 	local_bh_disable();
 	espvti_crypt_done(pkt, err);
 	local_bh_enable();

@@ -440,18 +440,24 @@ void espvti_tx_finish(struct espvti_pkt *pkt)
 	struct espvti_dev *edev = sa->edev;
 	struct sk_buff *skb = pkt->skb;
 	enum espvti_stat why = pkt->why;
+	int err;
 
 	if (unlikely(why == __ESPVTI_STAT_MAX && pkt->err))
 		why = ESPVTI_STAT_TX_CRYPTO_ERROR;
 	if (unlikely(why != __ESPVTI_STAT_MAX)) {
 		dst_release(pkt->tx.dst);
 		espvti_tx_drop(edev, sa, skb, why);
-	} else if (likely(!net_xmit_eval(espvti_xmit_ip(edev, skb, &pkt->tx)))) {
+		goto out;
+	}
+	/* Not in net_xmit_eval(), which evaluates its argument twice. */
+	err = espvti_xmit_ip(edev, skb, &pkt->tx);
+	if (likely(!net_xmit_eval(err))) {
 		espvti_count_ok(sa, ESPVTI_STAT_TX_PACKETS, pkt->inner_len);
 	} else {
 		espvti_count(edev, sa, ESPVTI_STAT_TX_UNDERLAY_ERROR);
 		dev_core_stats_tx_dropped_inc(edev->dev);
 	}
+out:
 	kfree(pkt);
 	espvti_sa_put(sa);
 }
