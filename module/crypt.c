@@ -181,6 +181,7 @@ static void espvti_oq_flush(struct espvti_sa *sa)
 	sa->oq_flushing = true;
 	for (;;) {
 		list_for_each_entry_safe(pkt, next, &sa->oq, node) {
+			/* Pairs with the release in espvti_crypt_done(): err, skb. */
 			if (smp_load_acquire(&pkt->state) == ESPVTI_PKT_PENDING)
 				break;
 			list_move_tail(&pkt->node, &out);
@@ -253,6 +254,7 @@ static void espvti_crypt_run(struct espvti_pkt *pkt)
 void espvti_crypt_fail(struct espvti_pkt *pkt, enum espvti_stat why)
 {
 	pkt->why = why;
+	/* Pairs with the acquire in espvti_oq_flush(): why. */
 	smp_store_release(&pkt->state, ESPVTI_PKT_DONE);
 	espvti_oq_flush(pkt->sa);
 }
