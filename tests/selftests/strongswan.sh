@@ -238,6 +238,19 @@ wait_installed() {
 	fail "$1: $n CHILD_SAs installed, want $2: $(sw "$1" --list-sas; ss_log "$1")"
 }
 
+# wait_added NS N: NS's plugin has added N SAs since charon started
+# (within 20 s; fewer: a rekey is missing).
+wait_added() {
+	local i n
+	for ((i = 0; i < 100; i++)); do
+		n=$(grep -cE 'added (in|out)bound SA' "$SS_DIR/$1/charon.log")
+		[ "$n" -lt "$2" ] || break
+		nap 0.2
+	done
+	echo "# $1: SAs added: $n"
+	[ "$n" -ge "$2" ] || fail "$1: $n SAs added, want $2 (a rekey is missing): $(ss_log "$1")"
+}
+
 # IKEv2 with PSK brings the tunnel up: traffic both ways, charon's SPIs are
 # espvti's, carrier on.
 test_ike_up() {
@@ -261,10 +274,11 @@ test_ike_up() {
 	grep 'kernel-espvti' "$SS_DIR/ssA/charon.log" | sed 's/^/# ssA: /'
 }
 
-# paced_ping NS DST SECONDS: ping DST from NS every 50 ms for SECONDS in
-# the background; ping_wait waits for it, ping_result says how it went.
+# paced_ping NS DST [SECONDS]: ping DST from NS every 50 ms in the
+# background, for SECONDS or (without) until ping_stop; ping_wait waits for
+# a counted one, ping_result says how it went.
 paced_ping() {
-	ip netns exec "$1" ping -D -O -i 0.05 -c $(($3 * 20)) -W 2 "$2" \
+	ip netns exec "$1" ping -D -O -i 0.05 ${3:+-c $(($3 * 20))} -W 2 "$2" \
 		> "$SS_DIR/ping.out" 2>&1 &
 	PING_PID=$!
 }
@@ -277,6 +291,28 @@ ping_result() {
 # ping_wait: the paced ping ended (in this shell: it is its child).
 ping_wait() {
 	wait "$PING_PID" || true
+}
+
+# ping_stop: interrupt the open-ended paced ping; ping_lost then prints
+# "N sent, M lost" and the lost icmp_seq, not counting the last second's
+# 20 (still in flight when it was interrupted).
+ping_stop() {
+	kill -INT "$PING_PID" 2>/dev/null || true
+	wait "$PING_PID" || true
+}
+
+ping_lost() {
+	awk '/icmp_seq=[0-9]+ ttl=/ {
+			match($0, /icmp_seq=[0-9]+/)
+			got[substr($0, RSTART + 9, RLENGTH - 9)] = 1
+		}
+		/ packets transmitted/ { sent = $1 }
+		END {
+			n = 0
+			for (s = 1; s <= sent - 20; s++)
+				if (!(s in got)) { n++; l = l " " s }
+			printf "%d sent, %d lost%s\n", sent, n, n ? " (icmp_seq" l ")" : ""
+		}' "$SS_DIR/ping.out"
 }
 
 # wait_spis_change NS OLD SECONDS: NS's charon's SPIs differ from OLD.
@@ -302,8 +338,17 @@ wait_sas() {
 
 # 20 CHILD_SA rekeys (6 with DP_QUICK=1) from alternating sides, an IKE_SA rekey and a
 # reauthentication (make-before-break) under paced traffic: no packet lost,
-# no carrier change, espvti's SPIs are charon's, the old SAs gone after
-# charon's delete delay.
+# no carrier change, no rekey missing, espvti's SPIs are charon's, the old
+# SAs gone after charon's delete delay.
+#
+# The IKE_SA rekey waits until the last rekeyed CHILD_SA is deleted at both
+# ends: charon 5.9.8 loses a rekeyed CHILD_SA whose delayed delete
+# (delete_rekeyed_delay) runs while an IKE_SA rekey moves it to the new
+# IKE_SA ("CHILD_SA {N} not found for delete"); it then stays in state
+# DELETED with its inbound SA, and charon refuses to reauthenticate ("unable
+# to reauthenticate in CHILD_SA DELETED state") until its hard lifetime,
+# none here. That race, whatever the kernel backend, was this test's
+# failure in 1 run of 6 (3 of 6 with the guest's CPUs busy).
 test_ike_rekey() {
 	ss_pair
 	sw ssA --initiate --child c > /dev/null
@@ -316,7 +361,7 @@ test_ike_rekey() {
 	ca=$(carrier_changes ssA)
 	cb=$(carrier_changes ssB)
 	spis_before=$(sw_spis ssA)
-	paced_ping ssA 172.16.0.2 $((n * 3 / 2 + 14))
+	paced_ping ssA 172.16.0.2
 	nap 1
 	for ((i = 0; i < n; i++)); do
 		side=ssA
@@ -324,15 +369,23 @@ test_ike_rekey() {
 		sw "$side" --rekey --child c > /dev/null
 		nap 1.5
 	done
+	wait_sas ssA 2
+	wait_sas ssB 2
 	sw ssB --rekey --ike t > /dev/null
 	nap 3
 	sw ssA --rekey --ike t --reauth > /dev/null
-	nap 5
-	ping_wait
-	out=$(ping_result)
+	# Each CHILD_SA (the first, n rekeyed, the reauthentication's) adds an
+	# inbound and an outbound SA at each end; then 3 s of traffic on it.
+	wait_added ssA $((2 * n + 4))
+	wait_added ssB $((2 * n + 4))
+	nap 3
+	ping_stop
+	out=$(ping_lost)
 	echo "# $n CHILD_SA rekeys, an IKE_SA rekey, a reauthentication: $out"
-	grep -cE 'added (in|out)bound SA' "$SS_DIR/ssA/charon.log" | sed 's/^/# ssA: SAs added: /'
-	expect_match "no packet lost" "$out" ' 0% packet loss'
+	expect_match "no packet lost" "$out" ' sent, 0 lost$'
+	expect_eq "ssA: no ESP for a deleted SA" "$(stat ssA espvti1 rx_unknown_spi)" 0
+	expect_eq "ssB: no ESP for a deleted SA" "$(stat ssB espvti1 rx_unknown_spi)" 0
+	[ "${out%% sent*}" -ge $((30 * n)) ] || fail "the ping ran short: $out"
 	expect_eq "ssA: no carrier change" "$(carrier_changes ssA)" "$ca"
 	expect_eq "ssB: no carrier change" "$(carrier_changes ssB)" "$cb"
 	wait_installed ssA 1
