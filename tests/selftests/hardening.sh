@@ -65,6 +65,13 @@ test_privilege_across_namespaces() {
 	expect_match "allocspi: the reason" "$OUT" 'underlay namespace'
 	expect_fail inside sa add vti0 dir in spi 0x2001 alg aes-gcm key $KEY_BA
 	expect_match "inbound SA: the reason" "$OUT" 'underlay namespace'
+	# Without an interface, the container reserves in its own namespace's
+	# table (it administers it), which no SA of vti0 (underlay ulA) uses:
+	# vti0 still takes no inbound SPI.
+	expect_ok inside sa allocspi min 0x2001 max 0x2001
+	expect_fail inside sa add vti0 dir in spi 0x2001 alg aes-gcm key $KEY_BA
+	expect_match "inbound SA after an unbound reservation: the reason" "$OUT" \
+		'underlay namespace'
 	expect_eq "no SA added" "$(inside -j sa show vti0 | jq length)" 0
 
 	# The host sets the endpoints and the inbound SA; the namespace's
@@ -253,6 +260,23 @@ test_sa_limits() {
 	out=$(ip netns exec lA $GENL --refused vti0 spi_alloc ifname=vti0) ||
 		fail "1025th reservation: $out"
 	expect_match "1025th reservation" "$out" 'most SPI reservations it may \(1024\)'
+	# A namespace's reservations of no interface: 1024, then refused; one
+	# given back (SA_DEL without an interface) or taken makes room again.
+	reqs=
+	for ((i = 0; i < 1024; i++)); do
+		reqs+=$'spi_alloc\n'
+	done
+	made=$(ip netns exec lA $GENL --batch <<< "$reqs")
+	expect_eq "1024 unbound reservations made" "$(grep -c '^-- exit 0$' <<< "$made")" 1024
+	out=$(ip netns exec lA $GENL --refused vti0 spi_alloc) || fail "1025th unbound: $out"
+	expect_match "1025th unbound reservation" "$out" \
+		'most SPI reservations without an interface it may \(1024\)'
+	spi=$(grep -m1 -o 'sa\.spi=[0-9]*' <<< "$made" | cut -d= -f2)
+	expect_ok ip netns exec lA $GENL sa_del sa.dir=u8:1 sa.spi="$spi"
+	expect_ok ip netns exec lA $GENL spi_alloc
+	spi=$(grep -o 'sa\.spi=[0-9]*' <<< "$made" | sed -n 2p | cut -d= -f2)
+	expect_ok "$ESPVTI" -n lA sa add vti0 dir in spi "$spi" alg aes-gcm key "$KEY_BA"
+	expect_ok ip netns exec lA $GENL spi_alloc
 	# Room again: an outbound SA deleted, a reservation taken by its SA.
 	expect_ok "$ESPVTI" -n lA sa del vti0 dir out spi 0x1000
 	expect_ok ip netns exec lA $GENL sa_add ifname=vti0 sa.dir=u8:2 sa.spi=0x2000 \
