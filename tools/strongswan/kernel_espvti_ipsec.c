@@ -81,6 +81,7 @@ struct private_kernel_espvti_ipsec_t {
 	int udp_fd[2];		/* charon's NAT-T sockets: IPv4, IPv6 */
 	linked_list_t *lingering;	/* sa_entry_t: deleted by charon, not yet by us */
 	uint32_t linger_ms;
+	bool draw_spi;		/* the module reserves no SPI without an interface */
 };
 
 static u_int sa_hash(sa_entry_t *key)
@@ -304,19 +305,64 @@ METHOD(kernel_ipsec_t, get_features, kernel_feature_t,
 	return KERNEL_NO_POLICY_UPDATES;
 }
 
+static int spi_alloc_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *attr, *a;
+	uint32_t *spi = data;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) != ESPVTI_A_SA)
+			continue;
+		mnl_attr_for_each_nested(a, attr) {
+			if (mnl_attr_get_type(a) == ESPVTI_SA_A_SPI)
+				*spi = mnl_attr_get_u32(a);
+		}
+	}
+	return MNL_CB_OK;
+}
+
 METHOD(kernel_ipsec_t, get_spi, status_t, private_kernel_espvti_ipsec_t *this,
 	host_t *src, host_t *dst, uint8_t protocol, uint32_t *spi)
 {
-	uint32_t v;
+	struct nlmsghdr *nlh;
+	uint32_t v = 0;
+	int err;
 
-	/*
-	 * charon does not say for which interface: the SPI is drawn here, in
-	 * the configured range; add_sa finds out whether it is free.
-	 */
-	if (protocol != IPPROTO_ESP ||
-	    !this->rng->get_bytes(this->rng, sizeof(v), (uint8_t *)&v))
+	if (protocol != IPPROTO_ESP)
 		return FAILED;
-	v = this->spi_min + v % (this->spi_max - this->spi_min + 1);
+	/*
+	 * charon does not say for which interface: the kernel reserves the SPI
+	 * for whichever interface of this namespace the CHILD_SA's inbound SA
+	 * goes to (SPI_ALLOC without one); SA_DEL without one gives it back.
+	 */
+	if (!this->draw_spi) {
+		this->req_lock->lock(this->req_lock);
+		nlh = espvti_genl_msg(this->req, ESPVTI_CMD_SPI_ALLOC, 0);
+		mnl_attr_put_u32(nlh, ESPVTI_A_SPI_MIN, this->spi_min);
+		mnl_attr_put_u32(nlh, ESPVTI_A_SPI_MAX, this->spi_max);
+		err = espvti_genl_transact(this->req, nlh, spi_alloc_cb, &v);
+		if (err == -EINVAL && !v) {
+			/* An espvti without reservations of no interface. */
+			this->draw_spi = TRUE;
+			DBG1(DBG_KNL,
+			     "kernel-espvti: the espvti module reserves no SPI without an interface (%s): drawing SPIs here",
+			     this->req->err);
+		} else if (err || !v) {
+			DBG1(DBG_KNL, "kernel-espvti: reserving an SPI failed: %s%s%s",
+			     strerror(err ? -err : EPROTO), this->req->err[0] ? ": " : "",
+			     this->req->err);
+			this->req_lock->unlock(this->req_lock);
+			return FAILED;
+		}
+		this->req_lock->unlock(this->req_lock);
+	}
+	if (this->draw_spi) {
+		/* Drawn in the configured range; add_sa finds out whether it is free. */
+		if (!this->rng->get_bytes(this->rng, sizeof(v), (uint8_t *)&v))
+			return FAILED;
+		v = this->spi_min + v % (this->spi_max - this->spi_min + 1);
+	}
+	DBG2(DBG_KNL, "kernel-espvti: SPI %.8x reserved", v);
 	*spi = htonl(v);
 	return SUCCESS;
 }
@@ -563,6 +609,27 @@ static int del_one(private_kernel_espvti_ipsec_t *this, const char *ifname,
 	return err;
 }
 
+/* SA_DEL without an interface: an unused reservation of get_spi goes. */
+static void release_spi(private_kernel_espvti_ipsec_t *this, uint32_t spi)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	int err;
+
+	this->req_lock->lock(this->req_lock);
+	nlh = espvti_genl_msg(this->req, ESPVTI_CMD_SA_DEL, 0);
+	nest = mnl_attr_nest_start(nlh, ESPVTI_A_SA);
+	mnl_attr_put_u8(nlh, ESPVTI_SA_A_DIR, ESPVTI_SA_DIR_IN);
+	mnl_attr_put_u32(nlh, ESPVTI_SA_A_SPI, ntohl(spi));
+	mnl_attr_nest_end(nlh, nest);
+	err = espvti_genl_transact(this->req, nlh, NULL, NULL);
+	this->req_lock->unlock(this->req_lock);
+	if (!err)
+		DBG1(DBG_KNL, "kernel-espvti: SPI %.8x given back (no SA took it)", ntohl(spi));
+	else
+		DBG2(DBG_KNL, "kernel-espvti: SA %.8x is not ours (any more)", ntohl(spi));
+}
+
 /*
  * Whether @ifname has an inbound SA of ours other than @spi: one that
  * replaces it. Lock held.
@@ -652,9 +719,9 @@ METHOD(kernel_ipsec_t, del_sa, status_t, private_kernel_espvti_ipsec_t *this,
 	}
 	this->lock->unlock(this->lock);
 	if (!e) {
-		/* A drawn SPI that never became an SA: nothing to delete. */
-		DBG2(DBG_KNL, "kernel-espvti: SA %.8x is not ours (any more)",
-		     ntohl(id->spi));
+		/* A reserved SPI that never became an SA: give it back. */
+		if (!this->draw_spi && id->spi)
+			release_spi(this, id->spi);
 		return SUCCESS;
 	}
 	if (linger) {
