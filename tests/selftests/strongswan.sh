@@ -28,12 +28,12 @@ ss_require() {
 }
 
 # Charon finds plugins only in its plugin directory: in this test's mount
-# namespace, a copy of it with ours added takes its place.
+# namespace, a copy of it with ours (or PLUGIN) added takes its place.
 ss_plugins() {
 	local d=$SS_DIR/plugins
 	mkdir -p "$d"
 	cp /usr/lib/ipsec/plugins/*.so "$d/"
-	cp "$SS_PLUGIN" "$d/"
+	cp "${1:-$SS_PLUGIN}" "$d/libstrongswan-kernel-espvti.so"
 	mount --bind "$d" /usr/lib/ipsec/plugins
 }
 
@@ -487,6 +487,39 @@ test_ike_refusals() {
 	grep -hq 'kernel-espvti: refused: the CHILD_SA has no if_id' \
 		"$SS_DIR/ssA/charon.log" "$SS_DIR/ssB/charon.log" ||
 		fail "no refusal of the missing if_id: $(ss_log ssB)"
+}
+
+# A plugin built for another strongSwan (make mismatch: it says 0.0.1)
+# refuses to load, with a log line naming both versions, before it touches
+# any of charon's structures; charon runs on without it (kernel-netlink
+# keeps the kernel-ipsec slot). Made to fail: with the check taken out,
+# the line is missing and charon keys espvti.
+test_ike_version_refusal() {
+	local other=$ESPVTI_REPO/tools/strongswan/kernel-espvti-mismatch.so
+	ss_require
+	[ -f "$other" ] || fail "no $other (make -C tools/strongswan mismatch)"
+	ns_new ssA
+	trap 'rc=$?; ss_stop; ns_cleanup; exit $rc' EXIT
+	ss_plugins "$other"
+	ss_conf ssA 10.0.0.1 10.0.0.2 a.test b.test none
+	ip netns exec ssA unshare --mount -- bash -c '
+		mount -t tmpfs none /run
+		STRONGSWAN_CONF=$1/strongswan.conf exec "$2" > "$1/charon.out" 2>&1' \
+		- "$SS_DIR/ssA" "$SS_CHARON" &
+	echo $! > "$SS_DIR/ssA/pid"
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$SS_DIR/ssA/charon.vici" ] && break
+		nap 0.1
+	done
+	[ -S "$SS_DIR/ssA/charon.vici" ] || fail "charon did not start: $(ss_log ssA)"
+	grep 'kernel-espvti' "$SS_DIR/ssA/charon.log" | sed 's/^/# /'
+	grep -q 'kernel-espvti: refused to load: built for strongSwan 0.0.1, but this is strongSwan 5' \
+		"$SS_DIR/ssA/charon.log" || fail "no refusal: $(ss_log ssA)"
+	grep -q "plugin 'kernel-espvti': failed to load" "$SS_DIR/ssA/charon.log" ||
+		fail "the plugin loaded: $(ss_log ssA)"
+	! grep -q 'kernel-espvti: keying espvti' "$SS_DIR/ssA/charon.log" ||
+		fail "the plugin keys espvti: $(ss_log ssA)"
 }
 
 run_tests
