@@ -108,7 +108,12 @@ static void __exit espvti_exit(void)
 	espvti_device_uninit();
 	unregister_pernet_device(&espvti_net_ops);
 	destroy_workqueue(espvti_wq);	/* expiry work still queued ends first */
-	rcu_barrier();	/* SAs are freed by RCU callbacks, in this module */
+	/*
+	 * SAs are freed by RCU callbacks, in this module: an unlinked SA's
+	 * last reference goes in one, which queues its freeing in another.
+	 */
+	rcu_barrier();
+	rcu_barrier();
 	pr_info("unloaded\n");
 }
 

@@ -704,6 +704,20 @@ int espvti_sa_insert(struct espvti_dev *edev, struct espvti_sa *sa, bool make_cu
 }
 
 /*
+ * The interface's reference on an unlinked SA goes one grace period late:
+ * a packet that found it under RCU just before (the current outbound SA,
+ * or in the table) still gets its reference and is sent or received on
+ * it, instead of finding the count at zero (a drop, at every switch of the
+ * current SA that deletes the old one: the responder of a rekey). The
+ * callback may queue the SA's freeing on the same rcu_head, which RCU
+ * allows; nobody else can drop the last reference before it runs.
+ */
+static void espvti_sa_put_rcu(struct rcu_head *head)
+{
+	espvti_sa_put(container_of(head, struct espvti_sa, rcu));
+}
+
+/*
  * Take @sa off @edev (RTNL held) and drop the interface's reference; the
  * caller bumps sa_gen and updates the device. @reason: for the event, none
  * when 0 or for a reservation. When the current outbound SA goes, the one
@@ -737,7 +751,7 @@ void espvti_sa_unlink(struct espvti_dev *edev, struct espvti_sa *sa, u8 reason)
 		rcu_assign_pointer(edev->sa_out, espvti_sa_fallback(edev));
 	}
 put:
-	espvti_sa_put(sa);
+	call_rcu(&sa->rcu, espvti_sa_put_rcu);
 }
 
 /* Every SA of @edev; RTNL held. */
