@@ -59,6 +59,13 @@ struct espvti_net {
 	struct list_head tunnels;
 	struct rhashtable sa_in;
 	/*
+	 * SPI reservations of no interface yet (SPI_ALLOC without one: an IKE
+	 * daemon's get_spi), on sa_in too; any interface whose underlay is
+	 * this namespace may take one (espvti_sa.list; RTNL).
+	 */
+	struct list_head unbound;
+	unsigned int n_unbound;
+	/*
 	 * Sockets that subscribed to events (subscribers.c: only where events
 	 * are not multicast); changed under subscribers_lock, read under RCU.
 	 */
@@ -70,12 +77,14 @@ struct espvti_net {
 /*
  * At most, on one interface: outbound SAs (one is current; the others wait
  * to take over in a rekey) and SPI reservations not yet taken by an SA
- * (each lasts ESPVTI_SPI_RESERVE_SECS). Inbound SAs need privilege over
- * the underlay (design.rst, "Privilege") and have no limit but the memory
- * cgroup of who adds them: every SA is charged to it.
+ * (each lasts ESPVTI_SPI_RESERVE_SECS); in one namespace, reservations of
+ * no interface. Inbound SAs need privilege over the underlay (design.rst,
+ * "Privilege") and have no limit but the memory cgroup of who adds them:
+ * every SA is charged to it.
  */
 #define ESPVTI_MAX_SA_OUT	64
 #define ESPVTI_MAX_RESERVED	1024
+#define ESPVTI_MAX_UNBOUND	1024
 
 /* Sockets subscribed to events in one namespace, at most. */
 #define ESPVTI_MAX_SUBSCRIBERS	64
@@ -378,6 +387,7 @@ struct espvti_sa {
 	struct rcu_head rcu;
 	refcount_t ref;
 	struct espvti_dev *edev;	/* holds a reference on edev->dev */
+	struct net *net;		/* edev NULL (unbound reservation): its namespace */
 	netdevice_tracker dev_tracker;
 	__be32 spi;
 	u8 dir;				/* enum espvti_sa_dir */
@@ -437,6 +447,10 @@ void espvti_sa_set_life(struct espvti_sa *sa, const struct espvti_life *soft,
 			const struct espvti_life *hard);
 int espvti_sa_reserve(struct espvti_dev *edev, u32 min, u32 max, u32 *spi,
 		      struct netlink_ext_ack *extack);
+int espvti_sa_reserve_unbound(struct net *net, u32 min, u32 max, u32 *spi,
+			      struct netlink_ext_ack *extack);
+int espvti_sa_release_unbound(struct net *net, __be32 spi, struct netlink_ext_ack *extack);
+void espvti_sa_unbound_flush(struct net *net);
 bool espvti_sa_account(struct espvti_sa *sa, unsigned int len);
 void espvti_sa_exhausted(struct espvti_sa *sa);
 const char *espvti_alg_name(u8 alg);

@@ -23,6 +23,7 @@ static int __net_init espvti_net_init(struct net *net)
 
 	INIT_LIST_HEAD(&en->devs);
 	INIT_LIST_HEAD(&en->tunnels);
+	INIT_LIST_HEAD(&en->unbound);
 	INIT_LIST_HEAD(&en->subscribers);
 	spin_lock_init(&en->subscribers_lock);
 	return rhashtable_init(&en->sa_in, &espvti_sa_params);
@@ -35,8 +36,10 @@ static void __net_exit espvti_net_exit_batch(struct list_head *net_list)
 	LIST_HEAD(kill);
 
 	rtnl_lock();
-	list_for_each_entry(net, net_list, exit_list)
+	list_for_each_entry(net, net_list, exit_list) {
 		espvti_device_delete_net(net, &kill);
+		espvti_sa_unbound_flush(net);
+	}
 	unregister_netdevice_many(&kill);
 	rtnl_unlock();
 
@@ -111,7 +114,12 @@ static void __exit espvti_exit(void)
 	unregister_pernet_device(&espvti_net_ops);
 	espvti_crypt_uninit();		/* packets still in flight end first */
 	destroy_workqueue(espvti_wq);	/* expiry work still queued ends first */
-	rcu_barrier();	/* SAs are freed by RCU callbacks, in this module */
+	/*
+	 * SAs are freed by RCU callbacks, in this module: an unlinked SA's
+	 * last reference goes in one, which queues its freeing in another.
+	 */
+	rcu_barrier();
+	rcu_barrier();
 	pr_info("unloaded\n");
 }
 

@@ -648,6 +648,31 @@ static struct espvti_sa *espvti_nl_sa_lookup(struct genl_info *info, struct nlat
 	return sa;
 }
 
+/*
+ * SA_DEL without an interface: give back the unbound SPI reservation (an
+ * SPI_ALLOC without one) that @tb names by DIR in and SPI; an IKE daemon
+ * whose negotiation failed.
+ */
+static int espvti_nl_release_unbound(struct genl_info *info, struct nlattr **tb)
+{
+	int err;
+
+	err = espvti_nl_need(info, tb, ESPVTI_SA_A_DIR, "SA: the direction is needed") ?:
+	      espvti_nl_need(info, tb, ESPVTI_SA_A_SPI, "SA: the SPI is needed");
+	if (err)
+		return err;
+	if (nla_get_u8(tb[ESPVTI_SA_A_DIR]) != ESPVTI_SA_DIR_IN) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[ESPVTI_SA_A_DIR],
+				    "an interface is needed: ifindex or ifname (only an inbound SPI reservation has none)");
+		return -EINVAL;
+	}
+	rtnl_lock();
+	err = espvti_sa_release_unbound(genl_info_net(info),
+					htonl(nla_get_u32(tb[ESPVTI_SA_A_SPI])), info->extack);
+	rtnl_unlock();
+	return err;
+}
+
 static int espvti_nl_sa_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[ESPVTI_SA_A_MAX + 1];
@@ -658,6 +683,8 @@ static int espvti_nl_sa_del_doit(struct sk_buff *skb, struct genl_info *info)
 	err = espvti_nl_parse_sa(info, tb);
 	if (err)
 		return err;
+	if (!info->attrs[ESPVTI_A_IFINDEX] && !info->attrs[ESPVTI_A_IFNAME])
+		return espvti_nl_release_unbound(info, tb);
 	rtnl_lock();
 	sa = espvti_nl_sa_lookup(info, tb, &edev);
 	if (IS_ERR(sa)) {
@@ -993,18 +1020,26 @@ static int espvti_nl_spi_alloc_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	rtnl_lock();
-	edev = espvti_nl_lookup(genl_info_net(info), info->attrs, info->extack);
-	if (IS_ERR(edev)) {
-		err = PTR_ERR(edev);
-		goto out;
+	if (!info->attrs[ESPVTI_A_IFINDEX] && !info->attrs[ESPVTI_A_IFNAME]) {
+		/*
+		 * For no interface yet: in this namespace's table, which is the
+		 * underlay of the interfaces that may take it. The family's
+		 * GENL_UNS_ADMIN_PERM is the privilege rule's underlay check.
+		 */
+		edev = NULL;
+		err = espvti_sa_reserve_unbound(genl_info_net(info), min, max, &spi,
+						info->extack);
+	} else {
+		edev = espvti_nl_lookup(genl_info_net(info), info->attrs, info->extack);
+		err = IS_ERR(edev) ? PTR_ERR(edev) :
+		      espvti_nl_underlay_admin(skb, info, edev) ?:
+		      espvti_sa_reserve(edev, min, max, &spi, info->extack);
 	}
-	err = espvti_nl_underlay_admin(skb, info, edev) ?:
-	      espvti_sa_reserve(edev, min, max, &spi, info->extack);
 	if (err)
 		goto out;
 	err = -EMSGSIZE;	/* cannot happen in a fresh message */
 	hdr = genlmsg_put_reply(msg, info, &espvti_genl_family, 0, ESPVTI_CMD_SPI_ALLOC);
-	if (!hdr || espvti_nl_put_ifname(msg, edev))
+	if (!hdr || (edev && espvti_nl_put_ifname(msg, edev)))
 		goto out;
 	nest = nla_nest_start(msg, ESPVTI_A_SA);
 	if (!nest || nla_put_u8(msg, ESPVTI_SA_A_DIR, ESPVTI_SA_DIR_IN) ||

@@ -168,7 +168,8 @@ static void espvti_sa_free_rcu(struct rcu_head *head)
 	if (sa->aead)
 		crypto_free_aead(sa->aead);	/* zeroes the transform's key */
 	free_percpu(sa->stats);
-	netdev_put(sa->edev->dev, &sa->dev_tracker);
+	if (sa->edev)
+		netdev_put(sa->edev->dev, &sa->dev_tracker);
 	kfree_sensitive(sa);
 }
 
@@ -462,18 +463,49 @@ static struct espvti_sa *espvti_sa_fallback(struct espvti_dev *edev)
 }
 
 /*
+ * Put reservation @sa into @en's table of inbound SAs at a random free SPI
+ * in @min..@max: random first, then a small range in full. RTNL held.
+ */
+static int espvti_sa_reserve_spi(struct espvti_net *en, struct espvti_sa *sa, u32 min,
+				 u32 max, struct netlink_ext_ack *extack)
+{
+	u64 span = (u64)max - min + 1;
+	unsigned int tries;
+	int err = -ENOSPC;
+	u32 v;
+
+	sa->reserved = true;
+	sa->dir = ESPVTI_SA_DIR_IN;
+	sa->life.add_ns = ktime_get_boottime_ns();
+	sa->life.hard.add_secs = ESPVTI_SPI_RESERVE_SECS;
+	for (tries = 0; tries < 64 + (span <= 65536 ? span : 0); tries++) {
+		if (tries < 64)
+			v = get_random_u32_inclusive(min, max);
+		else
+			v = min + (tries - 64);
+		sa->spi = htonl(v);
+		err = rhashtable_lookup_insert_fast(&en->sa_in, &sa->node, espvti_sa_params);
+		if (err != -EEXIST)
+			break;
+	}
+	if (err == -EEXIST) {
+		NL_SET_ERR_MSG(extack, "SPI range: no free SPI in it");
+		return -ENOSPC;
+	}
+	if (err)
+		NL_SET_ERR_MSG(extack, "SPI range: could not reserve an SPI");
+	return err;
+}
+
+/*
  * A random free inbound SPI in @min..@max, reserved for @edev for
  * ESPVTI_SPI_RESERVE_SECS; RTNL held.
  */
 int espvti_sa_reserve(struct espvti_dev *edev, u32 min, u32 max, u32 *spi,
 		      struct netlink_ext_ack *extack)
 {
-	struct espvti_net *en = espvti_pernet(edev->net);
-	u64 span = (u64)max - min + 1;
 	struct espvti_sa *sa;
-	unsigned int tries;
-	int err = -ENOSPC;
-	u32 v;
+	int err;
 
 	ASSERT_RTNL();
 	if (edev->n_reserved >= ESPVTI_MAX_RESERVED) {
@@ -486,30 +518,11 @@ int espvti_sa_reserve(struct espvti_dev *edev, u32 min, u32 max, u32 *spi,
 	if (!sa)
 		return -ENOMEM;
 	espvti_sa_init(sa, edev);
-	sa->reserved = true;
-	sa->dir = ESPVTI_SA_DIR_IN;
-	sa->life.add_ns = ktime_get_boottime_ns();
-	sa->life.hard.add_secs = ESPVTI_SPI_RESERVE_SECS;
-
-	/* Random first; a small range is then searched in full. */
-	for (tries = 0; tries < 64 + (span <= 65536 ? span : 0); tries++) {
-		if (tries < 64)
-			v = get_random_u32_inclusive(min, max);
-		else
-			v = min + (tries - 64);
-		sa->spi = htonl(v);
-		err = rhashtable_lookup_insert_fast(&en->sa_in, &sa->node, espvti_sa_params);
-		if (err != -EEXIST)
-			break;
-	}
+	err = espvti_sa_reserve_spi(espvti_pernet(edev->net), sa, min, max, extack);
 	if (err) {
-		if (err == -EEXIST)
-			NL_SET_ERR_MSG(extack, "SPI range: no free SPI in it");
-		else
-			NL_SET_ERR_MSG(extack, "SPI range: could not reserve an SPI");
 		netdev_put(edev->dev, &sa->dev_tracker);
 		kfree(sa);
-		return err == -EEXIST ? -ENOSPC : err;
+		return err;
 	}
 	list_add_tail(&sa->list, &edev->sa_in);
 	edev->n_reserved++;
@@ -521,11 +534,115 @@ int espvti_sa_reserve(struct espvti_dev *edev, u32 min, u32 max, u32 *spi,
 }
 
 /*
+ * Take unbound reservation @sa off its namespace's list and, unless an SA
+ * replaced it there (@taken), out of its table; RTNL held.
+ */
+static void espvti_sa_unbound_unlink(struct espvti_sa *sa, bool taken)
+{
+	struct espvti_net *en = espvti_pernet(sa->net);
+
+	ASSERT_RTNL();
+	spin_lock_bh(&sa->lock);
+	sa->dead = true;
+	spin_unlock_bh(&sa->lock);
+	if (cancel_delayed_work(&sa->expire_work))
+		espvti_sa_put(sa);	/* the work's reference */
+	list_del(&sa->list);
+	en->n_unbound--;
+	if (!taken)
+		rhashtable_remove_fast(&en->sa_in, &sa->node, espvti_sa_params);
+	espvti_sa_put(sa);
+}
+
+static void espvti_sa_unbound_expire(struct work_struct *work)
+{
+	struct espvti_sa *sa = container_of(to_delayed_work(work), struct espvti_sa,
+					    expire_work);
+
+	rtnl_lock();
+	if (!sa->dead)
+		espvti_sa_unbound_unlink(sa, false);
+	rtnl_unlock();
+	espvti_sa_put(sa);
+}
+
+/*
+ * A random free inbound SPI in @min..@max of @net's table, reserved for no
+ * interface yet: an inbound SA_ADD on any interface whose underlay is @net
+ * may take it within ESPVTI_SPI_RESERVE_SECS. The caller has CAP_NET_ADMIN
+ * over @net's owner: @net is the underlay. RTNL held.
+ */
+int espvti_sa_reserve_unbound(struct net *net, u32 min, u32 max, u32 *spi,
+			      struct netlink_ext_ack *extack)
+{
+	struct espvti_net *en = espvti_pernet(net);
+	struct espvti_sa *sa;
+	int err;
+
+	ASSERT_RTNL();
+	if (en->n_unbound >= ESPVTI_MAX_UNBOUND) {
+		NL_SET_ERR_MSG(extack,
+			       "the namespace has the most SPI reservations without an interface it may (1024): add their SAs or release them first");
+		return -ENOSPC;
+	}
+	sa = kzalloc(offsetof(struct espvti_sa, replay) + espvti_replay_size(0),
+		     GFP_KERNEL_ACCOUNT);
+	if (!sa)
+		return -ENOMEM;
+	refcount_set(&sa->ref, 1);
+	INIT_DELAYED_WORK(&sa->expire_work, espvti_sa_unbound_expire);
+	spin_lock_init(&sa->lock);
+	sa->net = net;
+	err = espvti_sa_reserve_spi(en, sa, min, max, extack);
+	if (err) {
+		kfree(sa);
+		return err;
+	}
+	list_add_tail(&sa->list, &en->unbound);
+	en->n_unbound++;
+	*spi = ntohl(sa->spi);
+	refcount_inc(&sa->ref);
+	queue_delayed_work(espvti_wq, &sa->expire_work,
+			   ESPVTI_SPI_RESERVE_SECS * HZ + 1);
+	return 0;
+}
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_sa_reserve_unbound);
+
+/* Give back @net's unbound reservation of @spi (an SA_DEL of none); RTNL held. */
+int espvti_sa_release_unbound(struct net *net, __be32 spi, struct netlink_ext_ack *extack)
+{
+	struct espvti_sa *sa;
+
+	ASSERT_RTNL();
+	sa = rhashtable_lookup_fast(&espvti_pernet(net)->sa_in, &spi, espvti_sa_params);
+	if (!sa || !sa->reserved || sa->edev) {
+		NL_SET_ERR_MSG(extack,
+			       "SA: no interface given, and no SPI reservation without one has this SPI here");
+		return -ENOENT;
+	}
+	espvti_sa_unbound_unlink(sa, false);
+	return 0;
+}
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_sa_release_unbound);
+
+/* Every unbound reservation of @net (it is going away); RTNL held. */
+void espvti_sa_unbound_flush(struct net *net)
+{
+	struct espvti_sa *sa, *tmp;
+
+	ASSERT_RTNL();
+	list_for_each_entry_safe(sa, tmp, &espvti_pernet(net)->unbound, list)
+		espvti_sa_unbound_unlink(sa, false);
+}
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_sa_unbound_flush);
+
+/*
  * Make @sa live on @edev; RTNL held. The caller's reference passes to the
  * interface. An outbound SA made current replaces the current one at once:
  * packets never find no SA in between, and the old one stays installed
  * (not used) until it is deleted or expires. An inbound SA may take the
- * SPI that SPI_ALLOC reserved for the same interface.
+ * SPI that SPI_ALLOC reserved for the same interface, or for none (in the
+ * underlay's table: the one this SA goes into).
  */
 int espvti_sa_insert(struct espvti_dev *edev, struct espvti_sa *sa, bool make_current,
 		     struct netlink_ext_ack *extack)
@@ -553,12 +670,15 @@ int espvti_sa_insert(struct espvti_dev *edev, struct espvti_sa *sa, bool make_cu
 			espvti_sa_make_current(edev, sa);
 	} else {
 		old = rhashtable_lookup_fast(&en->sa_in, &sa->spi, espvti_sa_params);
-		if (old && old->reserved && old->edev == edev) {
+		if (old && old->reserved && (old->edev == edev || !old->edev)) {
 			err = rhashtable_replace_fast(&en->sa_in, &old->node, &sa->node,
 						      espvti_sa_params);
 			if (!err) {
 				list_add_tail(&sa->list, &edev->sa_in);
-				espvti_sa_unlink(edev, old, 0);
+				if (old->edev)
+					espvti_sa_unlink(edev, old, 0);
+				else
+					espvti_sa_unbound_unlink(old, true);
 			}
 		} else {
 			err = rhashtable_lookup_insert_fast(&en->sa_in, &sa->node,
@@ -583,6 +703,20 @@ int espvti_sa_insert(struct espvti_dev *edev, struct espvti_sa *sa, bool make_cu
 	espvti_diag_event(edev, ESPVTI_EVENT_SA_ADD, sa, 0);
 	espvti_dev_update(edev);
 	return 0;
+}
+
+/*
+ * The interface's reference on an unlinked SA goes one grace period late:
+ * a packet that found it under RCU just before (the current outbound SA,
+ * or in the table) still gets its reference and is sent or received on
+ * it, instead of finding the count at zero (a drop, at every switch of the
+ * current SA that deletes the old one: the responder of a rekey). The
+ * callback may queue the SA's freeing on the same rcu_head, which RCU
+ * allows; nobody else can drop the last reference before it runs.
+ */
+static void espvti_sa_put_rcu(struct rcu_head *head)
+{
+	espvti_sa_put(container_of(head, struct espvti_sa, rcu));
 }
 
 /*
@@ -619,7 +753,7 @@ void espvti_sa_unlink(struct espvti_dev *edev, struct espvti_sa *sa, u8 reason)
 		rcu_assign_pointer(edev->sa_out, espvti_sa_fallback(edev));
 	}
 put:
-	espvti_sa_put(sa);
+	call_rcu(&sa->rcu, espvti_sa_put_rcu);
 }
 
 /* Every SA of @edev; RTNL held. */

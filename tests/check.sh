@@ -162,7 +162,7 @@ phase "build: tool" check "build: espvti tool, no warnings" \
 # source first (tools/strongswan/source.sh, about 20 s), then a second.
 phase "build: strongswan plugin" check "build: kernel-espvti strongSwan plugin, no warnings" \
 	bash -c 'tools/strongswan/source.sh > /dev/null && make -s -C tools/strongswan clean &&
-		make -C tools/strongswan 2>&1 | tee /dev/stderr | (! grep -E "warning:|error:")'
+		make -C tools/strongswan all mismatch 2>&1 | tee /dev/stderr | (! grep -E "warning:|error:")'
 
 # vm KERNEL KDIR: build the module for KDIR, boot KERNEL, run the tests.
 # Its results go to tests/build/results-KERNEL.tap, what it prints to

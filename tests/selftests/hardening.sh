@@ -65,6 +65,13 @@ test_privilege_across_namespaces() {
 	expect_match "allocspi: the reason" "$OUT" 'underlay namespace'
 	expect_fail inside sa add vti0 dir in spi 0x2001 alg aes-gcm key $KEY_BA
 	expect_match "inbound SA: the reason" "$OUT" 'underlay namespace'
+	# Without an interface, the container reserves in its own namespace's
+	# table (it administers it), which no SA of vti0 (underlay ulA) uses:
+	# vti0 still takes no inbound SPI.
+	expect_ok inside sa allocspi min 0x2001 max 0x2001
+	expect_fail inside sa add vti0 dir in spi 0x2001 alg aes-gcm key $KEY_BA
+	expect_match "inbound SA after an unbound reservation: the reason" "$OUT" \
+		'underlay namespace'
 	expect_eq "no SA added" "$(inside -j sa show vti0 | jq length)" 0
 
 	# The host sets the endpoints and the inbound SA; the namespace's
@@ -229,12 +236,13 @@ PY
 }
 
 # Limits (design.rst, "Privilege"): an interface holds at most 64
-# outbound SAs and 1024 SPI reservations; one more is refused with the
-# reason and changes nothing; a slot comes back when an SA goes or a
-# reservation is taken by its SA. (Inbound SAs need privilege over the
+# outbound SAs and 1024 SPI reservations, a namespace 1024 reservations of
+# no interface; one more is refused with the reason and changes nothing; a
+# slot comes back when an SA goes or a reservation is taken by its SA (or,
+# of no interface, given back). (Inbound SAs need privilege over the
 # underlay; every SA is charged to the adder's memory cgroup.)
 test_sa_limits() {
-	local i k reqs= made out spi
+	local i k reqs= made out spi ureqs umade
 	ns_new lA
 	ip -n lA link add vti0 type espvti
 	k=hex:000102030405060708090a0b0c0d0e0f10111213
@@ -253,6 +261,23 @@ test_sa_limits() {
 	out=$(ip netns exec lA $GENL --refused vti0 spi_alloc ifname=vti0) ||
 		fail "1025th reservation: $out"
 	expect_match "1025th reservation" "$out" 'most SPI reservations it may \(1024\)'
+	# A namespace's reservations of no interface: 1024, then refused; one
+	# given back (SA_DEL without an interface) or taken makes room again.
+	ureqs=
+	for ((i = 0; i < 1024; i++)); do
+		ureqs+=$'spi_alloc\n'
+	done
+	umade=$(ip netns exec lA $GENL --batch <<< "$ureqs")
+	expect_eq "1024 unbound reservations made" "$(grep -c '^-- exit 0$' <<< "$umade")" 1024
+	out=$(ip netns exec lA $GENL --refused vti0 spi_alloc) || fail "1025th unbound: $out"
+	expect_match "1025th unbound reservation" "$out" \
+		'most SPI reservations without an interface it may \(1024\)'
+	spi=$(grep -m1 -o 'sa\.spi=[0-9]*' <<< "$umade" | cut -d= -f2)
+	expect_ok ip netns exec lA $GENL sa_del sa.dir=u8:1 sa.spi="$spi"
+	expect_ok ip netns exec lA $GENL spi_alloc
+	spi=$(grep -o 'sa\.spi=[0-9]*' <<< "$umade" | sed -n 2p | cut -d= -f2)
+	expect_ok "$ESPVTI" -n lA sa add vti0 dir in spi "$spi" alg aes-gcm key "$KEY_BA"
+	expect_ok ip netns exec lA $GENL spi_alloc
 	# Room again: an outbound SA deleted, a reservation taken by its SA.
 	expect_ok "$ESPVTI" -n lA sa del vti0 dir out spi 0x1000
 	expect_ok ip netns exec lA $GENL sa_add ifname=vti0 sa.dir=u8:2 sa.spi=0x2000 \

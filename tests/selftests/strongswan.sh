@@ -28,21 +28,40 @@ ss_require() {
 }
 
 # Charon finds plugins only in its plugin directory: in this test's mount
-# namespace, a copy of it with ours added takes its place.
+# namespace, a copy of it with ours (or PLUGIN) added takes its place.
 ss_plugins() {
 	local d=$SS_DIR/plugins
 	mkdir -p "$d"
 	cp /usr/lib/ipsec/plugins/*.so "$d/"
-	cp "$SS_PLUGIN" "$d/"
+	cp "${1:-$SS_PLUGIN}" "$d/libstrongswan-kernel-espvti.so"
 	mount --bind "$d" /usr/lib/ipsec/plugins
 }
 
 # What ss_conf writes, unless a test says otherwise before ss_pair: the
-# CHILD_SA's ESP proposals, its rekey time (0: only when told), its if_id.
+# CHILD_SA's ESP proposals, its rekey time (0: only when told), its if_id;
+# the plugins charon loads; lines added to charon's section, the
+# connection and the CHILD_SA (SS_CHARON_EXTRA, SS_CONN_EXTRA,
+# SS_CHILD_EXTRA; SS_<NS>_<WHAT> for one namespace alone, e.g.
+# SS_ssB_LOAD).
 SS_ESP=aes128gcm16,aes256gcm16
 SS_CHILD_REKEY=0
 SS_CHILD_LIFE=0
 SS_IF_ID=1
+SS_LOAD="random nonce openssl kdf aes sha1 sha2 hmac gcm pem pkcs1 x509 pubkey kernel-espvti kernel-netlink socket-default vici"
+SS_RETRANSMIT_TRIES=3
+SS_CHARON_EXTRA=
+SS_CONN_EXTRA=
+SS_CHILD_EXTRA=
+
+# ss_var NS WHAT: SS_<NS>_<WHAT> if set, else SS_<WHAT>.
+ss_var() {
+	local v=SS_$1_$2 d=SS_$2
+	if [ -n "${!v+set}" ]; then
+		printf '%s' "${!v}"
+	else
+		printf '%s' "${!d}"
+	fi
+}
 
 # ss_conf NS LOCAL REMOTE ME PEER START_ACTION: NS's strongswan.conf and
 # swanctl.conf under $SS_DIR/NS.
@@ -51,9 +70,10 @@ ss_conf() {
 	mkdir -p "$d"
 	cat > "$d/strongswan.conf" <<-EOF
 	charon {
-		load = random nonce openssl kdf aes sha1 sha2 hmac gcm pem pkcs1 x509 pubkey kernel-espvti kernel-netlink socket-default vici
+		load = $(ss_var "$ns" LOAD)
 		install_routes = no
-		retransmit_tries = 3
+		retransmit_tries = $(ss_var "$ns" RETRANSMIT_TRIES)
+		$(ss_var "$ns" CHARON_EXTRA)
 		delete_rekeyed_delay = 2
 		make_before_break = yes
 		plugins {
@@ -82,6 +102,7 @@ ss_conf() {
 			remote_addrs = $remote
 			proposals = aes128-sha256-modp2048
 			rekey_time = 0
+			$(ss_var "$ns" CONN_EXTRA)
 			local {
 				auth = psk
 				id = $me
@@ -100,6 +121,7 @@ ss_conf() {
 					rekey_time = $SS_CHILD_REKEY
 					$([ "$SS_CHILD_LIFE" = 0 ] || echo "life_time = $SS_CHILD_LIFE")
 					start_action = $start
+					$(ss_var "$ns" CHILD_EXTRA)
 				}
 			}
 		}
@@ -128,7 +150,8 @@ ss_start() {
 		nap 0.1
 	done
 	[ -S "$d/charon.vici" ] || fail "charon in $ns did not start: $(tail -n 20 "$d/charon.log" "$d/charon.out" 2>&1)"
-	grep -q 'kernel-espvti: keying espvti' "$d/charon.log" ||
+	[[ " $(ss_var "$ns" LOAD) " != *" kernel-espvti "* ]] ||
+		grep -q 'kernel-espvti: keying espvti' "$d/charon.log" ||
 		fail "charon in $ns did not take espvti: $(grep -iE 'espvti|kernel' "$d/charon.log" | tail -n 20)"
 	sw "$ns" --load-all --file "$d/swanctl.conf" > /dev/null
 }
@@ -153,11 +176,13 @@ ss_stop() {
 	done
 }
 
-# ss_dump: what the plugin and charon's CHILD_SAs did, for a failed test.
+# ss_dump: what the plugin and charon's CHILD_SAs did, for a failed test
+# (with SS_KEEP=DIR, the whole logs are copied to DIR/NS.log too).
 ss_dump() {
 	local ns
 	for ns in ssA ssB; do
 		[ -f "$SS_DIR/$ns/charon.log" ] || continue
+		[ -z "${SS_KEEP:-}" ] || { mkdir -p "$SS_KEEP" && cp "$SS_DIR/$ns/charon.log" "$SS_KEEP/$ns.log"; }
 		grep -E 'kernel-espvti|CHILD_SA|IKE_SA .* (established|rekeyed)|collision|deleting' \
 			"$SS_DIR/$ns/charon.log" | sed "s/^/# $ns: /" | tail -n 150
 		"$ESPVTI" -n "$ns" sa show espvti1 2>&1 | sed "s/^/# $ns espvti1: /"
@@ -181,7 +206,7 @@ ss_pair() {
 	ip -n ssB link set espvti1 up
 	ip -n ssA addr add 172.16.0.1/32 peer 172.16.0.2 dev espvti1
 	ip -n ssB addr add 172.16.0.2/32 peer 172.16.0.1 dev espvti1
-	trap 'rc=$?; [ $rc = 0 ] || ss_dump; ss_stop; ns_cleanup; exit $rc' EXIT
+	trap 'rc=$?; [ $rc = 0 ] || ss_dump >&2; ss_stop; ns_cleanup; exit $rc' EXIT
 	ss_plugins
 	ss_conf ssA 10.0.0.1 10.0.0.2 a.test b.test "${1:-none}"
 	ss_conf ssB 10.0.0.2 10.0.0.1 b.test a.test none
@@ -231,11 +256,25 @@ carrier_changes() {
 wait_installed() {
 	local i n
 	for ((i = 0; i < 200; i++)); do
-		n=$(sw "$1" --list-sas | grep -c 'INSTALLED')
+		# (grep -c exits 1 on none: not the end of the test under set -e)
+		n=$(sw "$1" --list-sas | grep -c 'INSTALLED' || true)
 		[ "$n" != "$2" ] || return 0
 		nap 0.1
 	done
 	fail "$1: $n CHILD_SAs installed, want $2: $(sw "$1" --list-sas; ss_log "$1")"
+}
+
+# wait_added NS N: NS's plugin has added N SAs since charon started
+# (within 20 s; fewer: a rekey is missing).
+wait_added() {
+	local i n
+	for ((i = 0; i < 100; i++)); do
+		n=$(grep -cE 'added (in|out)bound SA' "$SS_DIR/$1/charon.log" || true)
+		[ "$n" -lt "$2" ] || break
+		nap 0.2
+	done
+	echo "# $1: SAs added: $n"
+	[ "$n" -ge "$2" ] || fail "$1: $n SAs added, want $2 (a rekey is missing): $(ss_log "$1")"
 }
 
 # IKEv2 with PSK brings the tunnel up: traffic both ways, charon's SPIs are
@@ -261,10 +300,11 @@ test_ike_up() {
 	grep 'kernel-espvti' "$SS_DIR/ssA/charon.log" | sed 's/^/# ssA: /'
 }
 
-# paced_ping NS DST SECONDS: ping DST from NS every 50 ms for SECONDS in
-# the background; ping_wait waits for it, ping_result says how it went.
+# paced_ping NS DST [SECONDS]: ping DST from NS every 50 ms in the
+# background, for SECONDS or (without) until ping_stop; ping_wait waits for
+# a counted one, ping_result says how it went.
 paced_ping() {
-	ip netns exec "$1" ping -D -O -i 0.05 -c $(($3 * 20)) -W 2 "$2" \
+	ip netns exec "$1" ping -D -O -i 0.05 ${3:+-c $(($3 * 20))} -W 2 "$2" \
 		> "$SS_DIR/ping.out" 2>&1 &
 	PING_PID=$!
 }
@@ -277,6 +317,28 @@ ping_result() {
 # ping_wait: the paced ping ended (in this shell: it is its child).
 ping_wait() {
 	wait "$PING_PID" || true
+}
+
+# ping_stop: interrupt the open-ended paced ping; ping_lost then prints
+# "N sent, M lost" and the lost icmp_seq, not counting the last second's
+# 20 (still in flight when it was interrupted).
+ping_stop() {
+	kill -INT "$PING_PID" 2>/dev/null || true
+	wait "$PING_PID" || true
+}
+
+ping_lost() {
+	awk '/icmp_seq=[0-9]+ ttl=/ {
+			match($0, /icmp_seq=[0-9]+/)
+			got[substr($0, RSTART + 9, RLENGTH - 9)] = 1
+		}
+		/ packets transmitted/ { sent = $1 }
+		END {
+			n = 0
+			for (s = 1; s <= sent - 20; s++)
+				if (!(s in got)) { n++; l = l " " s }
+			printf "%d sent, %d lost%s\n", sent, n, n ? " (icmp_seq" l ")" : ""
+		}' "$SS_DIR/ping.out"
 }
 
 # wait_spis_change NS OLD SECONDS: NS's charon's SPIs differ from OLD.
@@ -302,8 +364,17 @@ wait_sas() {
 
 # 20 CHILD_SA rekeys (6 with DP_QUICK=1) from alternating sides, an IKE_SA rekey and a
 # reauthentication (make-before-break) under paced traffic: no packet lost,
-# no carrier change, espvti's SPIs are charon's, the old SAs gone after
-# charon's delete delay.
+# no carrier change, no rekey missing, espvti's SPIs are charon's, the old
+# SAs gone after charon's delete delay.
+#
+# The IKE_SA rekey waits until the last rekeyed CHILD_SA is deleted at both
+# ends: charon 5.9.8 loses a rekeyed CHILD_SA whose delayed delete
+# (delete_rekeyed_delay) runs while an IKE_SA rekey moves it to the new
+# IKE_SA ("CHILD_SA {N} not found for delete"); it then stays in state
+# DELETED with its inbound SA, and charon refuses to reauthenticate ("unable
+# to reauthenticate in CHILD_SA DELETED state") until its hard lifetime,
+# none here. That race, whatever the kernel backend, was this test's
+# failure in 1 run of 6 (3 of 6 with the guest's CPUs busy).
 test_ike_rekey() {
 	ss_pair
 	sw ssA --initiate --child c > /dev/null
@@ -316,7 +387,7 @@ test_ike_rekey() {
 	ca=$(carrier_changes ssA)
 	cb=$(carrier_changes ssB)
 	spis_before=$(sw_spis ssA)
-	paced_ping ssA 172.16.0.2 $((n * 3 / 2 + 14))
+	paced_ping ssA 172.16.0.2
 	nap 1
 	for ((i = 0; i < n; i++)); do
 		side=ssA
@@ -324,15 +395,25 @@ test_ike_rekey() {
 		sw "$side" --rekey --child c > /dev/null
 		nap 1.5
 	done
+	wait_sas ssA 2
+	wait_sas ssB 2
 	sw ssB --rekey --ike t > /dev/null
 	nap 3
 	sw ssA --rekey --ike t --reauth > /dev/null
-	nap 5
-	ping_wait
-	out=$(ping_result)
+	# Each CHILD_SA (the first, n rekeyed, the reauthentication's) adds an
+	# inbound and an outbound SA at each end; then 3 s of traffic on it.
+	wait_added ssA $((2 * n + 4))
+	wait_added ssB $((2 * n + 4))
+	nap 3
+	ping_stop
+	out=$(ping_lost)
 	echo "# $n CHILD_SA rekeys, an IKE_SA rekey, a reauthentication: $out"
-	grep -cE 'added (in|out)bound SA' "$SS_DIR/ssA/charon.log" | sed 's/^/# ssA: SAs added: /'
-	expect_match "no packet lost" "$out" ' 0% packet loss'
+	expect_match "no packet lost" "$out" ' sent, 0 lost$'
+	expect_eq "ssA: no ESP for a deleted SA" "$(stat ssA espvti1 rx_unknown_spi)" 0
+	expect_eq "ssB: no ESP for a deleted SA" "$(stat ssB espvti1 rx_unknown_spi)" 0
+	expect_eq "ssA: never no SA to send with" "$(stat ssA espvti1 tx_no_sa)" 0
+	expect_eq "ssB: never no SA to send with" "$(stat ssB espvti1 tx_no_sa)" 0
+	[ "${out%% sent*}" -ge $((30 * n)) ] || fail "the ping ran short: $out"
 	expect_eq "ssA: no carrier change" "$(carrier_changes ssA)" "$ca"
 	expect_eq "ssB: no carrier change" "$(carrier_changes ssB)" "$cb"
 	wait_installed ssA 1
@@ -380,7 +461,7 @@ test_ike_trap() {
 	expect_ok ip netns exec ssA ping -c 2 -W 2 172.16.0.2
 	expect_eq "ssA: espvti's SPIs are charon's" "$(espvti_spis ssA)" "$(sw_spis ssA)"
 	local acq
-	acq=$(grep -c 'acquire for reqid' "$SS_DIR/ssA/charon.log")
+	acq=$(grep -c 'acquire for reqid' "$SS_DIR/ssA/charon.log" || true)
 	sw ssA --terminate --ike t > /dev/null
 	wait_sas ssA 0
 	ip netns exec ssA ping -c 8 -i 0.5 -W 1 172.16.0.2 > /dev/null || true
@@ -434,6 +515,286 @@ test_ike_refusals() {
 	grep -hq 'kernel-espvti: refused: the CHILD_SA has no if_id' \
 		"$SS_DIR/ssA/charon.log" "$SS_DIR/ssB/charon.log" ||
 		fail "no refusal of the missing if_id: $(ss_log ssB)"
+}
+
+# wait_carrier NS VALUE SECONDS: espvti1's carrier in NS is VALUE.
+wait_carrier() {
+	local i
+	for ((i = 0; i < $3 * 5; i++)); do
+		[ "$(ip netns exec "$1" cat /sys/class/net/espvti1/carrier)" != "$2" ] || return 0
+		nap 0.2
+	done
+	fail "$1: espvti1's carrier is not $2 after $3 s: $(ss_log "$1")"
+}
+
+# rekeys_under_ping N: N CHILD_SA rekeys from alternating sides (ssA first)
+# under a 20 Hz ping from ssA to 172.16.0.2 (the ends' charons reachable
+# as ssA and ssB); prints ping_lost's line.
+rekeys_under_ping() {
+	local i side
+	paced_ping ssA 172.16.0.2
+	nap 1
+	for ((i = 0; i < $1; i++)); do
+		side=ssA
+		[ $((i % 2)) = 0 ] || side=ssB
+		sw "$side" --rekey --child c > /dev/null
+		nap 1.5
+	done
+	nap 1
+	ping_stop
+	ping_lost
+}
+
+# Dead peer detection: the underlay cut (netem drops everything both ways)
+# takes the CHILD_SA down at ssA (dpd_delay 2 s, two retransmits 2 s
+# apart), the SAs go, espvti1 loses its carrier (operstate DOWN) and the
+# kernel's route over it is "linkdown" and, with
+# ignore_routes_with_linkdown, no longer used; the underlay restored,
+# charon (dpd_action restart, keyingtries 0) brings it back: carrier, route,
+# traffic. Made to fail: with dpd_delay 0 (no DPD) the carrier stays on.
+test_ike_dpd() {
+	SS_CHARON_EXTRA="retransmit_timeout = 2
+		retransmit_base = 1
+		retransmit_jitter = 0"
+	SS_CONN_EXTRA="dpd_delay = 2s
+			keyingtries = 0"
+	SS_ssA_CHILD_EXTRA="dpd_action = restart"
+	SS_ssB_CHILD_EXTRA="dpd_action = clear"
+	SS_RETRANSMIT_TRIES=2
+	ss_pair
+	ip netns exec ssA sysctl -qw net.ipv4.conf.all.ignore_routes_with_linkdown=1
+	ip netns exec ssA sysctl -qw net.ipv4.conf.espvti1.ignore_routes_with_linkdown=1
+	ip -n ssA route add 10.9.0.0/24 dev espvti1
+	sw ssA --initiate --child c > /dev/null
+	wait_installed ssA 1
+	wait_carrier ssA 1 10
+	expect_match "route up" "$(ip -n ssA route get 10.9.0.1 2>&1)" 'dev espvti1'
+	expect_ok ip netns exec ssA ping -c 1 -W 2 172.16.0.2
+	local t0 t1
+	t0=$(now)
+	ip netns exec ssA tc qdisc add dev veth0 root netem loss 100%
+	ip netns exec ssB tc qdisc add dev veth0 root netem loss 100%
+	wait_carrier ssA 0 30
+	t1=$(now)
+	echo "$t0 $t1" | awk '{ printf "# underlay cut: carrier off after %.1f s\n", $2 - $1 }'
+	grep -hE 'giving up after|retransmit [0-9]' "$SS_DIR/ssA/charon.log" | tail -n 3 | sed 's/^/# ssA: /'
+	wait_sas ssA 0
+	expect_eq "no CHILD_SA installed" "$(sw ssA --list-sas | grep -c INSTALLED)" 0
+	expect_match "operstate" "$(ip -n ssA link show espvti1)" 'NO-CARRIER.* state DOWN'
+	expect_match "route linkdown" "$(ip -n ssA route show 10.9.0.0/24)" 'linkdown'
+	expect_fail ip -n ssA route get 10.9.0.1
+	ip netns exec ssA tc qdisc del dev veth0 root
+	ip netns exec ssB tc qdisc del dev veth0 root
+	t0=$(now)
+	wait_installed ssA 1
+	wait_carrier ssA 1 30
+	t1=$(now)
+	echo "$t0 $t1" | awk '{ printf "# underlay restored: carrier on after %.1f s\n", $2 - $1 }'
+	expect_match "route back" "$(ip -n ssA route get 10.9.0.1 2>&1)" 'dev espvti1'
+	expect_ok ip netns exec ssA ping -c 2 -W 2 172.16.0.2
+	expect_same_spis ssA
+}
+
+# NAT traversal through charon's own socket: ssA behind natt.sh's
+# masquerading namespace (nat), ssB outside (knows ssA only as the NAT's
+# 10.0.0.254). charon finds the NAT and encapsulates: both interfaces run
+# ESP in UDP on charon's port-4500 socket ("socket attached"), traffic
+# crosses, IKE still reaches charon (rekeys from both sides work), and 4
+# rekeys under a 20 Hz ping lose nothing. Made to fail: with the plugin's
+# encap-fd left out, the interface's own socket cannot bind 4500 (charon
+# has it) and the SA add fails.
+test_ike_natt() {
+	ss_require
+	ns_new ssA nat ssB
+	ip link add veth0 netns ssA type veth peer name veth0 netns nat
+	ip link add veth1 netns nat type veth peer name veth0 netns ssB
+	ip -n ssA addr add 10.1.0.1/24 dev veth0
+	ip -n nat addr add 10.1.0.254/24 dev veth0
+	ip -n nat addr add 10.0.0.254/24 dev veth1
+	ip -n ssB addr add 10.0.0.2/24 dev veth0
+	ip -n ssA link set veth0 up
+	ip -n nat link set veth0 up
+	ip -n nat link set veth1 up
+	ip -n ssB link set veth0 up
+	ip -n ssA route add default via 10.1.0.254
+	ip netns exec nat sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec nat nft add table ip nat
+	ip netns exec nat nft add chain ip nat post '{ type nat hook postrouting priority 100 ; }'
+	ip netns exec nat nft add rule ip nat post oifname veth1 ip saddr 10.1.0.0/24 masquerade
+	ip -n ssA link add espvti1 type espvti
+	ip -n ssB link add espvti1 type espvti
+	ip -n ssA link set espvti1 up
+	ip -n ssB link set espvti1 up
+	ip -n ssA addr add 172.16.0.1/32 peer 172.16.0.2 dev espvti1
+	ip -n ssB addr add 172.16.0.2/32 peer 172.16.0.1 dev espvti1
+	trap 'rc=$?; [ $rc = 0 ] || ss_dump >&2; ss_stop; ns_cleanup; exit $rc' EXIT
+	ss_plugins
+	ss_conf ssA 10.1.0.1 10.0.0.2 a.test b.test none
+	ss_conf ssB 10.0.0.2 %any b.test a.test none
+	ss_start ssA
+	ss_start ssB
+	sw ssA --initiate --child c > /dev/null
+	wait_installed ssA 1
+	wait_installed ssB 1
+	grep -h 'NAT' "$SS_DIR/ssA/charon.log" | head -n 2 | sed 's/^/# ssA: /'
+	local a b out
+	a=$("$ESPVTI" -n ssA show espvti1)
+	b=$("$ESPVTI" -n ssB show espvti1)
+	echo "# ssA: $a"
+	echo "# ssB: $b"
+	expect_match "ssA: ESP in UDP on charon's socket" "$a" 'encap udp .*dport 4500.* socket attached'
+	expect_match "ssB: the peer is the NAT" "$b" 'remote 10\.0\.0\.254 .*encap udp .* socket attached'
+	expect_ok ip netns exec ssA ping -c 2 -W 2 172.16.0.2
+	expect_ok ip netns exec ssB ping -c 2 -W 2 172.16.0.1
+	expect_eq "ssA: espvti's SPIs are charon's" "$(espvti_spis ssA)" "$(sw_spis ssA)"
+	out=$(rekeys_under_ping 4)
+	echo "# 4 CHILD_SA rekeys through the NAT: $out"
+	expect_match "no packet lost" "$out" ' sent, 0 lost$'
+	wait_added ssA 10
+	wait_added ssB 10
+	expect_eq "ssA: no ESP for a deleted SA" "$(stat ssA espvti1 rx_unknown_spi)" 0
+	expect_eq "ssB: no ESP for a deleted SA" "$(stat ssB espvti1 rx_unknown_spi)" 0
+	expect_same_spis ssA
+	expect_same_spis ssB
+	expect_match "ssA still on charon's socket" "$("$ESPVTI" -n ssA show espvti1)" 'socket attached'
+}
+
+# The far end is Debian's charon as it is (kernel-netlink, XFRM) on an
+# xfrm interface of if_id 1; espvti at ssA initiates (IKE_SA and the
+# first rekey) or responds: traffic both ways, espvti's SPIs are charon's,
+# 4 CHILD_SA rekeys from alternating sides under a 20 Hz ping lose nothing.
+ss_xfrm_pair() {
+	SS_ssB_LOAD="random nonce openssl kdf aes sha1 sha2 hmac gcm pem pkcs1 x509 pubkey kernel-netlink socket-default vici"
+	ss_require
+	ns_new ssA ssB
+	underlay ssA ssB
+	ip -n ssA link add espvti1 type espvti
+	ip -n ssA link set espvti1 up
+	ip -n ssA addr add 172.16.0.1/32 peer 172.16.0.2 dev espvti1
+	ip -n ssB link add xfrm1 type xfrm dev veth0 if_id 1
+	ip -n ssB link set xfrm1 up
+	ip -n ssB addr add 172.16.0.2/32 peer 172.16.0.1 dev xfrm1
+	trap 'rc=$?; [ $rc = 0 ] || { ss_dump >&2; ip -n ssB xfrm state | sed "s/^/# ssB xfrm: /" >&2; }; ss_stop; ns_cleanup; exit $rc' EXIT
+	ss_plugins
+	ss_conf ssA 10.0.0.1 10.0.0.2 a.test b.test none
+	ss_conf ssB 10.0.0.2 10.0.0.1 b.test a.test none
+	ss_start ssA
+	ss_start ssB
+}
+
+ss_xfrm_check() {
+	local out
+	wait_installed ssA 1
+	wait_installed ssB 1
+	expect_ok ip netns exec ssA ping -c 2 -W 2 172.16.0.2
+	expect_ok ip netns exec ssB ping -c 2 -W 2 172.16.0.1
+	expect_eq "ssA: espvti's SPIs are charon's" "$(espvti_spis ssA)" "$(sw_spis ssA)"
+	expect_eq "ssB's XFRM SPIs mirror ssA's" "$(sw_spis ssB)" \
+		"$(sw_spis ssA | awk '{ print $2 " " $1 }')"
+	out=$(rekeys_under_ping 4)
+	echo "# 4 CHILD_SA rekeys against XFRM ($1): $out"
+	expect_match "no packet lost" "$out" ' sent, 0 lost$'
+	expect_eq "ssA: no ESP for a deleted SA" "$(stat ssA espvti1 rx_unknown_spi)" 0
+	expect_same_spis ssA
+	wait_sas ssA 2
+}
+
+test_ike_xfrm_espvti_initiates() {
+	ss_xfrm_pair
+	sw ssA --initiate --child c > /dev/null
+	ss_xfrm_check "espvti initiated"
+}
+
+test_ike_xfrm_espvti_responds() {
+	ss_xfrm_pair
+	sw ssB --initiate --child c > /dev/null
+	ss_xfrm_check "XFRM initiated"
+}
+
+# Rekeys driven by byte lifetimes under iperf3: espvti counts the bytes and
+# its soft expiry makes charon rekey, again and again, before any hard
+# limit; no packet is dropped for a reason a rekey could cause (ESP for an
+# SA gone or not there yet, nothing to send with, past a hard limit). TCP's
+# retransmissions are printed, not asserted: the emulated guest has them
+# without any rekey (the same transfer without lifetimes). This test found
+# the responder's switch dropping packets that had just found the old SA
+# current (tx_no_sa 10 in 6 rekeys): sa.c now drops an unlinked SA's last
+# reference a grace period late. Made to fail: with the soft byte limit left out of SA_ADD,
+# charon rekeys no more and the hard limit kills the SA (carrier off, the
+# transfer stalls).
+test_ike_bytes() {
+	SS_CHILD_EXTRA="rekey_bytes = 12000000
+					life_bytes = 20000000"
+	ss_pair
+	sw ssA --initiate --child c > /dev/null
+	wait_installed ssA 1
+	wait_installed ssB 1
+	local spis out soft hard rt side c n=40M tmo=120
+	[ "${DP_QUICK:-0}" != 1 ] || { n=30M; tmo=400; }
+	spis=$(sw_spis ssA)
+	ip netns exec ssB iperf3 -s -1 -B 172.16.0.2 > "$SS_DIR/iperf-s.out" 2>&1 &
+	nap 1
+	# A size, not a time: at least 2 rekeys whatever the kernel's speed.
+	out=$(timeout "$tmo" ip netns exec ssA iperf3 -c 172.16.0.2 -n "$n" -J 2>&1) || fail "iperf3 (stalled or failed): $(tail -n 5 <<< "$out")"
+	rt=$(jq -r '.end.sum_sent.retransmits' <<< "$out")
+	echo "# iperf3: $(jq -r '.end.sum_received.bytes / 1e6 | floor' <<< "$out") MB received," \
+		"$(jq -r '.end.sum_received.bits_per_second / 1e6 | floor' <<< "$out") Mbit/s, $rt retransmissions"
+	soft=$(grep -hc 'reached its soft lifetime' "$SS_DIR/ssA/charon.log" "$SS_DIR/ssB/charon.log" |
+		awk '{ n += $1 } END { print n }')
+	hard=$(grep -hc 'reached its hard lifetime' "$SS_DIR/ssA/charon.log" "$SS_DIR/ssB/charon.log" |
+		awk '{ n += $1 } END { print n }')
+	echo "# soft expiries (bytes): $soft, hard: $hard"
+	for side in ssA ssB; do
+		echo "# $side espvti1: $("$ESPVTI" -n "$side" stats espvti1 |
+			awk '$2 != 0 { printf "%s %s  ", $1, $2 }')"
+	done
+	[ "$soft" -ge 2 ] || fail "$soft soft expiries, want at least 2: $(ss_log ssA)"
+	expect_eq "no hard expiry" "$hard" 0
+	[ "$(sw_spis ssA)" != "$spis" ] || fail "the SPIs did not change"
+	# What a rekey could lose: a packet for an SA gone or not there yet,
+	# none to send with (or the one found just deleted), one counted past
+	# a hard limit. (Not the replay window's drops: the emulated guest's
+	# crypto reorders beyond charon's window of 32 without any rekey.)
+	for side in ssA ssB; do
+		for c in rx_unknown_spi tx_no_sa tx_expired rx_expired; do
+			expect_eq "$side: $c" "$(stat "$side" espvti1 "$c")" 0
+		done
+	done
+	wait_installed ssA 1
+	expect_ok ip netns exec ssA ping -c 1 -W 2 172.16.0.2
+}
+
+# A plugin built for another strongSwan (make mismatch: it says 0.0.1)
+# refuses to load, with a log line naming both versions, before it touches
+# any of charon's structures; charon runs on without it (kernel-netlink
+# keeps the kernel-ipsec slot). Made to fail: with the check taken out,
+# the line is missing and charon keys espvti.
+test_ike_version_refusal() {
+	local other=$ESPVTI_REPO/tools/strongswan/kernel-espvti-mismatch.so
+	ss_require
+	[ -f "$other" ] || fail "no $other (make -C tools/strongswan mismatch)"
+	ns_new ssA
+	trap 'rc=$?; ss_stop; ns_cleanup; exit $rc' EXIT
+	ss_plugins "$other"
+	ss_conf ssA 10.0.0.1 10.0.0.2 a.test b.test none
+	ip netns exec ssA unshare --mount -- bash -c '
+		mount -t tmpfs none /run
+		STRONGSWAN_CONF=$1/strongswan.conf exec "$2" > "$1/charon.out" 2>&1' \
+		- "$SS_DIR/ssA" "$SS_CHARON" &
+	echo $! > "$SS_DIR/ssA/pid"
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$SS_DIR/ssA/charon.vici" ] && break
+		nap 0.1
+	done
+	[ -S "$SS_DIR/ssA/charon.vici" ] || fail "charon did not start: $(ss_log ssA)"
+	grep 'kernel-espvti' "$SS_DIR/ssA/charon.log" | sed 's/^/# /'
+	grep -q 'kernel-espvti: refused to load: built for strongSwan 0.0.1, but this is strongSwan 5' \
+		"$SS_DIR/ssA/charon.log" || fail "no refusal: $(ss_log ssA)"
+	grep -q "plugin 'kernel-espvti': failed to load" "$SS_DIR/ssA/charon.log" ||
+		fail "the plugin loaded: $(ss_log ssA)"
+	! grep -q 'kernel-espvti: keying espvti' "$SS_DIR/ssA/charon.log" ||
+		fail "the plugin keys espvti: $(ss_log ssA)"
 }
 
 run_tests

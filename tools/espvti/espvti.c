@@ -8,7 +8,7 @@
  *   espvti [-n NETNS] set DEV [local ADDR] [remote ADDR]
  *   espvti [-j] [-n NETNS] stats [-s] DEV [reset]
  *   espvti [-n NETNS] sa add|set|del|flush DEV ...
- *   espvti [-j] [-n NETNS] sa show|get|allocspi DEV ...
+ *   espvti [-j] [-n NETNS] sa show|get DEV ..., sa allocspi [DEV] ...
  *   espvti [-n NETNS] policy add|del|flush DEV ...
  *   espvti [-j] [-n NETNS] policy show DEV
  *   espvti [-j] [-t] [-n NETNS] monitor
@@ -71,7 +71,7 @@ static const struct verb verbs[] = {
 	{ .obj = "sa", .name = "show", .args = "DEV", .fn = cmd_sa_show },
 	{ .obj = "sa", .name = "flush", .args = "DEV", .fn = cmd_dev_only,
 	  .cmd = ESPVTI_CMD_SA_FLUSH },
-	{ .obj = "sa", .name = "allocspi", .args = "DEV [min SPI] [max SPI]",
+	{ .obj = "sa", .name = "allocspi", .args = "[DEV] [min SPI] [max SPI]",
 	  .fn = cmd_sa_allocspi },
 	{ .obj = "policy", .name = "add", .args = "DEV SELECTOR", .fn = cmd_policy_change,
 	  .cmd = ESPVTI_CMD_SEL_ADD },

@@ -261,7 +261,10 @@ int cmd_sa_show(const struct ctx *ctx, int argc, char **argv)
 	return dump_show(ctx, argc, argv, &d);
 }
 
-/* sa allocspi: reserve a free inbound SPI, as an IKE daemon does before it answers. */
+/*
+ * sa allocspi: reserve a free inbound SPI, as an IKE daemon does before it
+ * answers; without DEV, for whichever interface of this underlay takes it.
+ */
 int cmd_sa_allocspi(const struct ctx *ctx, int argc, char **argv)
 {
 	enum { K_MIN, K_MAX, K_N };
@@ -274,10 +277,11 @@ int cmd_sa_allocspi(const struct ctx *ctx, int argc, char **argv)
 	struct nlmsghdr *nlh;
 	struct msg msg = {};
 	struct nl nl = {};
-	const char *dev;
+	const char *dev = NULL;
 	int k, ret;
 
-	if (take_dev(ctx, &argc, &argv, &dev) ||
+	if ((argc && strcmp(argv[0], "min") && strcmp(argv[0], "max") &&
+	     take_dev(ctx, &argc, &argv, &dev)) ||
 	    scan_keywords(ctx->verb, argc, argv, kws, K_N, vals))
 		return ERR_USAGE;
 	for (k = 0; k < K_N; k++) {
@@ -289,7 +293,10 @@ int cmd_sa_allocspi(const struct ctx *ctx, int argc, char **argv)
 	if (nl_start(&nl, ctx->netns))
 		return ERR_FAIL;
 
-	nlh = dev_msg(&nl, NLM_F_ACK, ESPVTI_CMD_SPI_ALLOC, dev);
+	if (dev)
+		nlh = dev_msg(&nl, NLM_F_ACK, ESPVTI_CMD_SPI_ALLOC, dev);
+	else
+		nlh = genl_msg(nl.family, NLM_F_ACK, ESPVTI_CMD_SPI_ALLOC, ESPVTI_GENL_VERSION);
 	if (vals[K_MIN])
 		mnl_attr_put_u32(nlh, ESPVTI_A_SPI_MIN, range[K_MIN]);
 	if (vals[K_MAX])
@@ -304,7 +311,10 @@ int cmd_sa_allocspi(const struct ctx *ctx, int argc, char **argv)
 	}
 	if (ctx->json) {
 		printf("{\"ifname\":");
-		print_json_string(msg.ifname[0] ? msg.ifname : dev);
+		if (msg.ifname[0] || dev)
+			print_json_string(msg.ifname[0] ? msg.ifname : dev);
+		else
+			printf("null");
 		printf(",\"spi\":%u}\n", msg.sa.spi);
 	} else {
 		printf("0x%08x\n", msg.sa.spi);

@@ -28,6 +28,7 @@
 #include <collections/linked_list.h>
 #include <threading/mutex.h>
 #include <processing/watcher.h>
+#include <processing/jobs/callback_job.h>
 
 #include "kernel_espvti_ipsec.h"
 #include "espvti_genl.h"
@@ -46,6 +47,7 @@ typedef struct {
 	char ifname[IFNAMSIZ];
 	uint64_t bytes;		/* at the last query_sa */
 	time_t used;		/* when bytes last moved (monotonic), or 0 */
+	uint64_t linger_until;	/* lingering: when it goes (monotonic ms) */
 } sa_entry_t;
 
 /* An interface we keyed: its if_id, the reqid acquires map to, its peer. */
@@ -77,6 +79,9 @@ struct private_kernel_espvti_ipsec_t {
 	uint32_t spi_min, spi_max;
 	char *prefix;
 	int udp_fd[2];		/* charon's NAT-T sockets: IPv4, IPv6 */
+	linked_list_t *lingering;	/* sa_entry_t: deleted by charon, not yet by us */
+	uint32_t linger_ms;
+	bool draw_spi;		/* the module reserves no SPI without an interface */
 };
 
 static u_int sa_hash(sa_entry_t *key)
@@ -300,19 +305,64 @@ METHOD(kernel_ipsec_t, get_features, kernel_feature_t,
 	return KERNEL_NO_POLICY_UPDATES;
 }
 
+static int spi_alloc_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *attr, *a;
+	uint32_t *spi = data;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) != ESPVTI_A_SA)
+			continue;
+		mnl_attr_for_each_nested(a, attr) {
+			if (mnl_attr_get_type(a) == ESPVTI_SA_A_SPI)
+				*spi = mnl_attr_get_u32(a);
+		}
+	}
+	return MNL_CB_OK;
+}
+
 METHOD(kernel_ipsec_t, get_spi, status_t, private_kernel_espvti_ipsec_t *this,
 	host_t *src, host_t *dst, uint8_t protocol, uint32_t *spi)
 {
-	uint32_t v;
+	struct nlmsghdr *nlh;
+	uint32_t v = 0;
+	int err;
 
-	/*
-	 * charon does not say for which interface: the SPI is drawn here, in
-	 * the configured range; add_sa finds out whether it is free.
-	 */
-	if (protocol != IPPROTO_ESP ||
-	    !this->rng->get_bytes(this->rng, sizeof(v), (uint8_t *)&v))
+	if (protocol != IPPROTO_ESP)
 		return FAILED;
-	v = this->spi_min + v % (this->spi_max - this->spi_min + 1);
+	/*
+	 * charon does not say for which interface: the kernel reserves the SPI
+	 * for whichever interface of this namespace the CHILD_SA's inbound SA
+	 * goes to (SPI_ALLOC without one); SA_DEL without one gives it back.
+	 */
+	if (!this->draw_spi) {
+		this->req_lock->lock(this->req_lock);
+		nlh = espvti_genl_msg(this->req, ESPVTI_CMD_SPI_ALLOC, 0);
+		mnl_attr_put_u32(nlh, ESPVTI_A_SPI_MIN, this->spi_min);
+		mnl_attr_put_u32(nlh, ESPVTI_A_SPI_MAX, this->spi_max);
+		err = espvti_genl_transact(this->req, nlh, spi_alloc_cb, &v);
+		if (err == -EINVAL && !v) {
+			/* An espvti without reservations of no interface. */
+			this->draw_spi = TRUE;
+			DBG1(DBG_KNL,
+			     "kernel-espvti: the espvti module reserves no SPI without an interface (%s): drawing SPIs here",
+			     this->req->err);
+		} else if (err || !v) {
+			DBG1(DBG_KNL, "kernel-espvti: reserving an SPI failed: %s%s%s",
+			     strerror(err ? -err : EPROTO), this->req->err[0] ? ": " : "",
+			     this->req->err);
+			this->req_lock->unlock(this->req_lock);
+			return FAILED;
+		}
+		this->req_lock->unlock(this->req_lock);
+	}
+	if (this->draw_spi) {
+		/* Drawn in the configured range; add_sa finds out whether it is free. */
+		if (!this->rng->get_bytes(this->rng, sizeof(v), (uint8_t *)&v))
+			return FAILED;
+		v = this->spi_min + v % (this->spi_max - this->spi_min + 1);
+	}
+	DBG2(DBG_KNL, "kernel-espvti: SPI %.8x reserved", v);
 	*spi = htonl(v);
 	return SUCCESS;
 }
@@ -559,20 +609,129 @@ static int del_one(private_kernel_espvti_ipsec_t *this, const char *ifname,
 	return err;
 }
 
+/* SA_DEL without an interface: an unused reservation of get_spi goes. */
+static void release_spi(private_kernel_espvti_ipsec_t *this, uint32_t spi)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	int err;
+
+	this->req_lock->lock(this->req_lock);
+	nlh = espvti_genl_msg(this->req, ESPVTI_CMD_SA_DEL, 0);
+	nest = mnl_attr_nest_start(nlh, ESPVTI_A_SA);
+	mnl_attr_put_u8(nlh, ESPVTI_SA_A_DIR, ESPVTI_SA_DIR_IN);
+	mnl_attr_put_u32(nlh, ESPVTI_SA_A_SPI, ntohl(spi));
+	mnl_attr_nest_end(nlh, nest);
+	err = espvti_genl_transact(this->req, nlh, NULL, NULL);
+	this->req_lock->unlock(this->req_lock);
+	if (!err)
+		DBG1(DBG_KNL, "kernel-espvti: SPI %.8x given back (no SA took it)", ntohl(spi));
+	else
+		DBG2(DBG_KNL, "kernel-espvti: SA %.8x is not ours (any more)", ntohl(spi));
+}
+
+/*
+ * Whether @ifname has an inbound SA of ours other than @spi: one that
+ * replaces it. Lock held.
+ */
+static bool has_other_inbound(private_kernel_espvti_ipsec_t *this, const char *ifname,
+			      uint32_t spi)
+{
+	enumerator_t *e;
+	sa_entry_t *sa;
+	bool found = FALSE;
+
+	e = this->sas->create_enumerator(this->sas);
+	while (!found && e->enumerate(e, NULL, &sa))
+		found = sa->dir == ESPVTI_SA_DIR_IN && sa->spi != spi &&
+			streq(sa->ifname, ifname);
+	e->destroy(e);
+	return found;
+}
+
+/* Monotonic time in ms. */
+static uint64_t now_ms(void)
+{
+	timeval_t tv;
+
+	time_monotonic(&tv);
+	return (uint64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/*
+ * The lingering inbound SAs whose time is up (all with @all) go now.
+ * Charon's scheduler runs it; destroy() with @all.
+ */
+static void linger_expire(private_kernel_espvti_ipsec_t *this, bool all)
+{
+	linked_list_t *due = linked_list_create();
+	uint64_t now = now_ms();
+	enumerator_t *e;
+	sa_entry_t *sa;
+
+	this->lock->lock(this->lock);
+	e = this->lingering->create_enumerator(this->lingering);
+	while (e->enumerate(e, &sa)) {
+		if (all || sa->linger_until <= now) {
+			this->lingering->remove_at(this->lingering, e);
+			due->insert_last(due, sa);
+		}
+	}
+	e->destroy(e);
+	this->lock->unlock(this->lock);
+	while (due->remove_first(due, (void **)&sa) == SUCCESS) {
+		if (!del_one(this, sa->ifname, sa->dir, sa->spi))
+			DBG1(DBG_KNL, "kernel-espvti: %s: deleted inbound SA %.8x (lingered)",
+			     sa->ifname, ntohl(sa->spi));
+		sa_entry_destroy(sa);
+	}
+	due->destroy(due);
+}
+
+static job_requeue_t linger_job(private_kernel_espvti_ipsec_t *this)
+{
+	linger_expire(this, FALSE);
+	return JOB_REQUEUE_NONE;
+}
+
 METHOD(kernel_ipsec_t, del_sa, status_t, private_kernel_espvti_ipsec_t *this,
 	kernel_ipsec_sa_id_t *id, kernel_ipsec_del_sa_t *data)
 {
 	sa_entry_t key = { .spi = id->spi, .dst = id->dst }, *e;
+	bool linger = FALSE;
 	int err;
 
 	/* Out of the table first: its SA_DEL_NTF is then no surprise. */
 	this->lock->lock(this->lock);
 	e = this->sas->remove(this->sas, &key);
+	/*
+	 * An inbound SA that a newer one replaces lingers: the peer may still
+	 * send on it for a moment. Charon deletes the old IKE_SA's SAs of a
+	 * make-before-break reauthentication as soon as the peer answers the
+	 * DELETE, and the peer (the responder, whose new outbound SA waits for
+	 * this deletion, see has_outbound()) answers before it deletes its own.
+	 */
+	if (e && e->dir == ESPVTI_SA_DIR_IN && this->linger_ms &&
+	    has_other_inbound(this, e->ifname, e->spi)) {
+		linger = TRUE;
+		e->linger_until = now_ms() + this->linger_ms;
+		this->lingering->insert_last(this->lingering, e);
+	}
 	this->lock->unlock(this->lock);
 	if (!e) {
-		/* A drawn SPI that never became an SA: nothing to delete. */
-		DBG2(DBG_KNL, "kernel-espvti: SA %.8x is not ours (any more)",
-		     ntohl(id->spi));
+		/* A reserved SPI that never became an SA: give it back. */
+		if (!this->draw_spi && id->spi)
+			release_spi(this, id->spi);
+		return SUCCESS;
+	}
+	if (linger) {
+		DBG1(DBG_KNL,
+		     "kernel-espvti: %s: inbound SA %.8x goes in %u ms (a newer one replaces it; the peer may still send on it)",
+		     e->ifname, ntohl(e->spi), this->linger_ms);
+		lib->scheduler->schedule_job_ms(lib->scheduler,
+			(job_t *)callback_job_create((callback_job_cb_t)linger_job, this,
+						     NULL, NULL),
+			this->linger_ms + 100);
 		return SUCCESS;
 	}
 	err = del_one(this, e->ifname, e->dir, e->spi);
@@ -615,6 +774,9 @@ METHOD(kernel_ipsec_t, flush_sas, status_t, private_kernel_espvti_ipsec_t *this)
 		sa_entry_destroy(sa);
 	}
 	e->destroy(e);
+	/* The lingering ones go with their interfaces' flush. */
+	while (this->lingering->remove_first(this->lingering, (void **)&sa) == SUCCESS)
+		sa_entry_destroy(sa);
 	this->lock->unlock(this->lock);
 	while (names->remove_first(names, (void **)&n) == SUCCESS) {
 		flush_iface(this, n);
@@ -1085,6 +1247,9 @@ static void flush_on_start(private_kernel_espvti_ipsec_t *this)
 
 METHOD(kernel_ipsec_t, destroy, void, private_kernel_espvti_ipsec_t *this)
 {
+	/* Charon flushed the scheduler (and linger_job) before unloading us. */
+	if (this->lingering && this->req)
+		linger_expire(this, TRUE);
 	if (this->ev) {
 		lib->watcher->remove(lib->watcher, mnl_socket_get_fd(this->ev->sock));
 		espvti_genl_close(this->ev);
@@ -1092,6 +1257,8 @@ METHOD(kernel_ipsec_t, destroy, void, private_kernel_espvti_ipsec_t *this)
 	espvti_genl_close(this->req);
 	if (this->sas)
 		this->sas->destroy_function(this->sas, (void *)sa_entry_destroy);
+	if (this->lingering)
+		this->lingering->destroy_function(this->lingering, (void *)sa_entry_destroy);
 	if (this->sels)
 		this->sels->destroy(this->sels);
 	if (this->ifaces)
@@ -1131,6 +1298,9 @@ kernel_ipsec_t *kernel_espvti_ipsec_create(void)
 		.sels = hashtable_create((hashtable_hash_t)sel_hash,
 					 (hashtable_equals_t)sel_equals, 16),
 		.ifaces = linked_list_create(),
+		.lingering = linked_list_create(),
+		.linger_ms = lib->settings->get_int(lib->settings, CFG ".inbound_linger_ms",
+						    2000, lib->ns),
 		.rng = lib->crypto->create_rng(lib->crypto, RNG_WEAK),
 		.spi_min = lib->settings->get_int(lib->settings, CFG ".spi_min",
 						  0xc0000000, lib->ns),

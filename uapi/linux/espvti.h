@@ -42,7 +42,11 @@ enum espvti_cmd {
 	ESPVTI_CMD_DEV_SET,
 	/* SA_ADD: ESPVTI_A_SA. An outbound SA becomes the current one. */
 	ESPVTI_CMD_SA_ADD,
-	/* SA_DEL: ESPVTI_A_SA with ESPVTI_SA_A_DIR and ESPVTI_SA_A_SPI. */
+	/*
+	 * SA_DEL: ESPVTI_A_SA with ESPVTI_SA_A_DIR and ESPVTI_SA_A_SPI.
+	 * Without an interface (DIR in): gives back the SPI that an
+	 * SPI_ALLOC without one reserved in this namespace.
+	 */
 	ESPVTI_CMD_SA_DEL,
 	/*
 	 * SA_GET: one SA (ESPVTI_A_SA with DIR and SPI) or, as a dump, the SAs
@@ -71,7 +75,11 @@ enum espvti_cmd {
 	 * within ESPVTI_A_SPI_MIN..MAX (default 256..U32_MAX). The reply
 	 * carries it in ESPVTI_A_SA. The reservation lasts
 	 * ESPVTI_SPI_RESERVE_SECS unless an inbound SA_ADD on the same
-	 * interface takes it.
+	 * interface takes it. Without an interface (an IKE daemon that does
+	 * not know it yet), the SPI is reserved in this namespace's table of
+	 * inbound SAs, and an inbound SA_ADD on any interface whose underlay
+	 * is this namespace may take it (at most 1024 such at once in a
+	 * namespace); SA_DEL without an interface gives it back.
 	 */
 	ESPVTI_CMD_SPI_ALLOC,
 
