@@ -289,17 +289,18 @@ measure() {
 
 # perf_round: a profile of the whole guest during one espvti TCP run.
 perf_round() {
-	local t=$((secs > 4 ? secs : 4))
+	local t=$((secs > 4 ? secs : 4)) client
 	if ! perf record -e cpu-clock -a -o /tmp/bench/perf.data -- true >/dev/null 2>&1; then
 		echo "perf does not work in this guest" > "$out/perf.txt"
 		return 0
 	fi
 	ip netns exec espvti-esp-a iperf3 -c 172.16.0.2 -A "$ccpu" -t "$t" >/dev/null 2>&1 &
+	client=$!
 	sleep 1
 	perf record -e cpu-clock -a -o /tmp/bench/perf.data -- sleep $((t - 2)) >/dev/null 2>&1
-	wait
-	perf report -i /tmp/bench/perf.data --stdio --no-children --sort comm,dso,sym \
-		--percent-limit 0.5 2>/dev/null | grep -v '^$' > "$out/perf.txt"
+	wait "$client"
+	timeout 120 perf report -i /tmp/bench/perf.data --stdio --no-children --sort sym \
+		--percent-limit 0.2 2>/dev/null | grep -v '^$' > "$out/perf.txt"
 }
 
 # mem_step LABEL: the kernel's memory after the caches are dropped.

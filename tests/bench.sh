@@ -128,7 +128,7 @@ boot() {
 	local name=$1 smp=$2 mode=$3 t0 c0 rc=0
 	t0=$EPOCHREALTIME c0=$(host_cpu)
 	log "boot $name: $smp vCPU, $mode"
-	ESPVTI_SMP=$smp tests/vm/run.sh --kernel "$kernel" --out "$out/$name" -- \
+	ESPVTI_SMP=$smp tests/vm/run.sh --kernel "$kernel" --out "$out/$name" --timeout 3600 -- \
 		tests/bench-guest.sh "$moddir" "$aeaddir" "$secs" "$rounds" "$mode" $perf ||
 		rc=$?
 	echo "boot $name $t0 $EPOCHREALTIME $c0 $(host_cpu) rc $rc" >> "$out/host"
