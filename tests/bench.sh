@@ -1,50 +1,76 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench.sh [--kernel stock|debug] [--time S]: the ESP data path's speed,
-# espvti against the kernel's XFRM, in one boot of a bench VM.
+# bench.sh [--kernel stock|debug] [--time S] [--rounds N] [--quick] [--perf]:
+# the ESP data path's speed, espvti against the kernel's XFRM and
+# WireGuard, with what it costs in CPU and memory and the physical limit
+# beside it. Documentation/performance.rst says what it measures, how,
+# and what it measured last.
 #
-# Two namespaces joined by a veth carry AES-GCM-128 (ICV 16) over IPv4,
-# inner MTU 1406 on all four tunnels: an xfrm interface at each end, then
-# espvti at each end, both over raw ESP (IP protocol 50); then the same
-# two with ESP in UDP (RFC 3948, ports 4500/4500): xfrm states with
-# "encap espinudp" and, in each namespace, a UDP socket on 4500 with
-# UDP_ENCAP_ESPINUDP held open as an IKE daemon would; espvti with
-# "encap udp" and its own socket. Same peer type each time: the ratios
-# compare the two implementations, not an interop pair. Each is measured
-# with
+# Two VM boots (one with --quick): two vCPUs, then one. In each, every
+# row is a tunnel between two namespaces of its own joined by a veth,
+# inner MTU 1406, all made at once and warmed up first:
 #
-#   - one TCP flow, iperf3 -t S (default 5): Mbit/s the receiver got;
-#   - 64-byte UDP, iperf3 -u -l 64 -b 0 -t S: packets per second the
-#     receiver got (sent minus lost);
+#   veth            no IPsec: the veth alone
+#   xfrm-esp        xfrm interfaces, AES-GCM-128 (ICV 16), raw ESP
+#   espvti-esp      espvti, the same
+#   xfrm-udp        xfrm interfaces, ESP in UDP 4500 (a UDP_ENCAP socket held)
+#   espvti-udp      espvti, encap udp
+#   wg              WireGuard
+#   espvti-chacha   espvti, ChaCha20-Poly1305, encap udp (WireGuard's shape)
 #
-# and a table of the four rows with the ratios espvti/xfrmi over raw ESP,
-# espvti/xfrmi over ESP in UDP, and espvti ESP-in-UDP/raw ESP (what the
-# encapsulation costs) is printed (and kept in
-# tests/build/vm-bench-KERNEL/bench.txt). This is not a test: it fails only
-# when it cannot run (a build, the VM, a tunnel that carries nothing),
-# never on slowness. Numbers from a TCG guest (no /dev/kvm) say little
-# about real hardware; compare ratios, and only between runs on one
-# machine.
+# Each row is measured with one TCP flow (Mbit/s) and 64-byte UDP
+# (packets/s the receiver got), S seconds each (default 5), the iperf3
+# client on vCPU 0 and the server on vCPU 1, in N rounds (default 5), the
+# rows in one order in odd rounds and reversed in even ones, so that each
+# pair is measured A B B A. Printed: each row's medians with their range,
+# the busy time of each vCPU, TCP retransmits, replay drops and the
+# AEAD share (how much of the busy time the bare AEAD work of those bytes
+# would take); the median and the smallest of the per-round ratios
+# espvti/xfrmi and espvti/WireGuard; the serial efficiency (one vCPU
+# against two); the bare AEAD speed of both transforms at 96 and 1400
+# bytes on one and on all vCPUs (tests/bench/espvti_aeadbench.c); memory
+# per inbound SA (10k and 100k on one interface) and 64-byte UDP with 1
+# SA and with 100k; the host (its load before and after, the CPU other
+# processes took during each boot: a busy host is flagged), the
+# accelerator, QEMU, the guest's CPU flags and AEAD drivers. All of it
+# goes to tests/build/vm-bench-KERNEL/bench.txt beside the raw data.
 #
-#   tests/bench.sh                   # stock kernel, 5 s per measurement
+# Not a test: it fails only when it cannot run (a build, the VM, a tunnel
+# that carries nothing), never on slowness. Under TCG (no working KVM)
+# the figures say little about real hardware: compare ratios, and only
+# between runs on one machine.
+#
+#   tests/bench.sh                   # stock kernel, 5 s, 5 rounds (~15 min)
+#   tests/bench.sh --quick           # 3 rows, one boot, 2 rounds of 2 s
+#   tests/bench.sh --time 10 --rounds 7 --perf
 #   tests/bench.sh --kernel debug    # the KASAN kernel: slow, for curiosity
-#   tests/bench.sh --time 10
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 . tests/vm/lib.sh
 
-kernel=stock secs=5
+kernel=stock secs= rounds= quick=0 perf=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift 2 ;;
 	--time) secs=$2; shift 2 ;;
+	--rounds) rounds=$2; shift 2 ;;
+	--quick) quick=1; shift ;;
+	--perf) perf=perf; shift ;;
 	-h|--help) sed -n '3,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) die "unknown argument '$1' (--kernel stock|debug, --time S)" ;;
+	*) die "unknown argument '$1' (--kernel stock|debug, --time S, --rounds N, --quick, --perf)" ;;
 	esac
 done
+if [ "$quick" = 1 ]; then
+	secs=${secs:-2} rounds=${rounds:-2}
+else
+	secs=${secs:-5} rounds=${rounds:-5}
+fi
+[[ $secs =~ ^[0-9]+$ ]] && [ "$secs" -ge 2 ] || die "--time takes whole seconds, 2 or more"
+[[ $rounds =~ ^[0-9]+$ ]] && [ "$rounds" -ge 1 ] || die "--rounds takes a number, 1 or more"
 
+start=$EPOCHREALTIME
 tests/deps.sh
 make -s -C tools/espvti >&2
 case "$kernel" in
@@ -53,13 +79,78 @@ debug) kdir=$(tests/vm/debug-kernel.sh) ;;
 *) die "unknown kernel '$kernel' (stock or debug)" ;;
 esac
 moddir=$(tests/build-module.sh "$kernel" "$kdir")
-out=tests/build/vm-bench-$kernel
-rc=0
-tests/vm/run.sh --kernel "$kernel" --out "$out" -- \
-	tests/bench-guest.sh "$moddir" "$secs" || rc=$?
-if [ -f "$out/bench.txt" ]; then
-	cat "$out/bench.txt"
-else
-	log "no results; the guest's console: $out/console.log"
+# The AEAD speed module, built as the espvti module is.
+aeaddir=$repo/tests/build/aeadbench-$kernel
+mkdir -p "$aeaddir"
+cp tests/bench/Kbuild tests/bench/espvti_aeadbench.c "$aeaddir/"
+if ! make -C "$kdir" M="$aeaddir" W=1 modules > "$aeaddir/build.log" 2>&1 ||
+	grep -E 'warning:|error:' "$aeaddir/build.log" >&2; then
+	cat "$aeaddir/build.log" >&2
+	die "tests/bench/espvti_aeadbench.c does not build cleanly against $kdir"
 fi
+
+out=tests/build/vm-bench-$kernel
+rm -rf "$out"
+mkdir -p "$out"
+
+# host_cpu: the host's busy and steal ticks (all CPUs), and those of this
+# script's finished children (QEMU among them), as "busy steal own".
+host_cpu() {
+	local l own
+	read -r l < /proc/stat
+	read -r own < /proc/$$/stat
+	own=${own##*) }
+	read -ra l <<< "$l"
+	read -ra own <<< "$own"
+	echo "$((l[1] + l[2] + l[3] + l[6] + l[7])) ${l[8]} $((own[13] + own[14]))"
+}
+
+{
+	echo "date $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "host_model $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n 1)"
+	echo "host_cpus $(nproc)"
+	echo "host_kernel $(uname -r)"
+	echo "qemu $(qemu-system-x86_64 --version | head -n 1)"
+	echo "commit $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- module 2>/dev/null || echo ' (module/ modified)')"
+	echo "options kernel $kernel time $secs rounds $rounds quick $quick perf ${perf:-off}"
+	echo "loadavg_before $(cat /proc/loadavg)"
+	echo "hz $(getconf CLK_TCK)"
+} > "$out/host"
+# The host's CPU over 3 s before the first boot, the bench idle: the load
+# average still remembers the last minute, this is now.
+c0=$(host_cpu) t0=$EPOCHREALTIME
+sleep 3
+echo "idle_before $t0 $EPOCHREALTIME $c0 $(host_cpu)" >> "$out/host"
+
+# boot NAME SMP MODE: one VM (ESPVTI_SMP=SMP) into $out/NAME; the wall
+# time and the host's CPU around it into $out/host.
+boot() {
+	local name=$1 smp=$2 mode=$3 t0 c0 rc=0
+	t0=$EPOCHREALTIME c0=$(host_cpu)
+	log "boot $name: $smp vCPU, $mode"
+	ESPVTI_SMP=$smp tests/vm/run.sh --kernel "$kernel" --out "$out/$name" --timeout 3600 -- \
+		tests/bench-guest.sh "$moddir" "$aeaddir" "$secs" "$rounds" "$mode" $perf ||
+		rc=$?
+	echo "boot $name $t0 $EPOCHREALTIME $c0 $(host_cpu) rc $rc" >> "$out/host"
+	return "$rc"
+}
+
+rc=0
+if [ "$quick" = 1 ]; then
+	boot smp2 2,sockets=2,cores=1 quick || rc=$?
+else
+	boot smp2 2,sockets=2,cores=1 full || rc=$?
+	# One vCPU: the serial efficiency, in fewer rounds (3 of the default 5:
+	# a quarter of an hour in all); not the memory, which one boot says.
+	serial=$(((rounds + 1) / 2 > 3 ? (rounds + 1) / 2 : 3))
+	rounds=$((serial < rounds ? serial : rounds))
+	boot smp1 1 serial || rc=$?
+fi
+echo "loadavg_after $(cat /proc/loadavg)" >> "$out/host"
+echo "wall $start $EPOCHREALTIME" >> "$out/host"
+if ! python3 tests/bench/report.py "$out" > "$out/bench.txt"; then
+	log "no table; the guests' consoles: $out/*/console.log"
+	exit 1
+fi
+cat "$out/bench.txt"
 exit "$rc"

@@ -14,6 +14,8 @@ packages=(
 	qemu-system-x86 busybox-static file
 	# run in the guests from the shared root
 	iproute2 iputils-ping jq python3 tcpdump iperf3 procps
+	# the bench's WireGuard row (tests/bench.sh): wg
+	wireguard-tools
 	# the data path selftests' ESP packet crafter (tests/selftests/esp.py)
 	python3-cryptography
 	# the NAT in the NAT traversal selftests (tests/selftests/natt.sh)
