@@ -671,12 +671,17 @@ test_rekey_under_load() {
 	klog_clean
 }
 
-# flowing NS: vti0 in NS sends and receives (a second of load seen).
+# flowing NS: vti0 in NS sends and receives (load seen within 10 s: a
+# loaded host may start iperf3 late).
 flowing() {
-	local tx rx
+	local tx rx i
 	tx=$(stat "$1" tx_packets) rx=$(stat "$1" rx_packets)
-	nap 1
-	[ "$(stat "$1" tx_packets)" -gt "$tx" ] && [ "$(stat "$1" rx_packets)" -gt "$rx" ] ||
+	for ((i = 0; i < 10; i++)); do
+		nap 1
+		[ "$(stat "$1" tx_packets)" -gt "$tx" ] && [ "$(stat "$1" rx_packets)" -gt "$rx" ] &&
+			break
+	done
+	[ "$i" -lt 10 ] ||
 		fail "no load through vti0 in $1: tx_packets $tx, rx_packets $rx"
 }
 
