@@ -64,8 +64,11 @@ SEQ_STRICT=${SEQ_STRICT:-0}
 # not all of it: the tests run beside others.
 LOAD_RATE=8M
 [ "${DP_QUICK:-0}" != 1 ] || LOAD_RATE=2M
-# At least this many ESP packets of each SA on the wire in LOAD_SECS.
+# At least this many ESP packets of each SA on the wire in LOAD_SECS: 300,
+# and 100 on the debug kernel (lockdep: /proc/lockdep), whose load on a
+# busy host carried 170 (enough to see an order).
 MIN_ESP=300
+[ ! -e /proc/lockdep ] || MIN_ESP=100
 RETRANS_SLACK=20
 # The transform and encapsulation of the tunnels made next: aes-gcm or
 # aes-cbc-hmac-sha256; "" (raw ESP) or udp.
