@@ -182,16 +182,37 @@ EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_sa_put);
 
 static void espvti_sa_expire_work(struct work_struct *work);
 
-static void espvti_sa_init(struct espvti_sa *sa, struct espvti_dev *edev)
+/* What every SA starts with, an interface's or an unbound reservation. */
+static void espvti_sa_init_common(struct espvti_sa *sa, work_func_t expire)
 {
 	refcount_set(&sa->ref, 1);
 	INIT_LIST_HEAD(&sa->list);
-	INIT_DELAYED_WORK(&sa->expire_work, espvti_sa_expire_work);
+	INIT_DELAYED_WORK(&sa->expire_work, expire);
 	spin_lock_init(&sa->lock);
 	INIT_LIST_HEAD(&sa->oq);
 	sa->oq_cpu = -1;
+}
+
+static void espvti_sa_init(struct espvti_sa *sa, struct espvti_dev *edev)
+{
+	espvti_sa_init_common(sa, espvti_sa_expire_work);
 	sa->edev = edev;
 	netdev_hold(edev->dev, &sa->dev_tracker, GFP_KERNEL);
+}
+
+/* A reservation's SA: no key, no replay window. */
+static struct espvti_sa *espvti_sa_reservation_alloc(void)
+{
+	return kzalloc(offsetof(struct espvti_sa, replay) + espvti_replay_size(0),
+		       GFP_KERNEL_ACCOUNT);
+}
+
+/* A reservation now in its table: its SPI for the caller, its expiry. */
+static void espvti_sa_reservation_start(struct espvti_sa *sa, u32 *spi)
+{
+	*spi = ntohl(sa->spi);
+	refcount_inc(&sa->ref);		/* the expiry work's */
+	queue_delayed_work(espvti_wq, &sa->expire_work, ESPVTI_SPI_RESERVE_SECS * HZ + 1);
 }
 
 /*
@@ -513,8 +534,7 @@ int espvti_sa_reserve(struct espvti_dev *edev, u32 min, u32 max, u32 *spi,
 			       "the interface has the most SPI reservations it may (1024): add their SAs first");
 		return -ENOSPC;
 	}
-	sa = kzalloc(offsetof(struct espvti_sa, replay) + espvti_replay_size(0),
-		     GFP_KERNEL_ACCOUNT);
+	sa = espvti_sa_reservation_alloc();
 	if (!sa)
 		return -ENOMEM;
 	espvti_sa_init(sa, edev);
@@ -526,10 +546,7 @@ int espvti_sa_reserve(struct espvti_dev *edev, u32 min, u32 max, u32 *spi,
 	}
 	list_add_tail(&sa->list, &edev->sa_in);
 	edev->n_reserved++;
-	*spi = ntohl(sa->spi);
-	refcount_inc(&sa->ref);
-	queue_delayed_work(espvti_wq, &sa->expire_work,
-			   ESPVTI_SPI_RESERVE_SECS * HZ + 1);
+	espvti_sa_reservation_start(sa, spi);
 	return 0;
 }
 
@@ -585,13 +602,10 @@ int espvti_sa_reserve_unbound(struct net *net, u32 min, u32 max, u32 *spi,
 			       "the namespace has the most SPI reservations without an interface it may (1024): add their SAs or release them first");
 		return -ENOSPC;
 	}
-	sa = kzalloc(offsetof(struct espvti_sa, replay) + espvti_replay_size(0),
-		     GFP_KERNEL_ACCOUNT);
+	sa = espvti_sa_reservation_alloc();
 	if (!sa)
 		return -ENOMEM;
-	refcount_set(&sa->ref, 1);
-	INIT_DELAYED_WORK(&sa->expire_work, espvti_sa_unbound_expire);
-	spin_lock_init(&sa->lock);
+	espvti_sa_init_common(sa, espvti_sa_unbound_expire);
 	sa->net = net;
 	err = espvti_sa_reserve_spi(en, sa, min, max, extack);
 	if (err) {
@@ -600,10 +614,7 @@ int espvti_sa_reserve_unbound(struct net *net, u32 min, u32 max, u32 *spi,
 	}
 	list_add_tail(&sa->list, &en->unbound);
 	en->n_unbound++;
-	*spi = ntohl(sa->spi);
-	refcount_inc(&sa->ref);
-	queue_delayed_work(espvti_wq, &sa->expire_work,
-			   ESPVTI_SPI_RESERVE_SECS * HZ + 1);
+	espvti_sa_reservation_start(sa, spi);
 	return 0;
 }
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_sa_reserve_unbound);
