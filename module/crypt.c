@@ -10,7 +10,12 @@
  * completes a request marks its packet done and flushes the queue: the
  * done packets at its head leave in order (sent, or replay-checked and
  * delivered), one flusher at a time, so order on the wire and into the
- * stack is the queue's whatever CPU finished first.
+ * stack is the queue's whatever CPU finished first. The flush runs on one
+ * CPU only (sa->oq_serial, shared by the interface's SAs of a direction; a
+ * completion elsewhere queues the SA's flush work there), because what
+ * leaves goes through per-CPU queues next (a device's backlog, a GRO cell,
+ * a NIC queue chosen by CPU): two CPUs flushing in turn would have those
+ * reorder it.
  *
  * Why not padata (pcrypt): it is a built-in option (CONFIG_PADATA) that
  * distributions need not enable and our debug kernel does not; it hands
@@ -33,7 +38,8 @@
  * the interface: deleting either waits for the packets in flight, which
  * complete in bounded time (bounded queues). The workers run with BH
  * disabled, which is also the RCU read side under which a flusher may
- * still touch an SA whose last packet another CPU just finished. Module
+ * still touch an SA whose last packet another CPU just finished. The
+ * SA's flush work, while queued, holds a reference of its own. Module
  * unload destroys the workqueue after the interfaces are gone, which
  * drains it.
  */
@@ -51,16 +57,10 @@
 
 #include "espvti.h"
 
-/*
- * Off by default for now: the packets leave in order, but the flushing
- * CPU hands them to the veth/NIC or to GRO on whichever CPU it is, and
- * per-CPU backlogs and GRO cells then reorder them on the way into the
- * stack (load.sh saw 40x XFRM's TCP retransmits with it on). The flush
- * must move to one CPU per SA before this can default to on.
- */
-static bool parallel;
+/* Off: every packet's crypto where it was queued (to compare, in the bench). */
+static bool parallel = true;
 module_param(parallel, bool, 0644);
-MODULE_PARM_DESC(parallel, "Spread one SA's crypto over all online CPUs (default off)");
+MODULE_PARM_DESC(parallel, "Spread one SA's crypto over all online CPUs (default on)");
 
 /* Smaller packets are always done in place. */
 #define ESPVTI_PAR_MIN		512
@@ -124,6 +124,31 @@ struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb, i
 }
 
 /*
+ * The one CPU that lets @sa's packets leave (oq_serial): the flush hands
+ * them to a device or to GRO on the CPU it runs on, and two CPUs doing
+ * that in turn would have per-CPU backlogs and GRO cells reorder what
+ * left the queue in order. The interface's SAs of a direction share it
+ * (the one after a rekey takes the one before's: no reordering across
+ * the switch from those queues); the first picks the CPU its first packet
+ * came on. sa->lock held.
+ */
+static int espvti_oq_serial(struct espvti_sa *sa)
+{
+	struct espvti_dev *edev = sa->edev;
+	int cpu = sa->oq_serial;
+
+	if (cpu >= 0 && cpu_online(cpu))
+		return cpu;
+	cpu = edev ? READ_ONCE(edev->oq_serial[sa->dir]) : -1;
+	if (cpu < 0 || !cpu_online(cpu))
+		cpu = smp_processor_id();
+	WRITE_ONCE(sa->oq_serial, cpu);
+	if (edev)
+		WRITE_ONCE(edev->oq_serial[sa->dir], cpu);
+	return cpu;
+}
+
+/*
  * Where the crypto of the next packet of @len bytes on @sa runs: -1 here,
  * or a CPU. sa->lock held; @ahead: packets of the same batch before it.
  */
@@ -133,9 +158,12 @@ int espvti_crypt_cpu(struct espvti_sa *sa, unsigned int len, unsigned int ahead)
 	bool busy;
 	int cpu;
 
-	if (!READ_ONCE(parallel) || len < ESPVTI_PAR_MIN || num_online_cpus() < 2)
+	if (!READ_ONCE(parallel) || num_online_cpus() < 2)
 		return -1;
+	espvti_oq_serial(sa);
 	busy = ahead || sa->oq_n || time_before_eq(now, sa->oq_last + 1);
+	if (len < ESPVTI_PAR_MIN)
+		return -1;
 	sa->oq_last = now;
 	if (!busy)
 		return -1;
@@ -208,6 +236,44 @@ static void espvti_oq_flush(struct espvti_sa *sa)
 	spin_unlock(&sa->lock);
 }
 
+static void espvti_oq_work(struct work_struct *work)
+{
+	struct espvti_sa *sa = container_of(work, struct espvti_sa, oq_work);
+
+	local_bh_disable();
+	espvti_oq_flush(sa);
+	local_bh_enable();
+	espvti_sa_put(sa);	/* espvti_oq_kick()'s */
+}
+
+void espvti_oq_init(struct espvti_sa *sa)
+{
+	INIT_LIST_HEAD(&sa->oq);
+	INIT_WORK(&sa->oq_work, espvti_oq_work);
+	sa->oq_cpu = -1;
+	sa->oq_serial = -1;
+}
+
+/*
+ * A packet of @sa is done: flush here (this is the SA's flushing CPU, or
+ * it has none: the hand-off is off), or have that CPU do it. BH disabled;
+ * the SA is still there (RCU) but a flush elsewhere may have dropped the
+ * last reference: then nothing is queued.
+ */
+static void espvti_oq_kick(struct espvti_sa *sa)
+{
+	int cpu = READ_ONCE(sa->oq_serial);
+
+	if (cpu < 0 || cpu == smp_processor_id() || !cpu_online(cpu)) {
+		espvti_oq_flush(sa);
+		return;
+	}
+	if (!refcount_inc_not_zero(&sa->ref))
+		return;
+	if (!queue_work_on(cpu, espvti_crypt_wq, &sa->oq_work))
+		espvti_sa_put(sa);	/* queued already, with its reference */
+}
+
 /* @pkt's crypto ended with @err (0, or why it failed); BH disabled. */
 static void espvti_crypt_done(struct espvti_pkt *pkt, int err)
 {
@@ -220,7 +286,7 @@ static void espvti_crypt_done(struct espvti_pkt *pkt, int err)
 	 * SA stays (RCU: BH is disabled) even if that was its last packet.
 	 */
 	smp_store_release(&pkt->state, ESPVTI_PKT_DONE);
-	espvti_oq_flush(sa);
+	espvti_oq_kick(sa);
 }
 
 static void espvti_crypt_cb(espvti_crypto_done_arg *arg, int err)
@@ -260,10 +326,12 @@ static void espvti_crypt_run(struct espvti_pkt *pkt)
  */
 void espvti_crypt_fail(struct espvti_pkt *pkt, enum espvti_stat why)
 {
+	struct espvti_sa *sa = pkt->sa;	/* pkt may be gone once done */
+
 	pkt->why = why;
 	/* Pairs with the acquire in espvti_oq_flush(): why. */
 	smp_store_release(&pkt->state, ESPVTI_PKT_DONE);
-	espvti_oq_flush(pkt->sa);
+	espvti_oq_kick(sa);
 }
 
 /*
@@ -306,7 +374,7 @@ int espvti_crypt_init(void)
 {
 	int cpu;
 
-	espvti_crypt_wq = alloc_workqueue("espvti-crypt", WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM, 0);
+	espvti_crypt_wq = alloc_workqueue("espvti-crypt", WQ_HIGHPRI | WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM, 0);
 	if (!espvti_crypt_wq)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu) {

@@ -277,6 +277,7 @@ int espvti_newlink(struct net *src_net, struct net_device *dev,
 	edev->mtu_user = tb && tb[IFLA_MTU];
 	INIT_LIST_HEAD(&edev->sa_in);
 	INIT_LIST_HEAD(&edev->sa_outs);
+	memset(edev->oq_serial, -1, sizeof(edev->oq_serial));
 	INIT_LIST_HEAD(&edev->tunnel_list);
 
 	/* No carrier until the tunnel has an outbound SA. */

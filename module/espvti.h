@@ -253,6 +253,8 @@ struct espvti_dev {
 	struct espvti_stats __percpu *stats;
 	u64 stats_base[__ESPVTI_STAT_MAX];	/* at the last STATS_RESET; RTNL */
 	unsigned long acquire_at;	/* jiffies of the last acquire event */
+	/* By enum espvti_sa_dir: where its SAs' queues flush (crypt.c). */
+	int oq_serial[ESPVTI_SA_DIR_OUT + 1];
 	struct gro_cells gro_cells;
 	struct dst_cache dst_cache;
 	/* ESP in UDP (udp.c) */
@@ -418,7 +420,9 @@ struct espvti_sa {
 	unsigned int oq_n;		/* on oq */
 	bool oq_flushing;		/* a CPU is letting the head leave */
 	int oq_cpu;			/* the CPU the last hand-off went to */
+	int oq_serial;			/* the one CPU that flushes; -1: not chosen */
 	unsigned long oq_last;		/* jiffies: the last large packet */
+	struct work_struct oq_work;	/* a flush on oq_serial; holds a reference */
 	struct espvti_replay replay;	/* inbound; must be last */
 };
 
@@ -534,6 +538,7 @@ struct espvti_pkt {
 struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb, int nfrags);
 u8 *espvti_pkt_iv(const struct espvti_pkt *pkt);
 int espvti_crypt_cpu(struct espvti_sa *sa, unsigned int len, unsigned int ahead);
+void espvti_oq_init(struct espvti_sa *sa);
 bool espvti_oq_add(struct espvti_pkt *pkt);
 void espvti_crypt_submit(struct espvti_pkt *pkt, int cpu);
 void espvti_crypt_fail(struct espvti_pkt *pkt, enum espvti_stat why);

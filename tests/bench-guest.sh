@@ -47,11 +47,15 @@ modprobe -a esp4 xfrm_interface wireguard chacha20poly1305 ||
 	log "cannot load esp4, xfrm_interface, wireguard or chacha20poly1305"
 read -ra deps <<< "$(modinfo -F depends "$moddir/espvti.ko" 2>/dev/null | tr , ' ')"
 [ ${#deps[@]} -eq 0 ] || modprobe -a "${deps[@]}" || log "cannot load ${deps[*]}"
-insmod "$moddir/espvti.ko" || { log "cannot load $moddir/espvti.ko"; exit 1; }
+# bench.sh --param: espvti.ko's parameters (parallel=0...).
+read -ra params <<< "${ESPVTI_PARAMS:-}"
+insmod "$moddir/espvti.ko" "${params[@]}" || { log "cannot load $moddir/espvti.ko"; exit 1; }
 {
 	echo "kernel $(uname -r)"
 	echo "cpus $ncpu"
 	echo "mode $mode"
+	echo "params ${ESPVTI_PARAMS:-none}"
+	echo "parallel $(cat /sys/module/espvti/parameters/parallel)"
 	echo "secs $secs"
 	echo "rounds $rounds"
 	echo "model $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n 1)"

@@ -26,15 +26,14 @@
 #
 # Order on the wire: each end's ESP is captured where it leaves (tcpdump
 # -Q out on its veth, 64 bytes a packet), after its sender and before
-# anything that could reorder it. The module that issue 15 starts from
-# draws a packet's number under the SA's lock and then encrypts and sends
-# it on the CPU that sent the inner packet; two CPUs overtake each other
-# between drawing and sending, so 1 to 3 % of espvti's packets leave
-# behind a higher number (at most 2 to 18 behind on the stock kernel, 1
-# on the debug kernel, measured with two iperf3 clients alone), as XFRM's
-# do (up to 31). So by default a packet may leave behind a higher number
-# by less than half the receivers' window; SEQ_STRICT=1 (for the ordered
-# transmit of issue 15) wants espvti's numbers strictly increasing.
+# anything that could reorder it. espvti takes a packet's number under
+# the lock that appends it to the SA's ordered queue, and the queue lets
+# packets leave in that order, one flusher at a time, whichever CPU
+# encrypted them: its numbers leave strictly increasing. (The module that
+# issue 15 started from drew the number and then encrypted and sent on the
+# sending CPU: 1 to 3 % of its packets left behind a higher number, as
+# XFRM's do, up to 31.) SEQ_STRICT=0 accepts a packet behind a higher
+# number by less than half the receivers' window.
 # Always: each number once, and none missing between the first and the
 # last (where tcpdump lost nothing).
 #
@@ -58,7 +57,7 @@ EXCLUSIVE_TESTS="rmmod_under_load"
 
 LOAD_SECS=4
 WINDOW=1024
-SEQ_STRICT=${SEQ_STRICT:-0}
+SEQ_STRICT=${SEQ_STRICT:-1}
 # Each flow's rate each way: most of what the guest moves through both
 # pairs alone (the stock kernel ~110 Mbit/s a pair, the debug kernel ~16),
 # not all of it: the tests run beside others.
@@ -70,6 +69,7 @@ LOAD_RATE=8M
 MIN_ESP=300
 [ ! -e /proc/lockdep ] || MIN_ESP=100
 RETRANS_SLACK=20
+RETRANS_PER_REKEY=10
 # The transform and encapsulation of the tunnels made next: aes-gcm or
 # aes-cbc-hmac-sha256; "" (raw ESP) or udp.
 ALG=aes-gcm ENCAP=
@@ -425,10 +425,11 @@ tcp_mark() {
 	done
 }
 
-# retrans_check WHAT: espvti's pair retransmitted no more, per segment
-# sent since tcp_mark, than twice the baseline pair, plus RETRANS_SLACK.
+# retrans_check WHAT [EXTRA]: espvti's pair retransmitted no more, per
+# segment sent since tcp_mark, than twice the baseline pair, plus
+# RETRANS_SLACK and EXTRA.
 retrans_check() {
-	local ns now o r o0 r0 so=(0 0) sr=(0 0) i allowed
+	local ns now o r o0 r0 so=(0 0) sr=(0 0) i allowed extra=${2:-0}
 	for ns in ldA ldB lxA lxB; do
 		tcp_to now "$ns"
 		read -r o r <<< "$now"
@@ -439,12 +440,31 @@ retrans_check() {
 		sr[i]=$((sr[i] + r - r0))
 	done
 	[ "${so[1]}" -gt 0 ] || fail "$1: the baseline pair sent nothing"
-	allowed=$((2 * sr[1] * so[0] / so[1] + RETRANS_SLACK))
+	allowed=$((2 * sr[1] * so[0] / so[1] + RETRANS_SLACK + extra))
 	echo "# $1: TCP retransmits/segments: espvti <-> XFRM ${sr[0]}/${so[0]}," \
 		"XFRM <-> XFRM ${sr[1]}/${so[1]} (allowed $allowed)"
+	[ "${sr[0]}" -le "$allowed" ] || retrans_why >&2
 	[ "${sr[0]}" -le "$allowed" ] ||
 		fail "$1: espvti's pair retransmitted ${sr[0]} of ${so[0]} segments," \
 			"the baseline ${sr[1]} of ${so[1]}: more than $allowed"
+}
+
+# retrans_why: what TCP and the devices of each namespace saw: losses or
+# reordering, and where packets were dropped.
+retrans_why() {
+	local ns
+	for ns in ldA ldB lxA lxB; do
+		echo "== $ns: TCP (since boot), drops"
+		ip netns exec "$ns" nstat -az 2>/dev/null | awk '$2 != 0 &&
+			/Retrans|LossProbe|Reorder|DSACK|Timeout|Spurious|OFO|Lost|Recovery|Drop/ {
+			printf "%s %s  ", $1, $2 } END { print "" }'
+		ip -n "$ns" -j -s link | jq -r '.[] | "\(.ifname): rx_dropped \(.stats64.rx.dropped),"
+			+ " tx_dropped \(.stats64.tx.dropped)"'
+	done
+	echo "== softnet_stat: processed dropped squeezed, per CPU"
+	while read -r a b c _; do
+		echo "$((16#$a)) $((16#$b)) $((16#$c))"
+	done < /proc/net/softnet_stat
 }
 
 # cap_start NS DEV NAME: tcpdump of the ESP that leaves DEV (-Q out), the
@@ -644,7 +664,7 @@ carrier_changes_to() {
 # Three rekeys under the load, from espvti's side with the XFRM peer's
 # states: no drop counter at espvti or XFRM, no carrier change, the last
 # SAs current and carrying the load, retransmits as the baseline's (not
-# rekeyed).
+# rekeyed) and RETRANS_PER_REKEY a rekey.
 test_rekey_under_load() {
 	local n=3 c0 c1 d t0 sas
 	ld_begin
@@ -670,7 +690,10 @@ test_rekey_under_load() {
 		"$(jq -c '[.[] | [.dir, .spi, (.current // false),
 			(.stats.tx_packets + .stats.rx_packets > 0)]] | sort' <<< "$sas")" \
 		"[[\"in\",$((SPI_BA + n * 16)),false,true],[\"out\",$((SPI_AB + n * 16)),true,true]]"
-	retrans_check "$n rekeys"
+	# A switch of SA may let packets still on the old SA's queue leave
+	# after the new one's first (two queues; Documentation/design.rst):
+	# a few spurious retransmits a rekey, nothing lost.
+	retrans_check "$n rekeys" $((n * RETRANS_PER_REKEY))
 	klog_clean
 }
 
