@@ -37,7 +37,7 @@ void espvti_count(struct espvti_dev *edev, struct espvti_sa *sa, enum espvti_sta
 {
 	espvti_stats_inc(edev->stats, why);
 	if (sa)
-		espvti_stats_inc(sa->stats, why);
+		atomic64_inc(&sa->stats[why]);
 }
 
 /*
@@ -47,7 +47,8 @@ void espvti_count(struct espvti_dev *edev, struct espvti_sa *sa, enum espvti_sta
 void espvti_count_ok(struct espvti_sa *sa, enum espvti_stat pkts, unsigned int len)
 {
 	espvti_stats_packet(sa->edev->stats, pkts, len);
-	espvti_stats_packet(sa->stats, pkts, len);
+	atomic64_inc(&sa->stats[pkts]);
+	atomic64_add(len, &sa->stats[pkts + 1]);
 }
 
 void espvti_tx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buff *skb,

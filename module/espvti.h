@@ -148,6 +148,9 @@ void espvti_stats_packet(struct espvti_stats __percpu *st, enum espvti_stat pkts
 void espvti_stats_sum(struct espvti_stats __percpu *st, u64 *sum);
 int espvti_stats_put(struct sk_buff *skb, int attr, struct espvti_stats __percpu *st,
 		     const u64 *base);
+struct espvti_sa;
+int espvti_sa_stats_put(struct sk_buff *skb, int attr, const struct espvti_sa *sa);
+void espvti_sa_stats_reset(struct espvti_sa *sa);
 
 /* sel.c: selectors, the interface's SPD */
 struct espvti_sel {
@@ -404,8 +407,13 @@ struct espvti_sa {
 	 * configuration with one key both ways) do not share nonces.
 	 */
 	u64 iv_salt;
-	struct espvti_stats __percpu *stats;
-	u64 stats_base[__ESPVTI_STAT_MAX];	/* RTNL */
+	/*
+	 * The SA's counters: one copy, not one per CPU (the memory of an SA
+	 * must not grow with the machine). An SA's packets take sa->lock
+	 * anyway, and a busy SA's leave from one CPU: the line is seldom
+	 * shared. STATS_RESET zeroes them.
+	 */
+	atomic64_t stats[__ESPVTI_STAT_MAX];
 	struct delayed_work expire_work;	/* holds a reference while queued */
 	spinlock_t lock;		/* seq_out, replay, life, the flags below */
 	bool soft_due, hard_due;	/* a limit was reached on the packet path */
