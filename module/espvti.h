@@ -49,6 +49,7 @@ struct scatterlist;
 #endif
 
 /* main.c: per-namespace state */
+#define ESPVTI_PEER_HASH_BITS	8
 struct espvti_net {
 	struct list_head devs;	/* espvti_dev.list: interfaces here; RTNL */
 	unsigned int gen;	/* bumped on every change of devs, for dumps */
@@ -57,6 +58,12 @@ struct espvti_net {
 	 * changed under RTNL, read under RCU), and their inbound SAs by SPI.
 	 */
 	struct list_head tunnels;
+	/*
+	 * The same tunnels by their peer's address (espvti_dev.peer_node;
+	 * RTNL, RCU): where ESP for no SA, an ICMP error or a datagram on a
+	 * shared UDP socket came from, without a walk of every tunnel.
+	 */
+	struct hlist_head peers[1 << ESPVTI_PEER_HASH_BITS];
 	struct rhashtable sa_in;
 	/*
 	 * SPI reservations of no interface yet (SPI_ALLOC without one: an IKE
@@ -242,6 +249,7 @@ struct espvti_dev {
 	 */
 	struct net *net;
 	struct list_head tunnel_list;	/* in espvti_net.tunnels of net */
+	struct hlist_node peer_node;	/* in espvti_net.peers of net, with a peer */
 	struct espvti_peer __rcu *peer;
 	struct espvti_sa __rcu *sa_out;	/* the current outbound SA, on sa_outs */
 	struct list_head sa_outs;	/* espvti_sa.list: outbound SAs; RTNL */
@@ -281,6 +289,12 @@ int espvti_device_init(void);
 void espvti_device_uninit(void);
 void espvti_device_delete_net(struct net *net, struct list_head *kill);
 void espvti_dev_update(struct espvti_dev *edev);
+void espvti_dev_rehash(struct espvti_dev *edev);
+struct espvti_dev *espvti_tunnel_find(struct net *net, u16 family,
+				      const union espvti_addr *saddr,
+				      const union espvti_addr *daddr);
+struct hlist_head *espvti_peer_bucket(struct net *net, u16 family,
+				      const union espvti_addr *remote);
 void espvti_dev_set_mtu_auto(struct espvti_dev *edev, bool on);
 void espvti_count(struct espvti_dev *edev, struct espvti_sa *sa, enum espvti_stat why);
 void espvti_count_ok(struct espvti_sa *sa, enum espvti_stat pkts, unsigned int len);
@@ -298,6 +312,8 @@ struct espvti_usock {
 	u16 family, port;		/* port: host order */
 	unsigned int users;		/* RTNL */
 	bool attached;			/* userspace's socket (ESPVTI_A_ENCAP_FD) */
+	/* A tunnel on it, to count what no peer of its sent on; RTNL, RCU. */
+	struct espvti_dev __rcu *any;
 	bool gone;			/* attached, and its owner closed it or took it back */
 };
 

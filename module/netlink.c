@@ -442,6 +442,7 @@ static int espvti_nl_set_peer(struct sk_buff *skb, struct genl_info *info,
 	peer = NULL;
 	if (old)
 		kfree_rcu(old, rcu);
+	espvti_dev_rehash(edev);
 	memset(&edev->nat_reported, 0, sizeof(edev->nat_reported));
 	espvti_udp_commit(edev, us);
 	espvti_dev_update(edev);

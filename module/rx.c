@@ -265,25 +265,6 @@ drop:
 	espvti_sa_put(sa);
 }
 
-/* The tunnel of @net whose peer sent a packet from @saddr to @daddr. */
-static struct espvti_dev *espvti_tunnel_find(struct net *net, u16 family,
-					     const union espvti_addr *saddr,
-					     const union espvti_addr *daddr)
-{
-	struct espvti_dev *edev;
-
-	list_for_each_entry_rcu(edev, &espvti_pernet(net)->tunnels, tunnel_list) {
-		struct espvti_peer *peer = rcu_dereference(edev->peer);
-
-		if (peer && peer->family == family &&
-		    espvti_addr_eq(family, &peer->remote, saddr) &&
-		    (espvti_addr_any(family, &peer->local) ||
-		     espvti_addr_eq(family, &peer->local, daddr)))
-			return edev;
-	}
-	return NULL;
-}
-
 /*
  * ESP for no SA of ours. When it comes from one of our peers to us and the
  * kernel's xfrm has no state for it either, it is ours to drop and count;
