@@ -79,6 +79,7 @@ static struct espvti_spd *espvti_spd_default(void)
 	spd->n = 2;
 	espvti_sel_any(&spd->sel[0], AF_INET);
 	espvti_sel_any(&spd->sel[1], AF_INET6);
+	espvti_spd_seal(spd);
 	return spd;
 }
 

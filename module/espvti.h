@@ -180,8 +180,22 @@ struct espvti_flow {
 struct espvti_spd {
 	struct rcu_head rcu;
 	unsigned int n;
+	/* It has "everything" of IPv4, of IPv6 (espvti_spd_seal()). */
+	bool all4, all6;
 	struct espvti_sel sel[];
 };
+
+void espvti_spd_seal(struct espvti_spd *spd);
+
+/*
+ * @spd takes every packet of @protocol's family: the packet path need not
+ * parse it for selectors (the default SPD, and any with 0/0 or ::/0).
+ */
+static inline bool espvti_spd_all(const struct espvti_spd *spd, __be16 protocol)
+{
+	return spd && (protocol == htons(ETH_P_IP) ? spd->all4 :
+		       protocol == htons(ETH_P_IPV6) && spd->all6);
+}
 
 bool espvti_sel_match(const struct espvti_sel *sel, const struct espvti_flow *fl);
 bool espvti_spd_match(const struct espvti_spd *spd, const struct espvti_flow *fl);

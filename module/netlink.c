@@ -1138,6 +1138,7 @@ static void espvti_spd_replace(struct espvti_dev *edev, struct espvti_spd *spd)
 {
 	struct espvti_spd *old = rtnl_dereference(edev->spd);
 
+	espvti_spd_seal(spd);
 	rcu_assign_pointer(edev->spd, spd);
 	edev->sel_gen++;
 	kfree_rcu(old, rcu);
