@@ -11,6 +11,8 @@
 
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
+#include <linux/hash.h>
+#include <linux/jhash.h>
 #include <linux/if_arp.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -37,7 +39,7 @@ void espvti_count(struct espvti_dev *edev, struct espvti_sa *sa, enum espvti_sta
 {
 	espvti_stats_inc(edev->stats, why);
 	if (sa)
-		espvti_stats_inc(sa->stats, why);
+		atomic64_inc(&sa->stats[why]);
 }
 
 /*
@@ -47,7 +49,8 @@ void espvti_count(struct espvti_dev *edev, struct espvti_sa *sa, enum espvti_sta
 void espvti_count_ok(struct espvti_sa *sa, enum espvti_stat pkts, unsigned int len)
 {
 	espvti_stats_packet(sa->edev->stats, pkts, len);
-	espvti_stats_packet(sa->stats, pkts, len);
+	atomic64_inc(&sa->stats[pkts]);
+	atomic64_add(len, &sa->stats[pkts + 1]);
 }
 
 void espvti_tx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buff *skb,
@@ -76,6 +79,7 @@ static struct espvti_spd *espvti_spd_default(void)
 	spd->n = 2;
 	espvti_sel_any(&spd->sel[0], AF_INET);
 	espvti_sel_any(&spd->sel[1], AF_INET6);
+	espvti_spd_seal(spd);
 	return spd;
 }
 
@@ -109,6 +113,53 @@ err_stats:
 	return -ENOMEM;
 }
 
+/* The bucket of espvti_net.peers for a peer at @remote. */
+struct hlist_head *espvti_peer_bucket(struct net *net, u16 family,
+				      const union espvti_addr *remote)
+{
+	u32 h = family == AF_INET ? jhash_1word((__force u32)remote->v4, AF_INET) :
+				    jhash2(remote->v6.s6_addr32, 4, AF_INET6);
+
+	return &espvti_pernet(net)->peers[hash_32(h, ESPVTI_PEER_HASH_BITS)];
+}
+
+/*
+ * The peer changed (or went): file the tunnel under its address; RTNL.
+ * A reader walking the old bucket at that moment may be led into the new
+ * one and miss a tunnel of the old: ESP of no SA of ours is then left to
+ * xfrm, an ICMP error ignored, as before the tunnel had that peer.
+ */
+void espvti_dev_rehash(struct espvti_dev *edev)
+{
+	const struct espvti_peer *peer = rtnl_dereference(edev->peer);
+
+	ASSERT_RTNL();
+	if (!hlist_unhashed(&edev->peer_node))
+		hlist_del_init_rcu(&edev->peer_node);
+	if (peer && edev->dev->reg_state == NETREG_REGISTERED)
+		hlist_add_head_rcu(&edev->peer_node,
+				   espvti_peer_bucket(edev->net, peer->family, &peer->remote));
+}
+
+/* The tunnel of @net whose peer sent a packet from @saddr to @daddr; RCU. */
+struct espvti_dev *espvti_tunnel_find(struct net *net, u16 family,
+				      const union espvti_addr *saddr,
+				      const union espvti_addr *daddr)
+{
+	struct espvti_dev *edev;
+
+	hlist_for_each_entry_rcu(edev, espvti_peer_bucket(net, family, saddr), peer_node) {
+		struct espvti_peer *peer = rcu_dereference(edev->peer);
+
+		if (peer && peer->family == family &&
+		    espvti_addr_eq(family, &peer->remote, saddr) &&
+		    (espvti_addr_any(family, &peer->local) ||
+		     espvti_addr_eq(family, &peer->local, daddr)))
+			return edev;
+	}
+	return NULL;
+}
+
 /*
  * Unregistering: the SAs go (packets in flight keep theirs, and with them
  * the netdevice, until they finish); the rest goes with the netdevice.
@@ -119,6 +170,8 @@ static void espvti_dev_uninit(struct net_device *dev)
 
 	espvti_sa_flush(edev, ESPVTI_DEL_DEV_GONE);
 	list_del_rcu(&edev->tunnel_list);
+	if (!hlist_unhashed(&edev->peer_node))
+		hlist_del_init_rcu(&edev->peer_node);
 	espvti_udp_dev_uninit(edev);
 }
 
@@ -279,6 +332,7 @@ int espvti_newlink(struct net *src_net, struct net_device *dev,
 	INIT_LIST_HEAD(&edev->sa_outs);
 	memset(edev->oq_serial, -1, sizeof(edev->oq_serial));
 	INIT_LIST_HEAD(&edev->tunnel_list);
+	INIT_HLIST_NODE(&edev->peer_node);
 
 	/* No carrier until the tunnel has an outbound SA. */
 	netif_carrier_off(dev);

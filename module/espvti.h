@@ -49,6 +49,7 @@ struct scatterlist;
 #endif
 
 /* main.c: per-namespace state */
+#define ESPVTI_PEER_HASH_BITS	8
 struct espvti_net {
 	struct list_head devs;	/* espvti_dev.list: interfaces here; RTNL */
 	unsigned int gen;	/* bumped on every change of devs, for dumps */
@@ -57,6 +58,12 @@ struct espvti_net {
 	 * changed under RTNL, read under RCU), and their inbound SAs by SPI.
 	 */
 	struct list_head tunnels;
+	/*
+	 * The same tunnels by their peer's address (espvti_dev.peer_node;
+	 * RTNL, RCU): where ESP for no SA, an ICMP error or a datagram on a
+	 * shared UDP socket came from, without a walk of every tunnel.
+	 */
+	struct hlist_head peers[1 << ESPVTI_PEER_HASH_BITS];
 	struct rhashtable sa_in;
 	/*
 	 * SPI reservations of no interface yet (SPI_ALLOC without one: an IKE
@@ -148,6 +155,9 @@ void espvti_stats_packet(struct espvti_stats __percpu *st, enum espvti_stat pkts
 void espvti_stats_sum(struct espvti_stats __percpu *st, u64 *sum);
 int espvti_stats_put(struct sk_buff *skb, int attr, struct espvti_stats __percpu *st,
 		     const u64 *base);
+struct espvti_sa;
+int espvti_sa_stats_put(struct sk_buff *skb, int attr, const struct espvti_sa *sa);
+void espvti_sa_stats_reset(struct espvti_sa *sa);
 
 /* sel.c: selectors, the interface's SPD */
 struct espvti_sel {
@@ -170,8 +180,22 @@ struct espvti_flow {
 struct espvti_spd {
 	struct rcu_head rcu;
 	unsigned int n;
+	/* It has "everything" of IPv4, of IPv6 (espvti_spd_seal()). */
+	bool all4, all6;
 	struct espvti_sel sel[];
 };
+
+void espvti_spd_seal(struct espvti_spd *spd);
+
+/*
+ * @spd takes every packet of @protocol's family: the packet path need not
+ * parse it for selectors (the default SPD, and any with 0/0 or ::/0).
+ */
+static inline bool espvti_spd_all(const struct espvti_spd *spd, __be16 protocol)
+{
+	return spd && (protocol == htons(ETH_P_IP) ? spd->all4 :
+		       protocol == htons(ETH_P_IPV6) && spd->all6);
+}
 
 bool espvti_sel_match(const struct espvti_sel *sel, const struct espvti_flow *fl);
 bool espvti_spd_match(const struct espvti_spd *spd, const struct espvti_flow *fl);
@@ -239,6 +263,7 @@ struct espvti_dev {
 	 */
 	struct net *net;
 	struct list_head tunnel_list;	/* in espvti_net.tunnels of net */
+	struct hlist_node peer_node;	/* in espvti_net.peers of net, with a peer */
 	struct espvti_peer __rcu *peer;
 	struct espvti_sa __rcu *sa_out;	/* the current outbound SA, on sa_outs */
 	struct list_head sa_outs;	/* espvti_sa.list: outbound SAs; RTNL */
@@ -280,6 +305,12 @@ int espvti_device_init(void);
 void espvti_device_uninit(void);
 void espvti_device_delete_net(struct net *net, struct list_head *kill);
 void espvti_dev_update(struct espvti_dev *edev);
+void espvti_dev_rehash(struct espvti_dev *edev);
+struct espvti_dev *espvti_tunnel_find(struct net *net, u16 family,
+				      const union espvti_addr *saddr,
+				      const union espvti_addr *daddr);
+struct hlist_head *espvti_peer_bucket(struct net *net, u16 family,
+				      const union espvti_addr *remote);
 void espvti_dev_set_mtu_auto(struct espvti_dev *edev, bool on);
 void espvti_count(struct espvti_dev *edev, struct espvti_sa *sa, enum espvti_stat why);
 void espvti_count_ok(struct espvti_sa *sa, enum espvti_stat pkts, unsigned int len);
@@ -297,6 +328,8 @@ struct espvti_usock {
 	u16 family, port;		/* port: host order */
 	unsigned int users;		/* RTNL */
 	bool attached;			/* userspace's socket (ESPVTI_A_ENCAP_FD) */
+	/* A tunnel on it, to count what no peer of its sent on; RTNL, RCU. */
+	struct espvti_dev __rcu *any;
 	bool gone;			/* attached, and its owner closed it or took it back */
 };
 
@@ -406,8 +439,13 @@ struct espvti_sa {
 	 * configuration with one key both ways) do not share nonces.
 	 */
 	u64 iv_salt;
-	struct espvti_stats __percpu *stats;
-	u64 stats_base[__ESPVTI_STAT_MAX];	/* RTNL */
+	/*
+	 * The SA's counters: one copy, not one per CPU (the memory of an SA
+	 * must not grow with the machine). An SA's packets take sa->lock
+	 * anyway, and a busy SA's leave from one CPU: the line is seldom
+	 * shared. STATS_RESET zeroes them.
+	 */
+	atomic64_t stats[__ESPVTI_STAT_MAX];
 	struct delayed_work expire_work;	/* holds a reference while queued */
 	spinlock_t lock;		/* seq_out, replay, life, the flags below */
 	bool soft_due, hard_due;	/* a limit was reached on the packet path */

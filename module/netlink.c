@@ -442,6 +442,7 @@ static int espvti_nl_set_peer(struct sk_buff *skb, struct genl_info *info,
 	peer = NULL;
 	if (old)
 		kfree_rcu(old, rcu);
+	espvti_dev_rehash(edev);
 	memset(&edev->nat_reported, 0, sizeof(edev->nat_reported));
 	espvti_udp_commit(edev, us);
 	espvti_dev_update(edev);
@@ -770,7 +771,7 @@ static int espvti_nl_fill_sa(struct sk_buff *skb, u32 portid, u32 seqno, int fla
 	    nla_put_u64_64bit(skb, ESPVTI_SA_A_SEQ, seq, 0) ||
 	    (sa->dir == ESPVTI_SA_DIR_OUT &&
 	     nla_put_u8(skb, ESPVTI_SA_A_CURRENT, rcu_access_pointer(edev->sa_out) == sa)) ||
-	    espvti_stats_put(skb, ESPVTI_SA_A_STATS, sa->stats, sa->stats_base) ||
+	    espvti_sa_stats_put(skb, ESPVTI_SA_A_STATS, sa) ||
 	    espvti_nl_put_life(skb, ESPVTI_SA_A_SOFT, &life.soft) ||
 	    espvti_nl_put_life(skb, ESPVTI_SA_A_HARD, &life.hard) ||
 	    nla_put_u64_64bit(skb, ESPVTI_SA_A_AGE, div_u64(now - life.add_ns, NSEC_PER_SEC), 0) ||
@@ -973,8 +974,9 @@ out:
 }
 
 /*
- * STATS_RESET: the counts so far become the base that replies subtract;
- * the netdevice's own statistics (ip -s link) keep counting.
+ * STATS_RESET: the interface's counts so far become the base that replies
+ * subtract (the netdevice's own statistics, ip -s link, keep counting);
+ * its SAs' counters start again from zero.
  */
 static int espvti_nl_stats_reset_doit(struct sk_buff *skb, struct genl_info *info)
 {
@@ -989,10 +991,9 @@ static int espvti_nl_stats_reset_doit(struct sk_buff *skb, struct genl_info *inf
 	}
 	espvti_stats_sum(edev->stats, edev->stats_base);
 	list_for_each_entry(sa, &edev->sa_outs, list)
-		espvti_stats_sum(sa->stats, sa->stats_base);
+		espvti_sa_stats_reset(sa);
 	list_for_each_entry(sa, &edev->sa_in, list)
-		if (!sa->reserved)
-			espvti_stats_sum(sa->stats, sa->stats_base);
+		espvti_sa_stats_reset(sa);
 	edev->sa_gen++;
 	rtnl_unlock();
 	return 0;
@@ -1137,6 +1138,7 @@ static void espvti_spd_replace(struct espvti_dev *edev, struct espvti_spd *spd)
 {
 	struct espvti_spd *old = rtnl_dereference(edev->spd);
 
+	espvti_spd_seal(spd);
 	rcu_assign_pointer(edev->spd, spd);
 	edev->sel_gen++;
 	kfree_rcu(old, rcu);

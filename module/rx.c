@@ -49,6 +49,7 @@ static enum espvti_stat espvti_deliver(struct espvti_sa *sa, struct sk_buff *skb
 {
 	struct espvti_dev *edev = sa->edev;
 	struct net_device *dev = edev->dev;
+	const struct espvti_spd *spd;
 	struct espvti_flow fl;
 	unsigned int len;
 	bool match;
@@ -93,16 +94,20 @@ static enum espvti_stat espvti_deliver(struct espvti_sa *sa, struct sk_buff *skb
 	if (INET_ECN_decapsulate(skb, outer_tos, inner_tos) > 1)
 		return ESPVTI_STAT_RX_MALFORMED;
 
-	if (espvti_flow_parse(skb, &fl))
-		return ESPVTI_STAT_RX_MALFORMED;
-	espvti_flow_reverse(&fl);	/* selectors are written as we send */
+	/* The selectors look at the packet unless they take all of it. */
 	rcu_read_lock();
-	match = espvti_spd_match(rcu_dereference(edev->spd), &fl);
-	rcu_read_unlock();
+	spd = rcu_dereference(edev->spd);
+	match = espvti_spd_all(spd, skb->protocol);
 	if (!match) {
-		espvti_diag_refused(edev, &fl, ESPVTI_SA_DIR_IN);
-		return ESPVTI_STAT_RX_SELECTOR_MISMATCH;
+		espvti_flow_parse(skb, &fl);	/* IPv4 or IPv6: cannot fail */
+		espvti_flow_reverse(&fl);	/* selectors are written as we send */
+		match = espvti_spd_match(spd, &fl);
+		if (!match)
+			espvti_diag_refused(edev, &fl, ESPVTI_SA_DIR_IN);
 	}
+	rcu_read_unlock();
+	if (!match)
+		return ESPVTI_STAT_RX_SELECTOR_MISMATCH;
 	if (!netif_running(dev))
 		return ESPVTI_STAT_RX_NOT_UP;
 
@@ -263,25 +268,6 @@ void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
 drop:
 	espvti_rx_drop(sa->edev, sa, skb, why);
 	espvti_sa_put(sa);
-}
-
-/* The tunnel of @net whose peer sent a packet from @saddr to @daddr. */
-static struct espvti_dev *espvti_tunnel_find(struct net *net, u16 family,
-					     const union espvti_addr *saddr,
-					     const union espvti_addr *daddr)
-{
-	struct espvti_dev *edev;
-
-	list_for_each_entry_rcu(edev, &espvti_pernet(net)->tunnels, tunnel_list) {
-		struct espvti_peer *peer = rcu_dereference(edev->peer);
-
-		if (peer && peer->family == family &&
-		    espvti_addr_eq(family, &peer->remote, saddr) &&
-		    (espvti_addr_any(family, &peer->local) ||
-		     espvti_addr_eq(family, &peer->local, daddr)))
-			return edev;
-	}
-	return NULL;
 }
 
 /*

@@ -167,7 +167,6 @@ static void espvti_sa_free_rcu(struct rcu_head *head)
 
 	if (sa->aead)
 		crypto_free_aead(sa->aead);	/* zeroes the transform's key */
-	free_percpu(sa->stats);
 	if (sa->edev)
 		netdev_put(sa->edev->dev, &sa->dev_tracker);
 	kfree_sensitive(sa);
@@ -275,18 +274,12 @@ struct espvti_sa *espvti_sa_create(struct espvti_dev *edev, const struct espvti_
 		     GFP_KERNEL_ACCOUNT);
 	if (!sa)
 		return ERR_PTR(-ENOMEM);
-	sa->stats = espvti_stats_alloc();
-	if (!sa->stats) {
-		err = -ENOMEM;
-		goto err_sa;
-	}
-
 	name = cfg->esn && ai->crypto_esn ? ai->crypto_esn : ai->crypto;
 	aead = crypto_alloc_aead(name, 0, 0);
 	if (IS_ERR(aead)) {
 		err = PTR_ERR(aead);
 		NL_SET_ERR_MSG(extack, "the kernel's crypto API lacks the algorithm");
-		goto err_stats;
+		goto err_sa;
 	}
 	sa->aead = aead;
 	if (ai->auth_key_len)
@@ -326,8 +319,6 @@ struct espvti_sa *espvti_sa_create(struct espvti_dev *edev, const struct espvti_
 
 err_aead:
 	crypto_free_aead(aead);
-err_stats:
-	free_percpu(sa->stats);
 err_sa:
 	kfree_sensitive(sa);
 	return ERR_PTR(err);

@@ -109,6 +109,25 @@ void espvti_sel_any(struct espvti_sel *sel, u16 family)
 }
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_sel_any);
 
+/* Note in @spd whether it takes everything of a family (before use). */
+void espvti_spd_seal(struct espvti_spd *spd)
+{
+	struct espvti_sel any4, any6;
+	unsigned int i;
+
+	espvti_sel_any(&any4, AF_INET);
+	espvti_sel_any(&any6, AF_INET6);
+	spd->all4 = false;
+	spd->all6 = false;
+	for (i = 0; i < spd->n; i++) {
+		if (!memcmp(&spd->sel[i], &any4, sizeof(any4)))
+			spd->all4 = true;
+		if (!memcmp(&spd->sel[i], &any6, sizeof(any6)))
+			spd->all6 = true;
+	}
+}
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_spd_seal);
+
 static void espvti_flow_ports(struct sk_buff *skb, unsigned int off,
 			      struct espvti_flow *fl)
 {

@@ -72,14 +72,11 @@ void espvti_stats_sum(struct espvti_stats __percpu *st, u64 *sum)
  * A nest @attr of every counter, less @base (the counts at the last reset,
  * or NULL): attribute N + 1 carries counter N.
  */
-int espvti_stats_put(struct sk_buff *skb, int attr, struct espvti_stats __percpu *st,
-		     const u64 *base)
+static int espvti_stats_put_sum(struct sk_buff *skb, int attr, const u64 *sum, const u64 *base)
 {
-	u64 sum[__ESPVTI_STAT_MAX];
 	struct nlattr *nest;
 	unsigned int i;
 
-	espvti_stats_sum(st, sum);
 	nest = nla_nest_start(skb, attr);
 	if (!nest)
 		return -EMSGSIZE;
@@ -91,4 +88,32 @@ int espvti_stats_put(struct sk_buff *skb, int attr, struct espvti_stats __percpu
 	}
 	nla_nest_end(skb, nest);
 	return 0;
+}
+
+int espvti_stats_put(struct sk_buff *skb, int attr, struct espvti_stats __percpu *st,
+		     const u64 *base)
+{
+	u64 sum[__ESPVTI_STAT_MAX];
+
+	espvti_stats_sum(st, sum);
+	return espvti_stats_put_sum(skb, attr, sum, base);
+}
+
+/* An SA's counters: a single copy (espvti_sa.stats), no base. */
+int espvti_sa_stats_put(struct sk_buff *skb, int attr, const struct espvti_sa *sa)
+{
+	u64 sum[__ESPVTI_STAT_MAX];
+	unsigned int i;
+
+	for (i = 0; i < __ESPVTI_STAT_MAX; i++)
+		sum[i] = atomic64_read(&sa->stats[i]);
+	return espvti_stats_put_sum(skb, attr, sum, NULL);
+}
+
+void espvti_sa_stats_reset(struct espvti_sa *sa)
+{
+	unsigned int i;
+
+	for (i = 0; i < __ESPVTI_STAT_MAX; i++)
+		atomic64_set(&sa->stats[i], 0);
 }

@@ -467,6 +467,7 @@ netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct espvti_dev *edev = netdev_priv(dev);
 	const struct espvti_peer *peer;
+	const struct espvti_spd *spd;
 	struct espvti_flow fl;
 	struct espvti_sa *sa;
 	struct sk_buff *segs;
@@ -484,19 +485,23 @@ netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev)
 	} else {
 		goto drop;
 	}
-	if (espvti_flow_parse(skb, &fl))
-		goto drop;
-	why = ESPVTI_STAT_TX_NO_POLICY;
-	if (!espvti_spd_match(rcu_dereference_bh(edev->spd), &fl)) {
-		espvti_diag_refused(edev, &fl, ESPVTI_SA_DIR_OUT);
-		goto drop;
-	}
-	why = ESPVTI_STAT_TX_NO_SA;
+	spd = rcu_dereference_bh(edev->spd);
 	sa = rcu_dereference_bh(edev->sa_out);
 	peer = rcu_dereference_bh(edev->peer);
-	if (!sa || !peer) {
-		espvti_nl_acquire(edev, &fl);
-		goto drop;
+	/* The selectors look at the packet unless they take all of it. */
+	if (!sa || !peer || !espvti_spd_all(spd, skb->protocol)) {
+		if (espvti_flow_parse(skb, &fl))
+			goto drop;
+		why = ESPVTI_STAT_TX_NO_POLICY;
+		if (!espvti_spd_match(spd, &fl)) {
+			espvti_diag_refused(edev, &fl, ESPVTI_SA_DIR_OUT);
+			goto drop;
+		}
+		why = ESPVTI_STAT_TX_NO_SA;
+		if (!sa || !peer) {
+			espvti_nl_acquire(edev, &fl);
+			goto drop;
+		}
 	}
 
 	if (skb_is_gso(skb)) {

@@ -63,25 +63,41 @@ EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_udp_classify);
 
 /*
  * The tunnel that a datagram on @us from @saddr is about, to count it on:
- * one on the socket whose peer has that address, else any on the socket.
- * RCU.
+ * one on the socket whose peer has that address, else one on the socket
+ * (us->any). RCU.
  */
 static struct espvti_dev *espvti_udp_tunnel(struct espvti_usock *us,
 					    const union espvti_addr *saddr)
 {
-	struct espvti_dev *edev, *any = NULL;
+	struct hlist_head *b = espvti_peer_bucket(us->net, us->family, saddr);
+	struct espvti_dev *edev;
 
-	list_for_each_entry_rcu(edev, &espvti_pernet(us->net)->tunnels, tunnel_list) {
+	hlist_for_each_entry_rcu(edev, b, peer_node) {
 		struct espvti_peer *peer = rcu_dereference(edev->peer);
 
-		if (!peer || READ_ONCE(edev->usock) != us)
-			continue;
-		if (espvti_addr_eq(us->family, &peer->remote, saddr))
+		if (peer && peer->family == us->family && READ_ONCE(edev->usock) == us &&
+		    espvti_addr_eq(us->family, &peer->remote, saddr))
 			return edev;
-		if (!any)
-			any = edev;
 	}
-	return any;
+	return rcu_dereference(us->any);
+}
+
+/*
+ * @us's counting tunnel is going (off the socket or gone): another on the
+ * socket takes its place, if any. RTNL; the tunnel has left @us already.
+ */
+static void espvti_usock_reany(struct espvti_usock *us, struct espvti_dev *going)
+{
+	struct espvti_dev *edev, *any = NULL;
+
+	if (!us || rtnl_dereference(us->any) != going)
+		return;
+	list_for_each_entry(edev, &espvti_pernet(us->net)->tunnels, tunnel_list)
+		if (edev != going && edev->usock == us) {
+			any = edev;
+			break;
+		}
+	rcu_assign_pointer(us->any, any);
 }
 
 static int espvti_udp_drop(struct espvti_usock *us, struct sk_buff *skb,
@@ -474,6 +490,10 @@ void espvti_udp_commit(struct espvti_dev *edev, struct espvti_usock *us)
 	WRITE_ONCE(edev->nat_pending, false);
 	spin_unlock_bh(&edev->nat_lock);
 	WRITE_ONCE(edev->usock, us);
+	if (old != us)
+		espvti_usock_reany(old, edev);
+	if (us && !rtnl_dereference(us->any))
+		rcu_assign_pointer(us->any, edev);
 	espvti_usock_put(old);
 	if (us && peer->keepalive)
 		queue_delayed_work(espvti_wq, &edev->ka_work, peer->keepalive * HZ);
@@ -647,6 +667,7 @@ static void espvti_nat_work(struct work_struct *work)
 		peer->dport = seen.port;
 		rcu_assign_pointer(edev->peer, peer);
 		kfree_rcu(old, rcu);
+		espvti_dev_rehash(edev);
 		espvti_dev_update(edev);
 	}
 	espvti_count(edev, NULL, ESPVTI_STAT_RX_NAT_CHANGE);
@@ -671,6 +692,7 @@ void espvti_udp_dev_init(struct espvti_dev *edev)
 void espvti_udp_dev_uninit(struct espvti_dev *edev)
 {
 	cancel_delayed_work_sync(&edev->ka_work);
+	espvti_usock_reany(edev->usock, edev);
 	espvti_usock_put(edev->usock);
 	edev->usock = NULL;
 }

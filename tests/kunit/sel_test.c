@@ -172,6 +172,43 @@ static void spd_any_one_matches(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, espvti_spd_match(spd, &f));
 }
 
+/* Which SPDs the packet path may skip: those that take a whole family. */
+static void spd_seal_all(struct kunit *test)
+{
+	struct espvti_spd *spd;
+
+	spd = kunit_kzalloc(test, struct_size(spd, sel, 2), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, spd);
+	espvti_spd_seal(spd);
+	KUNIT_EXPECT_FALSE(test, espvti_spd_all(spd, htons(ETH_P_IP)));
+	KUNIT_EXPECT_FALSE(test, espvti_spd_all(spd, htons(ETH_P_IPV6)));
+	KUNIT_EXPECT_FALSE(test, espvti_spd_all(NULL, htons(ETH_P_IP)));
+	/* 0.0.0.0/0, any protocol and port: all of IPv4, none of IPv6. */
+	spd->sel[0] = sel4("0.0.0.0", 0, "0.0.0.0", 0);
+	spd->n = 1;
+	espvti_spd_seal(spd);
+	KUNIT_EXPECT_TRUE(test, espvti_spd_all(spd, htons(ETH_P_IP)));
+	KUNIT_EXPECT_FALSE(test, espvti_spd_all(spd, htons(ETH_P_IPV6)));
+	KUNIT_EXPECT_FALSE(test, espvti_spd_all(spd, htons(ETH_P_ARP)));
+	/* The same for TCP only, or one port, or a /1: not everything. */
+	spd->sel[0].proto = IPPROTO_TCP;
+	espvti_spd_seal(spd);
+	KUNIT_EXPECT_FALSE(test, espvti_spd_all(spd, htons(ETH_P_IP)));
+	spd->sel[0] = sel4("0.0.0.0", 0, "0.0.0.0", 0);
+	spd->sel[0].dport_max = 179;
+	espvti_spd_seal(spd);
+	KUNIT_EXPECT_FALSE(test, espvti_spd_all(spd, htons(ETH_P_IP)));
+	spd->sel[0] = sel4("0.0.0.0", 0, "128.0.0.0", 1);
+	espvti_spd_seal(spd);
+	KUNIT_EXPECT_FALSE(test, espvti_spd_all(spd, htons(ETH_P_IP)));
+	/* ::/0 beside a narrower IPv4 one. */
+	espvti_sel_any(&spd->sel[1], AF_INET6);
+	spd->n = 2;
+	espvti_spd_seal(spd);
+	KUNIT_EXPECT_FALSE(test, espvti_spd_all(spd, htons(ETH_P_IP)));
+	KUNIT_EXPECT_TRUE(test, espvti_spd_all(spd, htons(ETH_P_IPV6)));
+}
+
 static void sel_validation(struct kunit *test)
 {
 	struct espvti_sel s = sel4("10.1.0.0", 16, "0.0.0.0", 0);
@@ -310,6 +347,7 @@ static struct kunit_case espvti_sel_cases[] = {
 	KUNIT_CASE(sel_ipv6_prefixes),
 	KUNIT_CASE(sel_protocol_and_ports),
 	KUNIT_CASE(spd_any_one_matches),
+	KUNIT_CASE(spd_seal_all),
 	KUNIT_CASE(sel_validation),
 	KUNIT_CASE(flow_from_packets),
 	{}
