@@ -374,7 +374,9 @@ int espvti_crypt_init(void)
 {
 	int cpu;
 
-	espvti_crypt_wq = alloc_workqueue("espvti-crypt", WQ_HIGHPRI | WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM, 0);
+	/* High priority: a packet's flush waits for it on a CPU busy sending. */
+	espvti_crypt_wq = alloc_workqueue("espvti-crypt",
+					  WQ_HIGHPRI | WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM, 0);
 	if (!espvti_crypt_wq)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu) {
