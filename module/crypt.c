@@ -2,46 +2,51 @@
 /*
  * One SA's crypto on every CPU, its packets in order.
  *
- * Every packet of an SA, in either direction, joins the SA's ordered
- * queue (sa->oq) in the order it must leave: outbound in sequence-number
- * order (the numbers are taken under the same lock that appends), inbound
- * in arrival order. Its AEAD request then runs either here, on the CPU
- * that queued it, or on another online CPU's crypto worker. Whoever
- * completes a request marks its packet done and flushes the queue: the
- * done packets at its head leave in order (sent, or replay-checked and
- * delivered), one flusher at a time, so order on the wire and into the
- * stack is the queue's whatever CPU finished first. The flush runs on one
- * CPU only (sa->oq_serial, shared by the interface's SAs of a direction; a
- * completion elsewhere queues the SA's flush work there), because what
+ * Every packet of an interface, in either direction, joins the
+ * interface's ordered queue for that direction (struct espvti_oq) in the
+ * order it must leave: outbound in sequence-number order (an SA's numbers
+ * are taken under its lock, with the queue's lock taken inside it to
+ * append), inbound in arrival order. Its AEAD request then runs either
+ * here, on the CPU that queued it, or on another online CPU's crypto
+ * worker. Whoever completes a request marks its packet done and has the
+ * queue flushed: the done packets at its head leave in order (sent, or
+ * replay-checked and delivered), one flusher at a time, so order on the
+ * wire and into the stack is the queue's whatever CPU finished first.
+ *
+ * One queue per interface and direction, not per SA: at a rekey the old
+ * SA's last packets and the new SA's first leave in the order they came,
+ * as one SA's do. And the flush runs on one CPU only (oq->serial; a
+ * completion elsewhere queues the queue's flush work there), because what
  * leaves goes through per-CPU queues next (a device's backlog, a GRO cell,
  * a NIC queue chosen by CPU): two CPUs flushing in turn would have those
- * reorder it.
+ * reorder it (load.sh: 40 times XFRM's TCP retransmits, no drop).
  *
  * Why not padata (pcrypt): it is a built-in option (CONFIG_PADATA) that
  * distributions need not enable and our debug kernel does not; it hands
  * every request off, where small packets and an idle tunnel are cheaper
  * done in place; and its serial callback runs from a work item too. This
- * is WireGuard's scheme (per-CPU workers, an ordered per-peer queue), with
- * the queue per SA and the hand-off only when the SA is busy.
+ * is WireGuard's scheme (per-CPU workers, an ordered per-peer queue, a
+ * per-peer serial CPU), with the hand-off only when the queue is busy.
  *
  * When a packet goes elsewhere (espvti_crypt_cpu()): never for small
  * packets (below ESPVTI_PAR_MIN bytes the hand-off costs more than the
- * crypto), never when the SA is idle (nothing queued and no large packet
- * in the last jiffy), never on one CPU; otherwise the SA's packets go
+ * crypto), never when the queue is idle (nothing queued and no large
+ * packet in the last jiffy), never on one CPU; otherwise the packets go
  * round the online CPUs in turn, this CPU's turn being done in place.
  * A worker with ESPVTI_WORKER_MAX packets waiting gets no more: the packet
- * is done in place. An SA with ESPVTI_OQ_MAX packets queued takes no more:
+ * is done in place. A queue with ESPVTI_OQ_MAX packets takes no more:
  * they are dropped and counted (tx_queue_full, rx_queue_full).
  *
- * Locking and lifetimes: the ordered queue and its counters are under
- * sa->lock (BH). A queued packet holds a reference on its SA, which holds
- * the interface: deleting either waits for the packets in flight, which
- * complete in bounded time (bounded queues). The workers run with BH
- * disabled, which is also the RCU read side under which a flusher may
- * still touch an SA whose last packet another CPU just finished. The
- * SA's flush work, while queued, holds a reference of its own. Module
- * unload destroys the workqueue after the interfaces are gone, which
- * drains it.
+ * Locking and lifetimes: a queue is under its lock (BH), nested inside
+ * sa->lock where both are held; the flusher takes sa->lock alone, after
+ * the queue's, to move an inbound SA's window. A queued packet holds a
+ * reference on its SA, which holds the interface: deleting either waits
+ * for the packets in flight, which complete in bounded time (bounded
+ * queues). The workers run with BH disabled, which is also the RCU read
+ * side under which a CPU may still touch an SA (and its interface) whose
+ * last packet another CPU just finished. A queue's flush work, while
+ * queued, holds a reference on the interface. Module unload destroys the
+ * workqueue after the interfaces are gone, which drains it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -66,7 +71,7 @@ MODULE_PARM_DESC(parallel, "Spread one SA's crypto over all online CPUs (default
 #define ESPVTI_PAR_MIN		512
 /* Packets waiting for one CPU's worker, at most. */
 #define ESPVTI_WORKER_MAX	1024
-/* Packets on one SA's ordered queue, at most. */
+/* Packets on one ordered queue (an interface's direction), at most. */
 #define ESPVTI_OQ_MAX		4096
 
 struct espvti_worker {
@@ -124,35 +129,13 @@ struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb, i
 }
 
 /*
- * The one CPU that lets @sa's packets leave (oq_serial): the flush hands
- * them to a device or to GRO on the CPU it runs on, and two CPUs doing
- * that in turn would have per-CPU backlogs and GRO cells reorder what
- * left the queue in order. The interface's SAs of a direction share it
- * (the one after a rekey takes the one before's: no reordering across
- * the switch from those queues); the first picks the CPU its first packet
- * came on. sa->lock held.
+ * Where the crypto of the next packet of @len bytes on @oq runs: -1 here,
+ * or a CPU. oq->lock held; @ahead: packets of the same batch before it.
+ *
+ * The queue's flushing CPU is chosen here too, by its first packet: the
+ * CPU that packet came on. It moves only when that CPU goes offline.
  */
-static int espvti_oq_serial(struct espvti_sa *sa)
-{
-	struct espvti_dev *edev = sa->edev;
-	int cpu = sa->oq_serial;
-
-	if (cpu >= 0 && cpu_online(cpu))
-		return cpu;
-	cpu = edev ? READ_ONCE(edev->oq_serial[sa->dir]) : -1;
-	if (cpu < 0 || !cpu_online(cpu))
-		cpu = smp_processor_id();
-	WRITE_ONCE(sa->oq_serial, cpu);
-	if (edev)
-		WRITE_ONCE(edev->oq_serial[sa->dir], cpu);
-	return cpu;
-}
-
-/*
- * Where the crypto of the next packet of @len bytes on @sa runs: -1 here,
- * or a CPU. sa->lock held; @ahead: packets of the same batch before it.
- */
-int espvti_crypt_cpu(struct espvti_sa *sa, unsigned int len, unsigned int ahead)
+int espvti_crypt_cpu(struct espvti_oq *oq, unsigned int len, unsigned int ahead)
 {
 	unsigned long now = jiffies;
 	bool busy;
@@ -160,118 +143,136 @@ int espvti_crypt_cpu(struct espvti_sa *sa, unsigned int len, unsigned int ahead)
 
 	if (!READ_ONCE(parallel) || num_online_cpus() < 2)
 		return -1;
-	espvti_oq_serial(sa);
-	busy = ahead || sa->oq_n || time_before_eq(now, sa->oq_last + 1);
+	if (oq->serial < 0 || !cpu_online(oq->serial))
+		WRITE_ONCE(oq->serial, smp_processor_id());
+	busy = ahead || oq->n || time_before_eq(now, oq->last + 1);
 	if (len < ESPVTI_PAR_MIN)
 		return -1;
-	sa->oq_last = now;
+	oq->last = now;
 	if (!busy)
 		return -1;
-	cpu = cpumask_next(sa->oq_cpu, cpu_online_mask);
+	cpu = cpumask_next(oq->rr, cpu_online_mask);
 	if (cpu >= nr_cpu_ids)
 		cpu = cpumask_first(cpu_online_mask);
-	sa->oq_cpu = cpu;
+	oq->rr = cpu;
 	return cpu == smp_processor_id() ? -1 : cpu;
 }
 
 /*
- * Append @pkt to its SA's ordered queue; sa->lock held. False: the queue
- * is full (the caller drops the packet).
+ * Append @pkt to @oq; oq->lock held. False: the queue is full (the caller
+ * drops the packet).
  */
-bool espvti_oq_add(struct espvti_pkt *pkt)
+bool espvti_oq_add(struct espvti_oq *oq, struct espvti_pkt *pkt)
 {
-	struct espvti_sa *sa = pkt->sa;
-
-	if (unlikely(sa->oq_n >= ESPVTI_OQ_MAX))
+	if (unlikely(oq->n >= ESPVTI_OQ_MAX))
 		return false;
-	list_add_tail(&pkt->node, &sa->oq);
-	sa->oq_n++;
+	list_add_tail(&pkt->node, &oq->list);
+	oq->n++;
 	return true;
 }
 
-/* The packet leaves the queue: sent, delivered or dropped. */
-static void espvti_pkt_finish(struct espvti_pkt *pkt)
+/*
+ * Inbound packets leaving their queue, in order: each moves its SA's
+ * window now (authentic), under that SA's lock, taken once for a run of
+ * one SA's packets.
+ */
+static void espvti_oq_advance(struct list_head *out)
 {
-	if (pkt->sa->dir == ESPVTI_SA_DIR_OUT)
-		espvti_tx_finish(pkt);
-	else
-		espvti_rx_finish(pkt);
+	struct espvti_pkt *pkt = list_first_entry(out, struct espvti_pkt, node);
+	struct espvti_sa *sa;
+
+	while (!list_entry_is_head(pkt, out, node)) {
+		sa = pkt->sa;
+		spin_lock(&sa->lock);
+		do {
+			espvti_rx_advance(pkt);
+			pkt = list_next_entry(pkt, node);
+		} while (!list_entry_is_head(pkt, out, node) && pkt->sa == sa);
+		spin_unlock(&sa->lock);
+	}
 }
 
 /*
- * Let the done packets at the head of @sa's queue leave, in order. One
- * flusher at a time: another CPU that finds one at work leaves it its
- * packets, which it sees when it looks again under the lock. BH disabled.
+ * Let the done packets at the head of @oq leave, in order. One flusher at
+ * a time: another CPU that finds one at work leaves it its packets, which
+ * it sees when it looks again under the lock. BH disabled.
  */
-static void espvti_oq_flush(struct espvti_sa *sa)
+static void espvti_oq_flush(struct espvti_oq *oq)
 {
 	struct espvti_pkt *pkt, *next;
 	LIST_HEAD(out);
 
-	spin_lock(&sa->lock);
-	if (sa->oq_flushing) {
-		spin_unlock(&sa->lock);
+	spin_lock(&oq->lock);
+	if (oq->flushing) {
+		spin_unlock(&oq->lock);
 		return;
 	}
-	sa->oq_flushing = true;
+	oq->flushing = true;
 	for (;;) {
-		list_for_each_entry_safe(pkt, next, &sa->oq, node) {
+		list_for_each_entry_safe(pkt, next, &oq->list, node) {
 			/* Pairs with the release in espvti_crypt_done(): err, skb. */
 			if (smp_load_acquire(&pkt->state) == ESPVTI_PKT_PENDING)
 				break;
 			list_move_tail(&pkt->node, &out);
-			sa->oq_n--;
-			if (sa->dir == ESPVTI_SA_DIR_IN)
-				espvti_rx_advance(pkt);	/* the window, in order */
+			oq->n--;
 		}
 		if (list_empty(&out))
 			break;
-		spin_unlock(&sa->lock);
-		list_for_each_entry_safe(pkt, next, &out, node)
-			espvti_pkt_finish(pkt);
+		spin_unlock(&oq->lock);
+		if (oq->dir == ESPVTI_SA_DIR_IN)
+			espvti_oq_advance(&out);
+		list_for_each_entry_safe(pkt, next, &out, node) {
+			if (oq->dir == ESPVTI_SA_DIR_OUT)
+				espvti_tx_finish(pkt);
+			else
+				espvti_rx_finish(pkt);
+		}
 		INIT_LIST_HEAD(&out);
-		spin_lock(&sa->lock);
+		spin_lock(&oq->lock);
 	}
-	sa->oq_flushing = false;
-	spin_unlock(&sa->lock);
+	oq->flushing = false;
+	spin_unlock(&oq->lock);
 }
 
 static void espvti_oq_work(struct work_struct *work)
 {
-	struct espvti_sa *sa = container_of(work, struct espvti_sa, oq_work);
+	struct espvti_oq *oq = container_of(work, struct espvti_oq, work);
 
 	local_bh_disable();
-	espvti_oq_flush(sa);
+	espvti_oq_flush(oq);
 	local_bh_enable();
-	espvti_sa_put(sa);	/* espvti_oq_kick()'s */
+	dev_put(oq->dev);	/* espvti_oq_kick()'s */
 }
 
-void espvti_oq_init(struct espvti_sa *sa)
+void espvti_oq_init(struct espvti_oq *oq, struct net_device *dev, u8 dir)
 {
-	INIT_LIST_HEAD(&sa->oq);
-	INIT_WORK(&sa->oq_work, espvti_oq_work);
-	sa->oq_cpu = -1;
-	sa->oq_serial = -1;
+	spin_lock_init(&oq->lock);
+	INIT_LIST_HEAD(&oq->list);
+	INIT_WORK(&oq->work, espvti_oq_work);
+	oq->dev = dev;
+	oq->dir = dir;
+	oq->rr = -1;
+	oq->serial = -1;
 }
 
 /*
- * A packet of @sa is done: flush here (this is the SA's flushing CPU, or
- * it has none: the hand-off is off), or have that CPU do it. BH disabled;
- * the SA is still there (RCU) but a flush elsewhere may have dropped the
- * last reference: then nothing is queued.
+ * A packet of @sa is done: flush its queue here (this is the queue's
+ * flushing CPU, or it has none: the hand-off is off), or have that CPU do
+ * it. BH disabled: the SA and its interface are still there (RCU), even if
+ * a flush elsewhere just dropped the packet's reference.
  */
 static void espvti_oq_kick(struct espvti_sa *sa)
 {
-	int cpu = READ_ONCE(sa->oq_serial);
+	struct espvti_oq *oq = espvti_sa_oq(sa);
+	int cpu = READ_ONCE(oq->serial);
 
 	if (cpu < 0 || cpu == smp_processor_id() || !cpu_online(cpu)) {
-		espvti_oq_flush(sa);
+		espvti_oq_flush(oq);
 		return;
 	}
-	if (!refcount_inc_not_zero(&sa->ref))
-		return;
-	if (!queue_work_on(cpu, espvti_crypt_wq, &sa->oq_work))
-		espvti_sa_put(sa);	/* queued already, with its reference */
+	dev_hold(oq->dev);
+	if (!queue_work_on(cpu, espvti_crypt_wq, &oq->work))
+		dev_put(oq->dev);	/* queued already, with its reference */
 }
 
 /* @pkt's crypto ended with @err (0, or why it failed); BH disabled. */
@@ -335,7 +336,7 @@ void espvti_crypt_fail(struct espvti_pkt *pkt, enum espvti_stat why)
 }
 
 /*
- * Run the crypto of @pkt, which is on its SA's queue, on @cpu (-1: here,
+ * Run the crypto of @pkt, which is on its queue, on @cpu (-1: here,
  * as also when that CPU's worker is full); BH disabled.
  */
 void espvti_crypt_submit(struct espvti_pkt *pkt, int cpu)

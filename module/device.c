@@ -118,7 +118,7 @@ struct hlist_head *espvti_peer_bucket(struct net *net, u16 family,
 				      const union espvti_addr *remote)
 {
 	u32 h = family == AF_INET ? jhash_1word((__force u32)remote->v4, AF_INET) :
-				    jhash2(remote->v6.s6_addr32, 4, AF_INET6);
+				    jhash2((__force const u32 *)remote->v6.s6_addr32, 4, AF_INET6);
 
 	return &espvti_pernet(net)->peers[hash_32(h, ESPVTI_PEER_HASH_BITS)];
 }
@@ -330,7 +330,8 @@ int espvti_newlink(struct net *src_net, struct net_device *dev,
 	edev->mtu_user = tb && tb[IFLA_MTU];
 	INIT_LIST_HEAD(&edev->sa_in);
 	INIT_LIST_HEAD(&edev->sa_outs);
-	memset(edev->oq_serial, -1, sizeof(edev->oq_serial));
+	espvti_oq_init(&edev->oq[0], dev, ESPVTI_SA_DIR_OUT);
+	espvti_oq_init(&edev->oq[1], dev, ESPVTI_SA_DIR_IN);
 	INIT_LIST_HEAD(&edev->tunnel_list);
 	INIT_HLIST_NODE(&edev->peer_node);
 

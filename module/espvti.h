@@ -251,6 +251,26 @@ void espvti_diag_refused(struct espvti_dev *edev, const struct espvti_flow *fl, 
 void espvti_diag_event(struct espvti_dev *edev, u8 type, const struct espvti_sa *sa, u8 reason);
 int espvti_diag_put(struct sk_buff *skb, struct espvti_dev *edev);
 
+/*
+ * crypt.c: an ordered queue, an interface's packets of one direction in
+ * flight, in the order they leave (outbound: their SAs' sequence numbers,
+ * taken under sa->lock with this lock inside it; inbound: arrival).
+ */
+struct espvti_oq {
+	spinlock_t lock;		/* list, n, flushing, rr, last */
+	struct list_head list;		/* espvti_pkt.node */
+	unsigned int n;			/* on list */
+	bool flushing;			/* a CPU is letting the head leave */
+	u8 dir;				/* ESPVTI_SA_DIR_* */
+	int rr;				/* the CPU the last hand-off went to */
+	int serial;			/* the one CPU that flushes; -1: not chosen */
+	unsigned long last;		/* jiffies: the last large packet */
+	struct work_struct work;	/* a flush on serial; holds a device reference */
+	struct net_device *dev;
+};
+
+void espvti_oq_init(struct espvti_oq *oq, struct net_device *dev, u8 dir);
+
 /* device.c: the netdevice */
 struct espvti_dev {
 	struct net_device *dev;
@@ -278,8 +298,8 @@ struct espvti_dev {
 	struct espvti_stats __percpu *stats;
 	u64 stats_base[__ESPVTI_STAT_MAX];	/* at the last STATS_RESET; RTNL */
 	unsigned long acquire_at;	/* jiffies of the last acquire event */
-	/* By enum espvti_sa_dir: where its SAs' queues flush (crypt.c). */
-	int oq_serial[ESPVTI_SA_DIR_OUT + 1];
+	/* Its packets in flight, in order: [0] outbound, [1] inbound (crypt.c). */
+	struct espvti_oq oq[2];
 	struct gro_cells gro_cells;
 	struct dst_cache dst_cache;
 	/* ESP in UDP (udp.c) */
@@ -453,14 +473,6 @@ struct espvti_sa {
 	bool dead;			/* unlinked: no more expiry work */
 	struct espvti_lstate life;
 	u64 seq_out;			/* outbound: the last number used */
-	/* The ordered queue (crypt.c): packets in flight, in order. */
-	struct list_head oq;		/* espvti_pkt.node */
-	unsigned int oq_n;		/* on oq */
-	bool oq_flushing;		/* a CPU is letting the head leave */
-	int oq_cpu;			/* the CPU the last hand-off went to */
-	int oq_serial;			/* the one CPU that flushes; -1: not chosen */
-	unsigned long oq_last;		/* jiffies: the last large packet */
-	struct work_struct oq_work;	/* a flush on oq_serial; holds a reference */
 	struct espvti_replay replay;	/* inbound; must be last */
 };
 
@@ -545,9 +557,9 @@ void espvti_esp_uninit(void);
 /* crypt.c: one SA's crypto on every CPU, in order */
 enum { ESPVTI_PKT_PENDING, ESPVTI_PKT_DONE };
 
-/* A packet in flight: on its SA's ordered queue, from framing to leaving. */
+/* A packet in flight: on an ordered queue, from framing to leaving. */
 struct espvti_pkt {
-	struct list_head node;		/* on sa->oq */
+	struct list_head node;		/* on its interface's queue (espvti_oq) */
 	struct llist_node wnode;	/* on a crypto worker's list */
 	struct espvti_pkt *bnext;	/* tx: the next of its batch */
 	struct sk_buff *skb;
@@ -575,13 +587,18 @@ struct espvti_pkt {
 
 struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb, int nfrags);
 u8 *espvti_pkt_iv(const struct espvti_pkt *pkt);
-int espvti_crypt_cpu(struct espvti_sa *sa, unsigned int len, unsigned int ahead);
-void espvti_oq_init(struct espvti_sa *sa);
-bool espvti_oq_add(struct espvti_pkt *pkt);
+int espvti_crypt_cpu(struct espvti_oq *oq, unsigned int len, unsigned int ahead);
+bool espvti_oq_add(struct espvti_oq *oq, struct espvti_pkt *pkt);
 void espvti_crypt_submit(struct espvti_pkt *pkt, int cpu);
 void espvti_crypt_fail(struct espvti_pkt *pkt, enum espvti_stat why);
 int espvti_crypt_init(void);
 void espvti_crypt_uninit(void);
+
+/* The ordered queue @sa's packets join: its interface's for its direction. */
+static inline struct espvti_oq *espvti_sa_oq(const struct espvti_sa *sa)
+{
+	return &sa->edev->oq[sa->dir == ESPVTI_SA_DIR_IN];
+}
 
 /* netlink.c: the generic netlink family */
 int espvti_genl_init(void);

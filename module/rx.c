@@ -6,9 +6,9 @@
  * 1. espvti_rcv: an ESP packet for one of our SPIs, from the tunnel's peer
  *    to its local address (else it is xfrm's, see espvti_rcv_unknown()).
  * 2. espvti_esp_input: the lengths, and a check against the replay window
- *    that changes nothing yet; the packet joins the SA's ordered queue in
- *    arrival order and its decryption runs here or on another CPU
- *    (crypt.c).
+ *    that changes nothing yet; the packet joins the interface's inbound
+ *    ordered queue in arrival order and its decryption runs here or on
+ *    another CPU (crypt.c).
  * 3. espvti_rx_advance, from the queue's head in arrival order, under the
  *    SA's lock: the window moves now that the packet is authentic, and the
  *    lifetimes count it.
@@ -149,7 +149,7 @@ void espvti_rx_advance(struct espvti_pkt *pkt)
 }
 
 /*
- * An inbound packet leaves the SA's queue, in arrival order: delivered,
+ * An inbound packet leaves the queue, in arrival order: delivered,
  * or dropped and counted. Frees @pkt and its reference on the SA.
  */
 void espvti_rx_finish(struct espvti_pkt *pkt)
@@ -209,6 +209,7 @@ void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
 	struct ip_esp_hdr *esph;
 	struct espvti_pkt *pkt;
 	struct sk_buff *trailer;
+	struct espvti_oq *oq;
 	enum espvti_stat why;
 	int nfrags, cpu;
 	bool queued;
@@ -243,8 +244,11 @@ void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
 	cpu = -1;
 	if (v == ESPVTI_REPLAY_OK) {
 		pkt->seq = seq;
-		cpu = espvti_crypt_cpu(sa, skb->len, 0);
-		queued = espvti_oq_add(pkt);
+		oq = espvti_sa_oq(sa);
+		spin_lock(&oq->lock);
+		cpu = espvti_crypt_cpu(oq, skb->len, 0);
+		queued = espvti_oq_add(oq, pkt);
+		spin_unlock(&oq->lock);
 	} else {
 		pkt->rx.behind = sa->replay.top - seq;	/* for diagnose, on drops only */
 	}

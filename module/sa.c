@@ -188,7 +188,6 @@ static void espvti_sa_init_common(struct espvti_sa *sa, work_func_t expire)
 	INIT_LIST_HEAD(&sa->list);
 	INIT_DELAYED_WORK(&sa->expire_work, expire);
 	spin_lock_init(&sa->lock);
-	espvti_oq_init(sa);
 }
 
 static void espvti_sa_init(struct espvti_sa *sa, struct espvti_dev *edev)

@@ -283,6 +283,7 @@ static void espvti_tx_batch(struct espvti_dev *edev, struct espvti_sa *sa,
 	struct espvti_pkt *pkt, *next_pkt, *first = NULL, **last = &first, *full = NULL;
 	struct espvti_tx_params p = {};
 	unsigned int max_inner, n = 0;
+	struct espvti_oq *oq;
 	struct sk_buff *next;
 	enum espvti_stat why;
 
@@ -320,6 +321,8 @@ static void espvti_tx_batch(struct espvti_dev *edev, struct espvti_sa *sa,
 
 	/* In one go: lifetimes, sequence numbers, places in the queue. */
 	spin_lock(&sa->lock);
+	oq = espvti_sa_oq(sa);
+	spin_lock(&oq->lock);
 	n = 0;
 	for (last = &first; (pkt = *last); ) {
 		if (unlikely(!espvti_sa_account(sa, pkt->inner_len))) {
@@ -331,8 +334,8 @@ static void espvti_tx_batch(struct espvti_dev *edev, struct espvti_sa *sa,
 				pkt->why = ESPVTI_STAT_TX_SEQ_OVERFLOW;
 			}
 		}
-		pkt->cpu = espvti_crypt_cpu(sa, pkt->skb->len, n++);
-		if (likely(espvti_oq_add(pkt))) {
+		pkt->cpu = espvti_crypt_cpu(oq, pkt->skb->len, n++);
+		if (likely(espvti_oq_add(oq, pkt))) {
 			last = &pkt->bnext;
 			continue;
 		}
@@ -341,6 +344,7 @@ static void espvti_tx_batch(struct espvti_dev *edev, struct espvti_sa *sa,
 		pkt->bnext = full;
 		full = pkt;
 	}
+	spin_unlock(&oq->lock);
 	spin_unlock(&sa->lock);
 
 	/*
@@ -431,7 +435,7 @@ int espvti_xmit_ip(struct espvti_dev *edev, struct sk_buff *skb,
 }
 
 /*
- * An outbound packet leaves the SA's queue, in sequence order: sent, or
+ * An outbound packet leaves the queue, in sequence order: sent, or
  * dropped and counted. Frees @pkt and its reference on the SA.
  */
 void espvti_tx_finish(struct espvti_pkt *pkt)
