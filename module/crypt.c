@@ -71,6 +71,8 @@ MODULE_PARM_DESC(parallel, "Spread one SA's crypto over all online CPUs (default
 #define ESPVTI_PAR_MIN		512
 /* Packets waiting for one CPU's worker, at most. */
 #define ESPVTI_WORKER_MAX	1024
+/* A queue idle this long may move its flushing CPU. */
+#define ESPVTI_OQ_IDLE		(HZ / 10)
 /* Packets on one ordered queue (an interface's direction), at most. */
 #define ESPVTI_OQ_MAX		4096
 
@@ -132,8 +134,13 @@ struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb, i
  * Where the crypto of the next packet of @len bytes on @oq runs: -1 here,
  * or a CPU. oq->lock held; @ahead: packets of the same batch before it.
  *
- * The queue's flushing CPU is chosen here too, by its first packet: the
- * CPU that packet came on. It moves only when that CPU goes offline.
+ * The queue's flushing CPU is chosen here too: the CPU a packet comes on
+ * after the queue has been idle (empty, nothing queued for ESPVTI_OQ_IDLE),
+ * when what left before has long been through the per-CPU queues after
+ * it (a jiffy was not enough on a loaded guest, whose softirqs wait for
+ * ksoftirqd: the bench saw replay drops); while traffic flows it stays
+ * (unless it goes offline). So a flow's packets, which mostly come on one
+ * CPU, are flushed on that CPU.
  */
 int espvti_crypt_cpu(struct espvti_oq *oq, unsigned int len, unsigned int ahead)
 {
@@ -143,8 +150,10 @@ int espvti_crypt_cpu(struct espvti_oq *oq, unsigned int len, unsigned int ahead)
 
 	if (!READ_ONCE(parallel) || num_online_cpus() < 2)
 		return -1;
-	if (oq->serial < 0 || !cpu_online(oq->serial))
+	if (oq->serial < 0 || !cpu_online(oq->serial) ||
+	    (!oq->n && !ahead && time_after(now, oq->seen + ESPVTI_OQ_IDLE)))
 		WRITE_ONCE(oq->serial, smp_processor_id());
+	oq->seen = now;
 	busy = ahead || oq->n || time_before_eq(now, oq->last + 1);
 	if (len < ESPVTI_PAR_MIN)
 		return -1;

@@ -257,7 +257,7 @@ int espvti_diag_put(struct sk_buff *skb, struct espvti_dev *edev);
  * taken under sa->lock with this lock inside it; inbound: arrival).
  */
 struct espvti_oq {
-	spinlock_t lock;		/* list, n, flushing, rr, last */
+	spinlock_t lock;		/* list, n, flushing, rr, last, seen */
 	struct list_head list;		/* espvti_pkt.node */
 	unsigned int n;			/* on list */
 	bool flushing;			/* a CPU is letting the head leave */
@@ -265,6 +265,7 @@ struct espvti_oq {
 	int rr;				/* the CPU the last hand-off went to */
 	int serial;			/* the one CPU that flushes; -1: not chosen */
 	unsigned long last;		/* jiffies: the last large packet */
+	unsigned long seen;		/* jiffies: the last packet */
 	struct work_struct work;	/* a flush on serial; holds a device reference */
 	struct net_device *dev;
 };
