@@ -38,8 +38,13 @@
 void espvti_count(struct espvti_dev *edev, struct espvti_sa *sa, enum espvti_stat why)
 {
 	espvti_stats_inc(edev->stats, why);
-	if (sa)
-		atomic64_inc(&sa->stats[why]);
+	BUILD_BUG_ON(ESPVTI_STAT_TX_PACKETS != 0);
+	if (!sa)
+		return;
+	if (why < ARRAY_SIZE(sa->traffic))
+		atomic64_inc(&sa->traffic[why]);
+	else
+		atomic_inc(&sa->drops[why - ARRAY_SIZE(sa->traffic)]);
 }
 
 /*
@@ -49,8 +54,8 @@ void espvti_count(struct espvti_dev *edev, struct espvti_sa *sa, enum espvti_sta
 void espvti_count_ok(struct espvti_sa *sa, enum espvti_stat pkts, unsigned int len)
 {
 	espvti_stats_packet(sa->edev->stats, pkts, len);
-	atomic64_inc(&sa->stats[pkts]);
-	atomic64_add(len, &sa->stats[pkts + 1]);
+	atomic64_inc(&sa->traffic[pkts]);
+	atomic64_add(len, &sa->traffic[pkts + 1]);
 }
 
 void espvti_tx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buff *skb,

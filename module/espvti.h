@@ -462,11 +462,12 @@ struct espvti_sa {
 	u64 iv_salt;
 	/*
 	 * The SA's counters: one copy, not one per CPU (the memory of an SA
-	 * must not grow with the machine). An SA's packets take sa->lock
-	 * anyway, and a busy SA's leave from one CPU: the line is seldom
-	 * shared. STATS_RESET zeroes them.
+	 * must not grow with the machine; its packets take sa->lock anyway).
+	 * Packets and bytes in 64 bits, drops in 32 (as xfrm's per-state
+	 * counters: an SA's life is short). STATS_RESET zeroes them.
 	 */
-	atomic64_t stats[__ESPVTI_STAT_MAX];
+	atomic64_t traffic[ESPVTI_STAT_RX_BYTES + 1];
+	atomic_t drops[__ESPVTI_STAT_MAX - ESPVTI_STAT_RX_BYTES - 1];
 	struct delayed_work expire_work;	/* holds a reference while queued */
 	spinlock_t lock;		/* seq_out, replay, life, the flags below */
 	bool soft_due, hard_due;	/* a limit was reached on the packet path */

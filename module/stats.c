@@ -105,8 +105,10 @@ int espvti_sa_stats_put(struct sk_buff *skb, int attr, const struct espvti_sa *s
 	u64 sum[__ESPVTI_STAT_MAX];
 	unsigned int i;
 
-	for (i = 0; i < __ESPVTI_STAT_MAX; i++)
-		sum[i] = atomic64_read(&sa->stats[i]);
+	for (i = 0; i < ARRAY_SIZE(sa->traffic); i++)
+		sum[i] = atomic64_read(&sa->traffic[i]);
+	for (i = 0; i < ARRAY_SIZE(sa->drops); i++)
+		sum[ARRAY_SIZE(sa->traffic) + i] = (u32)atomic_read(&sa->drops[i]);
 	return espvti_stats_put_sum(skb, attr, sum, NULL);
 }
 
@@ -114,6 +116,8 @@ void espvti_sa_stats_reset(struct espvti_sa *sa)
 {
 	unsigned int i;
 
-	for (i = 0; i < __ESPVTI_STAT_MAX; i++)
-		atomic64_set(&sa->stats[i], 0);
+	for (i = 0; i < ARRAY_SIZE(sa->traffic); i++)
+		atomic64_set(&sa->traffic[i], 0);
+	for (i = 0; i < ARRAY_SIZE(sa->drops); i++)
+		atomic_set(&sa->drops[i], 0);
 }
