@@ -182,6 +182,18 @@ nap() {
 	read -rt "$1" -u "$NAP_FD" _ || :
 }
 
+# nap_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds; 1
+# when it did not within SECONDS.
+nap_until() {
+	local i n=$(($1 * 10))
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		nap 0.1
+	done
+	return 1
+}
+
 # The tests this file runs, one "NAME concurrent|exclusive" line each
 # (SELFTEST_LIST=1; what tests/guest-selftests.sh schedules). A file lists
 # in EXCLUSIVE_TESTS the tests that must run with nothing else beside them

@@ -149,18 +149,6 @@ has() {
 	[[ $(<"$1") == *"$2"* ]]
 }
 
-# nap_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds; 1
-# when it did not within SECONDS.
-nap_until() {
-	local i n=$(($1 * 10))
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		nap 0.1
-	done
-	return 1
-}
-
 # Keys, a function of the SPI and $ALG (no process): key_to VAR SPI,
 # authkey_to VAR SPI.
 key_to() {

@@ -600,9 +600,13 @@ test_ike_dpd() {
 # 10.0.0.254). charon finds the NAT and encapsulates: both interfaces run
 # ESP in UDP on charon's port-4500 socket ("socket attached"), traffic
 # crosses, IKE still reaches charon (rekeys from both sides work), and 4
-# rekeys under a 20 Hz ping lose nothing. Made to fail: with the plugin's
-# encap-fd left out, the interface's own socket cannot bind 4500 (charon
-# has it) and the SA add fails.
+# rekeys under a 20 Hz ping lose nothing. Then the NAT rebinds ssA to port
+# 40000: ssB's espvti reports it, the plugin tells charon (mapping, a line
+# in charon's log), the IKE_SA moves to 10.0.0.254[40000] (swanctl), the SA
+# sends there, and 2 more rekeys lose nothing. Made to fail: with the
+# plugin's encap-fd left out, the interface's own socket cannot bind 4500
+# (charon has it) and the SA add fails; with the mapping call left out,
+# the IKE_SA stays at [4500].
 test_ike_natt() {
 	ss_require
 	ns_new ssA nat ssB
@@ -657,6 +661,43 @@ test_ike_natt() {
 	expect_same_spis ssA
 	expect_same_spis ssB
 	expect_match "ssA still on charon's socket" "$("$ESPVTI" -n ssA show espvti1)" 'socket attached'
+
+	# The NAT rebinds A to another port: B's espvti sees the ESP come
+	# from it (nat-change), charon hears of it (kernel-espvti's mapping)
+	# and moves the IKE_SA and the SA's endpoint there; the tunnel and
+	# IKE go on through the new mapping.
+	ip netns exec nat sysctl -qw net.netfilter.nf_conntrack_udp_timeout=1 \
+		net.netfilter.nf_conntrack_udp_timeout_stream=1
+	nap 2.5
+	ip netns exec nat nft flush ruleset
+	ip netns exec nat nft add table ip nat
+	ip netns exec nat nft add chain ip nat post '{ type nat hook postrouting priority 100 ; }'
+	ip netns exec nat nft add rule ip nat post oifname veth1 ip saddr 10.1.0.0/24 \
+		ip protocol udp snat to 10.0.0.254:40000
+	ip netns exec nat sysctl -qw net.netfilter.nf_conntrack_udp_timeout=30 \
+		net.netfilter.nf_conntrack_udp_timeout_stream=120
+	ip netns exec ssA ping -c 1 -W 2 172.16.0.2 > /dev/null || true
+	nap_until 10 ss_log_has ssB 'the peer is at 10.0.0.254\[40000\] now' ||
+		fail "ssB: charon's log has no mapping to 10.0.0.254[40000]"
+	nap_until 10 remote_port_is ssB 40000 ||
+		fail "ssB: swanctl --list-sas: the IKE_SA is not at 10.0.0.254[40000]: $(sw ssB --list-sas)"
+	expect_match "ssB: espvti sends to the new mapping" "$("$ESPVTI" -n ssB show espvti1)" \
+		'remote 10\.0\.0\.254 .*dport 40000'
+	expect_ok ip netns exec ssA ping -c 2 -W 2 172.16.0.2
+	expect_ok ip netns exec ssB ping -c 2 -W 2 172.16.0.1
+	out=$(rekeys_under_ping 2)
+	echo "# 2 CHILD_SA rekeys through the new mapping: $out"
+	expect_match "no packet lost after the rebind" "$out" ' sent, 0 lost$'
+}
+
+# ss_log_has NS PATTERN: charon's log in NS has a line matching PATTERN.
+ss_log_has() {
+	grep -q -- "$2" "$SS_DIR/$1/charon.log"
+}
+
+# remote_port_is NS PORT: NS's IKE_SA is with a peer at port PORT.
+remote_port_is() {
+	sw "$1" --list-sas | grep -q "\[$2\]"
 }
 
 # The far end is Debian's charon as it is (kernel-netlink, XFRM) on an
