@@ -605,8 +605,7 @@ test_ike_dpd() {
 # in charon's log), the IKE_SA moves to 10.0.0.254[40000] (swanctl), the SA
 # sends there, and 2 more rekeys lose nothing. Made to fail: with the
 # plugin's encap-fd left out, the interface's own socket cannot bind 4500
-# (charon has it) and the SA add fails; with the mapping call left out,
-# the IKE_SA stays at [4500].
+# (charon has it) and the SA add fails.
 test_ike_natt() {
 	ss_require
 	ns_new ssA nat ssB
