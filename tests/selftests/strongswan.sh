@@ -595,19 +595,9 @@ test_ike_dpd() {
 	expect_same_spis ssA
 }
 
-# NAT traversal through charon's own socket: ssA behind natt.sh's
-# masquerading namespace (nat), ssB outside (knows ssA only as the NAT's
-# 10.0.0.254). charon finds the NAT and encapsulates: both interfaces run
-# ESP in UDP on charon's port-4500 socket ("socket attached"), traffic
-# crosses, IKE still reaches charon (rekeys from both sides work), and 4
-# rekeys under a 20 Hz ping lose nothing. Then the NAT rebinds ssA to port
-# 40000: ssB's espvti reports it, the plugin tells charon (mapping, a line
-# in charon's log), the IKE_SA moves to 10.0.0.254[40000] (swanctl), the SA
-# sends there, and 2 more rekeys lose nothing. Made to fail: with the
-# plugin's encap-fd left out, the interface's own socket cannot bind 4500
-# (charon has it) and the SA add fails.
-test_ike_natt() {
-	ss_require
+# ss_nat_underlay: namespaces ssA, nat and ssB; ssA (10.1.0.1) behind
+# nat's masquerade (10.0.0.254), ssB at 10.0.0.2, veth0 in each end.
+ss_nat_underlay() {
 	ns_new ssA nat ssB
 	ip link add veth0 netns ssA type veth peer name veth0 netns nat
 	ip link add veth1 netns nat type veth peer name veth0 netns ssB
@@ -621,9 +611,32 @@ test_ike_natt() {
 	ip -n ssB link set veth0 up
 	ip -n ssA route add default via 10.1.0.254
 	ip netns exec nat sysctl -qw net.ipv4.ip_forward=1
+	ss_nat_rule masquerade
+}
+
+# ss_nat_rule NFT...: what nat does to ssA's packets out to ssB (the rule
+# replaces the one before).
+ss_nat_rule() {
+	ip netns exec nat nft flush ruleset
 	ip netns exec nat nft add table ip nat
 	ip netns exec nat nft add chain ip nat post '{ type nat hook postrouting priority 100 ; }'
-	ip netns exec nat nft add rule ip nat post oifname veth1 ip saddr 10.1.0.0/24 masquerade
+	ip netns exec nat nft add rule ip nat post oifname veth1 ip saddr 10.1.0.0/24 "$@"
+}
+
+# NAT traversal through charon's own socket: ssA behind natt.sh's
+# masquerading namespace (nat), ssB outside (knows ssA only as the NAT's
+# 10.0.0.254). charon finds the NAT and encapsulates: both interfaces run
+# ESP in UDP on charon's port-4500 socket ("socket attached"), traffic
+# crosses, IKE still reaches charon (rekeys from both sides work), and 4
+# rekeys under a 20 Hz ping lose nothing. Then the NAT rebinds ssA to port
+# 40000: ssB's espvti reports it, the plugin tells charon (mapping, a line
+# in charon's log), the IKE_SA moves to 10.0.0.254[40000] (swanctl), the SA
+# sends there, and 2 more rekeys lose nothing. Made to fail: with the
+# plugin's encap-fd left out, the interface's own socket cannot bind 4500
+# (charon has it) and the SA add fails.
+test_ike_natt() {
+	ss_require
+	ss_nat_underlay
 	ip -n ssA link add espvti1 type espvti
 	ip -n ssB link add espvti1 type espvti
 	ip -n ssA link set espvti1 up
@@ -668,11 +681,7 @@ test_ike_natt() {
 	ip netns exec nat sysctl -qw net.netfilter.nf_conntrack_udp_timeout=1 \
 		net.netfilter.nf_conntrack_udp_timeout_stream=1
 	nap 2.5
-	ip netns exec nat nft flush ruleset
-	ip netns exec nat nft add table ip nat
-	ip netns exec nat nft add chain ip nat post '{ type nat hook postrouting priority 100 ; }'
-	ip netns exec nat nft add rule ip nat post oifname veth1 ip saddr 10.1.0.0/24 \
-		ip protocol udp snat to 10.0.0.254:40000
+	ss_nat_rule ip protocol udp snat to 10.0.0.254:40000
 	ip netns exec nat sysctl -qw net.netfilter.nf_conntrack_udp_timeout=30 \
 		net.netfilter.nf_conntrack_udp_timeout_stream=120
 	ip netns exec ssA ping -c 1 -W 2 172.16.0.2 > /dev/null || true
@@ -703,8 +712,11 @@ remote_port_is() {
 # xfrm interface of if_id 1; espvti at ssA initiates (IKE_SA and the
 # first rekey) or responds: traffic both ways, espvti's SPIs are charon's,
 # 4 CHILD_SA rekeys from alternating sides under a 20 Hz ping lose nothing.
+# A stock charon's plugins: kernel-netlink (XFRM) where espvti's has ours.
+SS_XFRM_LOAD="random nonce openssl kdf aes sha1 sha2 hmac gcm pem pkcs1 x509 pubkey kernel-netlink socket-default vici"
+
 ss_xfrm_pair() {
-	SS_ssB_LOAD="random nonce openssl kdf aes sha1 sha2 hmac gcm pem pkcs1 x509 pubkey kernel-netlink socket-default vici"
+	SS_ssB_LOAD=$SS_XFRM_LOAD
 	ss_require
 	ns_new ssA ssB
 	underlay ssA ssB
@@ -749,6 +761,33 @@ test_ike_xfrm_espvti_responds() {
 	ss_xfrm_pair
 	sw ssB --initiate --child c > /dev/null
 	ss_xfrm_check "XFRM initiated"
+}
+
+# Interop behind a NAT: espvti's charon (ssA) behind ike_natt's masquerade
+# initiates to a stock charon on an XFRM interface (ssB, kernel-netlink,
+# which installs espinudp states): ESP in UDP on charon's socket at ssA,
+# traffic both ways, the SPIs mirrored, 4 rekeys under ping lose nothing.
+test_ike_xfrm_natt() {
+	SS_ssB_LOAD=$SS_XFRM_LOAD
+	ss_require
+	ss_nat_underlay
+	ip -n ssA link add espvti1 type espvti
+	ip -n ssA link set espvti1 up
+	ip -n ssA addr add 172.16.0.1/32 peer 172.16.0.2 dev espvti1
+	ip -n ssB link add xfrm1 type xfrm dev veth0 if_id 1
+	ip -n ssB link set xfrm1 up
+	ip -n ssB addr add 172.16.0.2/32 peer 172.16.0.1 dev xfrm1
+	trap 'rc=$?; [ $rc = 0 ] || { ss_dump >&2; ip -n ssB xfrm state | sed "s/^/# ssB xfrm: /" >&2; }; ss_stop; ns_cleanup; exit $rc' EXIT
+	ss_plugins
+	ss_conf ssA 10.1.0.1 10.0.0.2 a.test b.test none
+	ss_conf ssB 10.0.0.2 %any b.test a.test none
+	ss_start ssA
+	ss_start ssB
+	sw ssA --initiate --child c > /dev/null
+	ss_xfrm_check "espvti behind a NAT initiated"
+	expect_match "ssA: ESP in UDP on charon's socket" "$("$ESPVTI" -n ssA show espvti1)" \
+		'encap udp .*dport 4500.* socket attached'
+	expect_match "ssB: XFRM's states are ESP in UDP" "$(ip -n ssB xfrm state)" 'encap type espinudp'
 }
 
 # Rekeys driven by byte lifetimes under iperf3: espvti counts the bytes and
