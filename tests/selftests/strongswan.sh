@@ -715,11 +715,9 @@ remote_port_is() {
 # A stock charon's plugins: kernel-netlink (XFRM) where espvti's has ours.
 SS_XFRM_LOAD="random nonce openssl kdf aes sha1 sha2 hmac gcm pem pkcs1 x509 pubkey kernel-netlink socket-default vici"
 
-ss_xfrm_pair() {
-	SS_ssB_LOAD=$SS_XFRM_LOAD
-	ss_require
-	ns_new ssA ssB
-	underlay ssA ssB
+# ss_xfrm_ends: espvti1 at ssA, an XFRM interface (if_id 1) at ssB, over
+# their veth0; the plugins.
+ss_xfrm_ends() {
 	ip -n ssA link add espvti1 type espvti
 	ip -n ssA link set espvti1 up
 	ip -n ssA addr add 172.16.0.1/32 peer 172.16.0.2 dev espvti1
@@ -728,6 +726,14 @@ ss_xfrm_pair() {
 	ip -n ssB addr add 172.16.0.2/32 peer 172.16.0.1 dev xfrm1
 	trap 'rc=$?; [ $rc = 0 ] || { ss_dump >&2; ip -n ssB xfrm state | sed "s/^/# ssB xfrm: /" >&2; }; ss_stop; ns_cleanup; exit $rc' EXIT
 	ss_plugins
+}
+
+ss_xfrm_pair() {
+	SS_ssB_LOAD=$SS_XFRM_LOAD
+	ss_require
+	ns_new ssA ssB
+	underlay ssA ssB
+	ss_xfrm_ends
 	ss_conf ssA 10.0.0.1 10.0.0.2 a.test b.test none
 	ss_conf ssB 10.0.0.2 10.0.0.1 b.test a.test none
 	ss_start ssA
@@ -771,14 +777,7 @@ test_ike_xfrm_natt() {
 	SS_ssB_LOAD=$SS_XFRM_LOAD
 	ss_require
 	ss_nat_underlay
-	ip -n ssA link add espvti1 type espvti
-	ip -n ssA link set espvti1 up
-	ip -n ssA addr add 172.16.0.1/32 peer 172.16.0.2 dev espvti1
-	ip -n ssB link add xfrm1 type xfrm dev veth0 if_id 1
-	ip -n ssB link set xfrm1 up
-	ip -n ssB addr add 172.16.0.2/32 peer 172.16.0.1 dev xfrm1
-	trap 'rc=$?; [ $rc = 0 ] || { ss_dump >&2; ip -n ssB xfrm state | sed "s/^/# ssB xfrm: /" >&2; }; ss_stop; ns_cleanup; exit $rc' EXIT
-	ss_plugins
+	ss_xfrm_ends
 	ss_conf ssA 10.1.0.1 10.0.0.2 a.test b.test none
 	ss_conf ssB 10.0.0.2 %any b.test a.test none
 	ss_start ssA
