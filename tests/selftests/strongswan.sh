@@ -614,6 +614,16 @@ ss_nat_underlay() {
 	ss_nat_rule masquerade
 }
 
+# ss_nat_initiate: both charons configured and started, ssA (behind the
+# NAT, which ssB does not know) initiating.
+ss_nat_initiate() {
+	ss_conf ssA 10.1.0.1 10.0.0.2 a.test b.test none
+	ss_conf ssB 10.0.0.2 %any b.test a.test none
+	ss_start ssA
+	ss_start ssB
+	sw ssA --initiate --child c > /dev/null
+}
+
 # ss_nat_rule NFT...: what nat does to ssA's packets out to ssB (the rule
 # replaces the one before).
 ss_nat_rule() {
@@ -645,11 +655,7 @@ test_ike_natt() {
 	ip -n ssB addr add 172.16.0.2/32 peer 172.16.0.1 dev espvti1
 	trap 'rc=$?; [ $rc = 0 ] || ss_dump >&2; ss_stop; ns_cleanup; exit $rc' EXIT
 	ss_plugins
-	ss_conf ssA 10.1.0.1 10.0.0.2 a.test b.test none
-	ss_conf ssB 10.0.0.2 %any b.test a.test none
-	ss_start ssA
-	ss_start ssB
-	sw ssA --initiate --child c > /dev/null
+	ss_nat_initiate
 	wait_installed ssA 1
 	wait_installed ssB 1
 	grep -h 'NAT' "$SS_DIR/ssA/charon.log" | head -n 2 | sed 's/^/# ssA: /'
@@ -778,11 +784,7 @@ test_ike_xfrm_natt() {
 	ss_require
 	ss_nat_underlay
 	ss_xfrm_ends
-	ss_conf ssA 10.1.0.1 10.0.0.2 a.test b.test none
-	ss_conf ssB 10.0.0.2 %any b.test a.test none
-	ss_start ssA
-	ss_start ssB
-	sw ssA --initiate --child c > /dev/null
+	ss_nat_initiate
 	ss_xfrm_check "espvti behind a NAT initiated"
 	expect_match "ssA: ESP in UDP on charon's socket" "$("$ESPVTI" -n ssA show espvti1)" \
 		'encap udp .*dport 4500.* socket attached'
