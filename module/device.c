@@ -142,7 +142,7 @@ void espvti_dev_rehash(struct espvti_dev *edev)
 	if (!hlist_unhashed(&edev->peer_node))
 		hlist_del_init_rcu(&edev->peer_node);
 	if (peer && edev->dev->reg_state == NETREG_REGISTERED)
-		hlist_add_head_rcu(&edev->peer_node,
+		hlist_add_tail_rcu(&edev->peer_node,
 				   espvti_peer_bucket(edev->net, peer->family, &peer->remote));
 }
 

@@ -182,6 +182,12 @@ nap() {
 	read -rt "$1" -u "$NAP_FD" _ || :
 }
 
+# nap_to USECS: sleep until $EPOCHREALTIME (without its dot) reaches USECS.
+nap_to() {
+	local left=$(($1 - ${EPOCHREALTIME/./}))
+	[ "$left" -le 0 ] || nap "$((left / 1000000)).$(printf '%06d' $((left % 1000000)))"
+}
+
 # nap_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds; 1
 # when it did not within SECONDS.
 nap_until() {
