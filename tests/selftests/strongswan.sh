@@ -647,6 +647,10 @@ ss_nat_rule() {
 test_ike_natt() {
 	ss_require
 	ss_nat_underlay
+	# NAT mappings time out fast (a timeout changed later does not
+	# shorten a mapping made before): the rebind below needs none left.
+	ip netns exec nat sysctl -qw net.netfilter.nf_conntrack_udp_timeout=1 \
+		net.netfilter.nf_conntrack_udp_timeout_stream=1
 	ip -n ssA link add espvti1 type espvti
 	ip -n ssB link add espvti1 type espvti
 	ip -n ssA link set espvti1 up
@@ -684,9 +688,7 @@ test_ike_natt() {
 	# from it (nat-change), charon hears of it (kernel-espvti's mapping)
 	# and moves the IKE_SA and the SA's endpoint there; the tunnel and
 	# IKE go on through the new mapping.
-	ip netns exec nat sysctl -qw net.netfilter.nf_conntrack_udp_timeout=1 \
-		net.netfilter.nf_conntrack_udp_timeout_stream=1
-	nap 2.5
+	nap 2.5		# the mapping times out (1 s, set at the start)
 	ss_nat_rule ip protocol udp snat to 10.0.0.254:40000
 	ip netns exec nat sysctl -qw net.netfilter.nf_conntrack_udp_timeout=30 \
 		net.netfilter.nf_conntrack_udp_timeout_stream=120
