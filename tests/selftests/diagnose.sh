@@ -387,7 +387,7 @@ print("attach", r.returncode, r.stderr.strip())' "$ESPVTI" 2>&1)
 # the clock, so that a command slowed by the tests beside this one delays
 # only its own add, which the 25 % the diagnosis allows absorbs: 1 s).
 test_rekey_loss() {
-	local f rc=0 out dpid t0 k=0
+	local f rc=0 out dpid t0 t k=0 slow=0
 	local spi
 	pair k
 	for spi in 0x2002 0x2003 0x2004; do
@@ -397,7 +397,10 @@ test_rekey_loss() {
 	for spi in 0x2002 0x2003 0x2004; do
 		k=$((k + 1))
 		nap_to $((t0 + k * 4000000))
+		t=${EPOCHREALTIME/./}
 		expect_ok "$ESPVTI" -n "$B" sa add vti0 dir out spi $spi alg aes-gcm key $KEY_BA
+		t=$((${EPOCHREALTIME/./} - t))
+		[ "$t" -le "$slow" ] || slow=$t
 	done
 	pings "$A" 172.16.0.2 60
 	f=/tmp/.dg-rekey-loss.$BASHPID
@@ -416,8 +419,15 @@ test_rekey_loss() {
 	expect_eq "the SA" "$(evidence rekey-loss spi)" 4098
 	expect_eq "how" "$(evidence rekey-loss rekey)" "added late"
 	expect_match "lost" "$(evidence rekey-loss rx_unknown_spi)" '^[1-9]'
-	# 4 s apart (5 where a slowed add was late by more than half a second).
-	expect_match "the interval" "$(evidence rekey-loss rekey_interval_secs)" '^[45]$'
+	# 4 s apart, when each add took under 0.4 s (the gaps then differ by
+	# less than the 1 s, a quarter, the diagnosis allows); an add that
+	# waited longer (RTNL, taken by the tests beside this one on the debug
+	# kernel) may make the rekeys unsteady, and the interval unsaid.
+	if [ "$slow" -lt 400000 ]; then
+		expect_match "the interval" "$(evidence rekey-loss rekey_interval_secs)" '^[45]$'
+	else
+		echo "# the slowest add took $((slow / 1000)) ms: the interval not checked"
+	fi
 	# Once in order again: ok.
 	expect_finding "$B" ok
 }
