@@ -38,13 +38,8 @@
 void espvti_count(struct espvti_dev *edev, struct espvti_sa *sa, enum espvti_stat why)
 {
 	espvti_stats_inc(edev->stats, why);
-	BUILD_BUG_ON(ESPVTI_STAT_TX_PACKETS != 0);
-	if (!sa)
-		return;
-	if (why < ARRAY_SIZE(sa->traffic))
-		atomic64_inc(&sa->traffic[why]);
-	else
-		atomic_inc(&sa->drops[why - ARRAY_SIZE(sa->traffic)]);
+	if (sa)
+		espvti_sa_stats_inc(sa, why);
 }
 
 /*
@@ -54,8 +49,7 @@ void espvti_count(struct espvti_dev *edev, struct espvti_sa *sa, enum espvti_sta
 void espvti_count_ok(struct espvti_sa *sa, enum espvti_stat pkts, unsigned int len)
 {
 	espvti_stats_packet(sa->edev->stats, pkts, len);
-	atomic64_inc(&sa->traffic[pkts]);
-	atomic64_add(len, &sa->traffic[pkts + 1]);
+	espvti_sa_stats_packet(sa, pkts, len);
 }
 
 void espvti_tx_drop(struct espvti_dev *edev, struct espvti_sa *sa, struct sk_buff *skb,
@@ -129,7 +123,8 @@ struct hlist_head *espvti_peer_bucket(struct net *net, u16 family,
 }
 
 /*
- * The peer changed (or went): file the tunnel under its address; RTNL.
+ * The peer changed (or went, or the interface is going): file the tunnel
+ * under its address, or nowhere; RTNL.
  * A reader walking the old bucket at that moment may be led into the new
  * one and miss a tunnel of the old: ESP of no SA of ours is then left to
  * xfrm, an ICMP error ignored, as before the tunnel had that peer.
@@ -175,8 +170,7 @@ static void espvti_dev_uninit(struct net_device *dev)
 
 	espvti_sa_flush(edev, ESPVTI_DEL_DEV_GONE);
 	list_del_rcu(&edev->tunnel_list);
-	if (!hlist_unhashed(&edev->peer_node))
-		hlist_del_init_rcu(&edev->peer_node);
+	espvti_dev_rehash(edev);	/* unregistering: out of the peers hash */
 	espvti_udp_dev_uninit(edev);
 }
 

@@ -158,6 +158,8 @@ int espvti_stats_put(struct sk_buff *skb, int attr, struct espvti_stats __percpu
 struct espvti_sa;
 int espvti_sa_stats_put(struct sk_buff *skb, int attr, const struct espvti_sa *sa);
 void espvti_sa_stats_reset(struct espvti_sa *sa);
+void espvti_sa_stats_inc(struct espvti_sa *sa, enum espvti_stat i);
+void espvti_sa_stats_packet(struct espvti_sa *sa, enum espvti_stat pkts, unsigned int len);
 
 /* sel.c: selectors, the interface's SPD */
 struct espvti_sel {

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Counters: per CPU, so the packet path never shares a cache line, and
- * summed when userspace asks. Every dropped packet is counted under the
- * reason it was dropped for (enum espvti_stat).
+ * Counters: an interface's per CPU, so its packet path never shares a
+ * cache line, summed when userspace asks; an SA's one copy of atomics (its
+ * memory must not grow with the CPU count; its packets take its lock
+ * anyway). Every dropped packet is counted under the reason it was dropped
+ * for (enum espvti_stat).
  */
 #include <linux/percpu.h>
 #include <net/netlink.h>
@@ -99,7 +101,7 @@ int espvti_stats_put(struct sk_buff *skb, int attr, struct espvti_stats __percpu
 	return espvti_stats_put_sum(skb, attr, sum, base);
 }
 
-/* An SA's counters: a single copy (espvti_sa.stats), no base. */
+/* An SA's counters: a single copy (espvti_sa.traffic, .drops), no base. */
 int espvti_sa_stats_put(struct sk_buff *skb, int attr, const struct espvti_sa *sa)
 {
 	u64 sum[__ESPVTI_STAT_MAX];
@@ -120,4 +122,21 @@ void espvti_sa_stats_reset(struct espvti_sa *sa)
 		atomic64_set(&sa->traffic[i], 0);
 	for (i = 0; i < ARRAY_SIZE(sa->drops); i++)
 		atomic_set(&sa->drops[i], 0);
+}
+
+/* One more packet dropped (or a dummy, a keepalive...) on @sa. */
+void espvti_sa_stats_inc(struct espvti_sa *sa, enum espvti_stat i)
+{
+	BUILD_BUG_ON(ESPVTI_STAT_TX_PACKETS != 0);
+	if (i < ARRAY_SIZE(sa->traffic))
+		atomic64_inc(&sa->traffic[i]);
+	else
+		atomic_inc(&sa->drops[i - ARRAY_SIZE(sa->traffic)]);
+}
+
+/* A packet of @len bytes sent or delivered on @sa (@pkts: its counter). */
+void espvti_sa_stats_packet(struct espvti_sa *sa, enum espvti_stat pkts, unsigned int len)
+{
+	atomic64_inc(&sa->traffic[pkts]);
+	atomic64_add(len, &sa->traffic[pkts + 1]);
 }
