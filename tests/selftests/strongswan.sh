@@ -723,16 +723,21 @@ remote_port_is() {
 # A stock charon's plugins: kernel-netlink (XFRM) where espvti's has ours.
 SS_XFRM_LOAD="random nonce openssl kdf aes sha1 sha2 hmac gcm pem pkcs1 x509 pubkey kernel-netlink socket-default vici"
 
-# ss_xfrm_ends: espvti1 at ssA, an XFRM interface (if_id 1) at ssB, over
-# their veth0; the plugins.
+# ss_xfrm_ends [E X]: espvti1 at E (ssA), an XFRM interface xfrm1 (if_id 1)
+# at X (ssB), over their veth0; the plugins. The addresses stay those of
+# the namespaces (ssA 172.16.0.1, ssB 172.16.0.2) whichever end is which.
 ss_xfrm_ends() {
-	ip -n ssA link add espvti1 type espvti
-	ip -n ssA link set espvti1 up
-	ip -n ssA addr add 172.16.0.1/32 peer 172.16.0.2 dev espvti1
-	ip -n ssB link add xfrm1 type xfrm dev veth0 if_id 1
-	ip -n ssB link set xfrm1 up
-	ip -n ssB addr add 172.16.0.2/32 peer 172.16.0.1 dev xfrm1
-	trap 'rc=$?; [ $rc = 0 ] || { ss_dump >&2; ip -n ssB xfrm state | sed "s/^/# ssB xfrm: /" >&2; }; ss_stop; ns_cleanup; exit $rc' EXIT
+	local e=${1:-ssA} x=${2:-ssB} el xl
+	el=172.16.0.1 xl=172.16.0.2
+	[ "$e" = ssA ] || { el=172.16.0.2 xl=172.16.0.1; }
+	SS_XFRM_E=$e
+	ip -n "$e" link add espvti1 type espvti
+	ip -n "$e" link set espvti1 up
+	ip -n "$e" addr add $el/32 peer $xl dev espvti1
+	ip -n "$x" link add xfrm1 type xfrm dev veth0 if_id 1
+	ip -n "$x" link set xfrm1 up
+	ip -n "$x" addr add $xl/32 peer $el dev xfrm1
+	trap 'rc=$?; [ $rc = 0 ] || { ss_dump >&2; ip -n '"$x"' xfrm state | sed "s/^/# '"$x"' xfrm: /" >&2; }; ss_stop; ns_cleanup; exit $rc' EXIT
 	ss_plugins
 }
 
@@ -748,21 +753,25 @@ ss_xfrm_pair() {
 	ss_start ssB
 }
 
+# ss_xfrm_check WHAT: traffic both ways, espvti's SPIs are its charon's and
+# the XFRM end's mirror them, 4 rekeys from alternating sides under ping
+# lose nothing, the old SAs go (espvti at $SS_XFRM_E).
 ss_xfrm_check() {
-	local out
+	local out e=$SS_XFRM_E x=ssB
+	[ "$e" = ssA ] || x=ssA
 	wait_installed ssA 1
 	wait_installed ssB 1
 	expect_ok ip netns exec ssA ping -c 2 -W 2 172.16.0.2
 	expect_ok ip netns exec ssB ping -c 2 -W 2 172.16.0.1
-	expect_eq "ssA: espvti's SPIs are charon's" "$(espvti_spis ssA)" "$(sw_spis ssA)"
-	expect_eq "ssB's XFRM SPIs mirror ssA's" "$(sw_spis ssB)" \
-		"$(sw_spis ssA | awk '{ print $2 " " $1 }')"
+	expect_eq "$e: espvti's SPIs are charon's" "$(espvti_spis "$e")" "$(sw_spis "$e")"
+	expect_eq "$x's XFRM SPIs mirror $e's" "$(sw_spis "$x")" \
+		"$(sw_spis "$e" | awk '{ print $2 " " $1 }')"
 	out=$(rekeys_under_ping 4)
 	echo "# 4 CHILD_SA rekeys against XFRM ($1): $out"
 	expect_match "no packet lost" "$out" ' sent, 0 lost$'
-	expect_eq "ssA: no ESP for a deleted SA" "$(stat ssA espvti1 rx_unknown_spi)" 0
-	expect_same_spis ssA
-	wait_sas ssA 2
+	expect_eq "$e: no ESP for a deleted SA" "$(stat "$e" espvti1 rx_unknown_spi)" 0
+	expect_same_spis "$e"
+	wait_sas "$e" 2
 }
 
 test_ike_xfrm_espvti_initiates() {
@@ -791,6 +800,27 @@ test_ike_xfrm_natt() {
 	expect_match "ssA: ESP in UDP on charon's socket" "$("$ESPVTI" -n ssA show espvti1)" \
 		'encap udp .*dport 4500.* socket attached'
 	expect_match "ssB: XFRM's states are ESP in UDP" "$(ip -n ssB xfrm state)" 'encap type espinudp'
+}
+
+# The other way round: a stock charon on an XFRM interface behind the NAT
+# (ssA) initiates to espvti's charon outside (ssB), which responds, finds
+# the NAT in IKE_SA_INIT and sends ESP in UDP to the NAT's mapping from
+# charon's own socket: traffic both ways, the SPIs mirrored, 4 rekeys from
+# alternating sides under ping lose nothing; espvti's peer is the NAT's
+# address and port, XFRM's states are espinudp.
+test_ike_xfrm_natt_responds() {
+	SS_ssA_LOAD=$SS_XFRM_LOAD
+	ss_require
+	ss_nat_underlay
+	ss_xfrm_ends ssB ssA
+	ss_nat_initiate
+	ss_xfrm_check "espvti outside the NAT responded"
+	local b
+	b=$("$ESPVTI" -n ssB show espvti1)
+	echo "# ssB: $b"
+	expect_match "ssB: ESP in UDP to the NAT, on charon's socket" "$b" \
+		'remote 10\.0\.0\.254 .*encap udp .* socket attached'
+	expect_match "ssA: XFRM's states are ESP in UDP" "$(ip -n ssA xfrm state)" 'encap type espinudp'
 }
 
 # Rekeys driven by byte lifetimes under iperf3: espvti counts the bytes and
