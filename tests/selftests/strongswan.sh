@@ -823,6 +823,34 @@ test_ike_xfrm_natt_responds() {
 	expect_match "ssA: XFRM's states are ESP in UDP" "$(ip -n ssA xfrm state)" 'encap type espinudp'
 }
 
+# And espvti responding from behind the NAT: the NAT forwards UDP 500 and
+# 4500 to ssA (a published responder, as a hub behind a firewall is); the
+# stock charon with XFRM outside (ssB) initiates to the NAT's address;
+# espvti's charon finds itself behind the NAT and both ends switch to ESP
+# in UDP: on charon's socket at ssA, espinudp at ssB; traffic both ways,
+# the SPIs mirrored, 4 rekeys from alternating sides lose nothing.
+test_ike_xfrm_natt_forwarded() {
+	SS_ssB_LOAD=$SS_XFRM_LOAD
+	ss_require
+	ss_nat_underlay
+	ip netns exec nat nft add chain ip nat pre '{ type nat hook prerouting priority -100 ; }'
+	ip netns exec nat nft add rule ip nat pre iifname veth1 udp dport '{ 500, 4500 }' dnat to 10.1.0.1
+	ss_xfrm_ends
+	ss_conf ssA 10.1.0.1 %any a.test b.test none
+	ss_conf ssB 10.0.0.2 10.0.0.254 b.test a.test none
+	ss_start ssA
+	ss_start ssB
+	sw ssB --initiate --child c > /dev/null
+	ss_xfrm_check "espvti behind a NAT responded"
+	local a
+	a=$("$ESPVTI" -n ssA show espvti1)
+	echo "# ssA: $a"
+	expect_match "ssA: ESP in UDP on charon's socket" "$a" \
+		'remote 10\.0\.0\.2 .*encap udp sport 4500 dport 4500.* socket attached'
+	expect_match "ssB: XFRM's states are ESP in UDP to the NAT" "$(ip -n ssB xfrm state)" \
+		'encap type espinudp sport 4500 dport 4500'
+}
+
 # Rekeys driven by byte lifetimes under iperf3: espvti counts the bytes and
 # its soft expiry makes charon rekey, again and again, before any hard
 # limit; no packet is dropped for a reason a rekey could cause (ESP for an
