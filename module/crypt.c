@@ -127,8 +127,6 @@ struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb, i
 	pkt->nfrags = nfrags;
 	pkt->state = ESPVTI_PKT_PENDING;
 	pkt->why = __ESPVTI_STAT_MAX;
-	pkt->paged = false;
-	pkt->obuf = NULL;
 	return pkt;
 }
 
@@ -293,8 +291,6 @@ static void espvti_crypt_done(struct espvti_pkt *pkt, int err)
 
 	pkt->err = err;
 	espvti_esp_aad_pop(sa, pkt->skb);
-	if (sa->dir == ESPVTI_SA_DIR_OUT)
-		espvti_tx_req_done(pkt, err);
 	/*
 	 * From here another CPU's flush may send and free the packet; the
 	 * SA stays (RCU: BH is disabled) even if that was its last packet.
@@ -323,11 +319,8 @@ static void espvti_crypt_run(struct espvti_pkt *pkt)
 	struct aead_request *req = espvti_pkt_req(pkt);
 	int err;
 
-	if (encrypt)
-		err = espvti_tx_req(pkt, req, espvti_pkt_sg(pkt), espvti_pkt_iv(pkt));
-	else
-		err = espvti_esp_req(sa, req, espvti_pkt_sg(pkt), pkt->nfrags, pkt->skb,
-				     espvti_pkt_iv(pkt), false);
+	err = espvti_esp_req(sa, req, espvti_pkt_sg(pkt), pkt->nfrags, pkt->skb,
+			     espvti_pkt_iv(pkt), encrypt);
 	if (likely(!err)) {
 		aead_request_set_callback(req, 0, espvti_crypt_cb, pkt);
 		err = encrypt ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req);

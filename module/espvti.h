@@ -529,13 +529,6 @@ void espvti_esp_aad_pop(struct espvti_sa *sa, struct sk_buff *skb);
 int espvti_esp_req(struct espvti_sa *sa, struct aead_request *req, struct scatterlist *sg,
 		   int nfrags, struct sk_buff *skb, u8 *iv, bool encrypt);
 int espvti_esp_trailer(struct sk_buff *skb, unsigned int elen, unsigned int icv, u8 *nexthdr);
-bool espvti_esp_paged(const struct espvti_sa *sa, struct sk_buff *skb);
-int espvti_esp_frame_out(struct espvti_sa *sa, struct sk_buff *skb, unsigned int headroom);
-unsigned int espvti_esp_out_len(const struct espvti_sa *sa, const struct sk_buff *skb);
-int espvti_esp_req_out(struct espvti_sa *sa, struct aead_request *req, struct scatterlist *sg,
-		       int nfrags, struct sk_buff *skb, u8 *iv, u8 proto, u8 *obuf);
-void espvti_esp_out_done(struct sk_buff *skb, u8 *obuf, unsigned int len);
-int espvti_esp_cow_in(struct sk_buff *skb);
 
 /* tx.c: the transmit path, ndo_start_xmit to the underlay */
 struct espvti_tx_params {
@@ -556,9 +549,6 @@ struct dst_entry *espvti_route(struct espvti_dev *edev, const struct espvti_peer
 int espvti_xmit_ip(struct espvti_dev *edev, struct sk_buff *skb,
 		   const struct espvti_tx_params *p);
 void espvti_tx_finish(struct espvti_pkt *pkt);
-int espvti_tx_req(struct espvti_pkt *pkt, struct aead_request *req, struct scatterlist *sg,
-		  u8 *iv);
-void espvti_tx_req_done(struct espvti_pkt *pkt, int err);
 
 /* rx.c: the receive path, the underlay to the interface */
 void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
@@ -584,9 +574,6 @@ struct espvti_pkt {
 	int nfrags;			/* scatterlist entries */
 	int cpu;			/* where the crypto runs; -1: where queued */
 	unsigned int inner_len;
-	bool paged;			/* tx: encrypted out of place (esp.c) */
-	u8 *obuf;			/* its buffer, while the request runs */
-	unsigned int olen;		/* the buffer's bytes */
 	u64 seq;
 	union {
 		struct espvti_tx_params tx;

@@ -208,6 +208,7 @@ void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
 	enum espvti_replay_verdict v;
 	struct ip_esp_hdr *esph;
 	struct espvti_pkt *pkt;
+	struct sk_buff *trailer;
 	struct espvti_oq *oq;
 	enum espvti_stat why;
 	int nfrags, cpu;
@@ -220,7 +221,7 @@ void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
 	if ((skb->len - hdr - sa->icv_len) % sa->block || !pskb_may_pull(skb, hdr))
 		goto drop;
 	why = ESPVTI_STAT_RX_CRYPTO_ERROR;
-	nfrags = espvti_esp_cow_in(skb);
+	nfrags = skb_cow_data(skb, 0, &trailer);
 	if (nfrags < 0)
 		goto drop;
 	pkt = espvti_pkt_alloc(sa, skb, nfrags);

@@ -224,32 +224,27 @@ static struct espvti_pkt *espvti_tx_prepare(struct espvti_dev *edev, struct espv
 					    struct sk_buff *skb, struct espvti_tx_params *p,
 					    unsigned int max_inner)
 {
-	unsigned int inner_len = skb->len, headroom;
-	bool paged = espvti_esp_paged(sa, skb);
+	unsigned int inner_len = skb->len;
 	struct espvti_pkt *pkt;
 	enum espvti_stat why;
 	int nfrags;
 
-	/* Out of place, the checksum is left to the CPU that encrypts. */
 	why = ESPVTI_STAT_TX_MALFORMED;
-	if (!paged && skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
 		goto drop;
 	why = espvti_tx_fit(edev, skb, p, max_inner);
 	if (why != __ESPVTI_STAT_MAX)
 		goto drop;
 	why = ESPVTI_STAT_TX_MALFORMED;
-	headroom = sizeof(struct ipv6hdr) + sizeof(struct udphdr) + LL_RESERVED_SPACE(p->dst->dev);
-	if (paged)
-		nfrags = espvti_esp_frame_out(sa, skb, headroom);
-	else
-		nfrags = espvti_esp_frame_tail(sa, skb, p->proto, headroom);
+	nfrags = espvti_esp_frame_tail(sa, skb, p->proto,
+				       sizeof(struct ipv6hdr) + sizeof(struct udphdr) +
+				       LL_RESERVED_SPACE(p->dst->dev));
 	if (nfrags < 0)
 		goto drop;
 	why = ESPVTI_STAT_TX_CRYPTO_ERROR;
 	pkt = espvti_pkt_alloc(sa, skb, nfrags);
 	if (!pkt)
 		goto drop;
-	pkt->paged = paged;
 	pkt->inner_len = inner_len;
 	pkt->tx = *p;
 	pkt->tx.dst = dst_clone(p->dst);
@@ -276,48 +271,6 @@ static void espvti_tx_start(struct espvti_pkt *pkt)
 	espvti_esp_iv(sa, pkt->seq, iv);
 	espvti_esp_frame_head(sa, pkt->skb, pkt->seq, iv);
 	espvti_crypt_submit(pkt, pkt->cpu);
-}
-
-/*
- * The encryption request of @pkt, on the CPU that runs it (crypt.c). Out
- * of place, two things are done there rather than on the sending CPU: the
- * inner checksum (as skb_checksum_help() does, but without making a packet
- * with shared pages linear: the cipher copies them anyway) and the buffer
- * the pages' data go to.
- */
-int espvti_tx_req(struct espvti_pkt *pkt, struct aead_request *req, struct scatterlist *sg,
-		  u8 *iv)
-{
-	struct espvti_sa *sa = pkt->sa;
-	struct sk_buff *skb = pkt->skb;
-	int off;
-
-	if (!pkt->paged)
-		return espvti_esp_req(sa, req, sg, pkt->nfrags, skb, iv, true);
-	if (skb->ip_summed == CHECKSUM_PARTIAL) {
-		/* In the head (espvti_esp_paged()), up to the inner packet's end. */
-		off = skb_checksum_start_offset(skb);
-		*(__sum16 *)(skb->data + off + skb->csum_offset) =
-			csum_fold(skb_checksum(skb, off, skb->len - off, 0)) ?: CSUM_MANGLED_0;
-		skb->ip_summed = CHECKSUM_NONE;
-	}
-	pkt->olen = espvti_esp_out_len(sa, skb);
-	pkt->obuf = netdev_alloc_frag(pkt->olen);
-	if (!pkt->obuf)
-		return -ENOMEM;
-	return espvti_esp_req_out(sa, req, sg, pkt->nfrags, skb, iv, pkt->tx.proto, pkt->obuf);
-}
-
-/* After the request (@err: its result): the buffer in the pages' place. */
-void espvti_tx_req_done(struct espvti_pkt *pkt, int err)
-{
-	if (!pkt->obuf)
-		return;
-	if (likely(!err))
-		espvti_esp_out_done(pkt->skb, pkt->obuf, pkt->olen);
-	else
-		skb_free_frag(pkt->obuf);
-	pkt->obuf = NULL;
 }
 
 /*
@@ -555,12 +508,8 @@ netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev)
 		}
 	}
 
-	/*
-	 * Segments keep the pages (and the checksum to do): the encryption
-	 * copies them out of place (esp.c), the only copy of the data.
-	 */
 	if (skb_is_gso(skb)) {
-		segs = skb_gso_segment(skb, NETIF_F_SG | NETIF_F_HW_CSUM);
+		segs = skb_gso_segment(skb, 0);
 		if (IS_ERR_OR_NULL(segs)) {
 			why = ESPVTI_STAT_TX_MALFORMED;
 			goto drop;

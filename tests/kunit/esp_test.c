@@ -8,8 +8,8 @@
  * Then each packet is opened again by the receive side's layout and its
  * trailer checked; a flipped byte fails authentication. ChaCha20-Poly1305
  * against the RFC 7539 vector as ESP with ESN (RFC 7634). Every algorithm
- * round-trips, with and without ESN, in place and out of place (a packet
- * in pages, which stay unwritten); the trailer check refuses bad padding.
+ * round-trips, with and without ESN; the trailer check refuses bad
+ * padding.
  */
 #include <crypto/aead.h>
 #include <asm/unaligned.h>
@@ -340,7 +340,7 @@ static int esp_crypt_seq(struct kunit *test, struct espvti_sa *sa, struct sk_buf
 	int err;
 
 	espvti_esp_aad_push(sa, skb, seq);
-	err = esp_crypt(test, sa, skb, encrypt ? 1 : espvti_esp_cow_in(skb), iv, encrypt);
+	err = esp_crypt(test, sa, skb, 1, iv, encrypt);
 	espvti_esp_aad_pop(sa, skb);
 	return err;
 }
@@ -522,115 +522,6 @@ static void esp_roundtrip(struct kunit *test)
 	espvti_sa_put(sa);
 }
 
-/*
- * @len bytes of @data as a packet whose data is in pages, as a GSO segment
- * of TCP's is: @head bytes in its head, the rest in two pages (at an odd
- * offset in the first).
- */
-static struct sk_buff *esp_paged_skb(struct kunit *test, const u8 *data, unsigned int len,
-				     unsigned int head)
-{
-	struct sk_buff *skb = esp_skb(test, data, head);
-	unsigned int off = head, n, i;
-	struct page *page;
-
-	for (i = 0; off < len; i++) {
-		n = i ? len - off : max(1U, (len - off) / 2);
-		page = alloc_page(GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, page);
-		memcpy(page_address(page) + 100 * !i, data + off, n);
-		skb_add_rx_frag(skb, i, page, 100 * !i, n, PAGE_SIZE);
-		off += n;
-	}
-	return skb;
-}
-
-/*
- * Out of place (esp.c, what a GSO segment's pages get): for every
- * algorithm and lengths from one byte in the pages to an MTU's worth, the
- * ESP packet is byte for byte what in-place encryption of the same packet
- * makes; the pages, which a clone (TCP's copy for retransmission) still
- * holds, are never written; the result opens in place, pages and all.
- */
-static void esp_paged(struct kunit *test)
-{
-	static const unsigned int lens[] = { 41, 42, 57, 300, 1400 };
-	const struct esp_alg_case *c = test->param_value;
-	struct sk_buff *ref, *skb, *clone;
-	u8 key[36], auth[64], iv[16], ivb[16], nexthdr, *inner, *got, *obuf;
-	u64 seq = c->esn ? 0x1234567800000009ULL : 9;
-	unsigned int i, k, len, olen, hdr = 8 + c->iv_len;
-	struct aead_request *req;
-	struct scatterlist *sg;
-	struct espvti_sa *sa;
-	int nfrags;
-	DECLARE_CRYPTO_WAIT(wait);
-
-	inner = kunit_kmalloc(test, 1400, GFP_KERNEL);
-	got = kunit_kmalloc(test, 1600, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, inner);
-	KUNIT_ASSERT_NOT_NULL(test, got);
-	for (i = 0; i < sizeof(key); i++)
-		key[i] = i * 5 + 3;
-	for (i = 0; i < sizeof(auth); i++)
-		auth[i] = 0x30 + i;
-	for (i = 0; i < 1400; i++)
-		inner[i] = i * 13 + 1;
-	memset(iv, 0x77, sizeof(iv));
-	sa = esp_sa(test, c->alg, key, c->klen, c->auth ? auth : NULL, 0x2002, c->esn, c->icv);
-	for (k = 0; k < ARRAY_SIZE(lens); k++) {
-		len = lens[k];
-		ref = esp_skb(test, inner, len);
-		KUNIT_ASSERT_EQ(test, espvti_esp_frame(sa, ref, seq, iv, 4, 0), 1);
-		KUNIT_ASSERT_EQ(test, esp_crypt(test, sa, ref, 1, iv, true), 0);
-		espvti_esp_aad_pop(sa, ref);
-
-		skb = esp_paged_skb(test, inner, len, 40);
-		KUNIT_ASSERT_TRUE(test, espvti_esp_paged(sa, skb));
-		clone = skb_clone(skb, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, clone);
-		nfrags = espvti_esp_frame_out(sa, skb, 0);
-		KUNIT_ASSERT_EQ(test, nfrags, skb_shinfo(skb)->nr_frags + 4);
-		espvti_esp_frame_head(sa, skb, seq, iv);
-		olen = espvti_esp_out_len(sa, skb);
-		obuf = netdev_alloc_frag(olen);
-		req = aead_request_alloc(sa->aead, GFP_KERNEL);
-		sg = kunit_kcalloc(test, nfrags, sizeof(*sg), GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, obuf);
-		KUNIT_ASSERT_NOT_NULL(test, req);
-		KUNIT_ASSERT_NOT_NULL(test, sg);
-		memcpy(ivb, iv, sizeof(ivb));
-		KUNIT_ASSERT_EQ(test,
-				espvti_esp_req_out(sa, req, sg, nfrags, skb, ivb, 4, obuf), 0);
-		aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP, crypto_req_done, &wait);
-		KUNIT_ASSERT_EQ(test, crypto_wait_req(crypto_aead_encrypt(req), &wait), 0);
-		aead_request_free(req);
-		espvti_esp_aad_pop(sa, skb);
-		espvti_esp_out_done(skb, obuf, olen);
-
-		KUNIT_EXPECT_EQ_MSG(test, skb->len, ref->len, "length %u", len);
-		KUNIT_EXPECT_EQ(test, skb_shinfo(skb)->nr_frags, 1);
-		KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, 0, got, skb->len), 0);
-		KUNIT_EXPECT_EQ_MSG(test, memcmp(got, ref->data, ref->len), 0,
-				    "out of place differs from in place (length %u)", len);
-		KUNIT_ASSERT_EQ(test, skb_copy_bits(clone, 0, got, len), 0);
-		KUNIT_EXPECT_EQ_MSG(test, memcmp(got, inner, len), 0,
-				    "the pages were written (length %u)", len);
-
-		KUNIT_EXPECT_EQ(test, espvti_esp_cow_in(skb), 2);
-		KUNIT_EXPECT_EQ(test, esp_open(test, sa, skb, seq, &nexthdr),
-				(int)(ALIGN(len + 2, c->block) - len - 2));
-		KUNIT_EXPECT_EQ(test, nexthdr, 4);
-		KUNIT_EXPECT_EQ(test, skb_shinfo(skb)->nr_frags, 1);	/* opened in place */
-		KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, hdr, got, len), 0);
-		KUNIT_EXPECT_EQ(test, memcmp(got, inner, len), 0);
-		kfree_skb(clone);
-		kfree_skb(skb);
-		kfree_skb(ref);
-	}
-	espvti_sa_put(sa);
-}
-
 static void esp_alg_desc(const struct esp_alg_case *c, char *desc)
 {
 	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
@@ -679,7 +570,6 @@ static struct kunit_case espvti_esp_cases[] = {
 	KUNIT_CASE_PARAM(esp_vector, esp_vec_gen_params),
 	KUNIT_CASE(esp_chacha_vector),
 	KUNIT_CASE_PARAM(esp_roundtrip, esp_alg_gen_params),
-	KUNIT_CASE_PARAM(esp_paged, esp_alg_gen_params),
 	KUNIT_CASE(esp_trailer_checks),
 	{}
 };
