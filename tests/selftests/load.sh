@@ -202,7 +202,7 @@ xfrm_state() {
 }
 
 # topo A:B...: the namespaces of each pair and the veth between them,
-# from one `ip -batch`.
+# from one `ip -batch`, each end receiving as a NIC with RSS does (rss).
 topo() {
 	local p
 	for p in "$@"; do
@@ -213,6 +213,31 @@ topo() {
 		echo "netns add ${p#*:}"
 		echo "link add vethA netns ${p%:*} type veth peer name vethB netns ${p#*:}"
 	done | batch
+	for p in "$@"; do
+		rss "${p%:*}" vethA
+		rss "${p#*:}" vethB
+	done
+}
+
+# rss NS DEV: what DEV receives goes to a CPU chosen by its flow (RPS over
+# all CPUs), as a NIC's receive-side scaling chooses a queue: the ESP of
+# one SA is always taken on one CPU. A plain veth puts each packet on the
+# backlog of the CPU that sent it instead, so a sender that sends one flow
+# from two CPUs has it reordered on arrival (two backlogs taken in
+# parallel), which no cable does. XFRM sends a TCP flow from its
+# application's CPU and from the CPU its ACKs arrive on; espvti sends all
+# of an SA's packets from one CPU (its queue's flushing CPU), so its XFRM
+# peer's ACKs arrive on that CPU, not on the application's: without RSS
+# rekey_under_load saw the XFRM end's data reordered into espvti's
+# receiving TCP (181 and 256 retransmits against the baseline's 4 and 2 in
+# 5 runs; the captures of both veths and of vti0 decrypted: the reordering
+# was between the XFRM end's veth and espvti's, none in espvti), and with
+# RSS 0 to 4 against 0 to 6 in 8 runs.
+rss() {
+	local mask
+	printf -v mask '%x' $(((1 << $(nproc)) - 1))
+	ip netns exec "$1" sh -c "echo $mask > /sys/class/net/$2/queues/rx-0/rps_cpus" ||
+		fail "$1: RPS on $2"
 }
 
 # espvti_vti NS [UNDERLAY_NS]: A's vti0 in NS (made in UNDERLAY_NS,
@@ -421,9 +446,10 @@ tcp_mark() {
 # CPUs and two of them overtake each other on the wire; espvti delivers
 # what arrives in the order it arrives (as XFRM does), and the receiving
 # TCP may take one overtaking for a loss and fast-retransmit a window's
-# tail. The final CI run of 2026-12-05 saw 83 retransmits against the
-# baseline's 3 with XFRM's end 25 times out of order on the wire and
-# espvti's none.
+# tail. (Before the veths received as with RSS (rss), a CI run saw 83
+# retransmits against the baseline's 3 with XFRM's end 25 times out of
+# order on the wire and espvti's none; with it, 3 to 5 times out of order
+# and 1 retransmit in 1,447 segments.)
 retrans_check() {
 	local ns now o r o0 r0 so=(0 0) sr=(0 0) i allowed
 	for ns in ldA ldB lxA lxB; do
