@@ -29,6 +29,10 @@
 #   SELFTEST_TIMEOUT=S          a selftest running longer is killed and
 #                               fails by its name (default 900)
 #   VM_TIMEOUT=S                a VM running longer is stopped (3000)
+#   LD_CAPTURE=DIR              load.sh's rekey_under_load keeps captures
+#                               in the guest's DIR (/tmp/out/X: the host's
+#                               tests/build/vm-KERNEL/X) and says where
+#                               each TCP flow was reordered
 #   ESPVTI_SMP_STOCK, ESPVTI_SMP_DEBUG, ESPVTI_SMP  a VM's -smp (default 2)
 #   ESPVTI_ACCEL=kvm|tcg        the accelerator (default: KVM where a probe
 #                               boot works, else TCG)
@@ -187,7 +191,7 @@ vm() {
 	phase "vm: $kernel" tests/vm/run.sh --kernel "$kernel" --timeout "${VM_TIMEOUT:-3000}" -- \
 		"TESTS=$(printf '%q' "${TESTS:-}")" "DP_QUICK=${DP_QUICK:-$quick}" \
 		"DP_FULL=${DP_FULL:-0}" "SELFTEST_JOBS=${SELFTEST_JOBS:-4}" \
-		"SELFTEST_TIMEOUT=${SELFTEST_TIMEOUT:-900}" \
+		"SELFTEST_TIMEOUT=${SELFTEST_TIMEOUT:-900}" "LD_CAPTURE=${LD_CAPTURE:-}" \
 		tests/guest-tests.sh "$moddir" "${selftests[@]}" > "tests/build/vm-$kernel.log" 2>&1
 	rc=$?
 	vm=tests/build/vm-$kernel

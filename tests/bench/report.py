@@ -384,6 +384,8 @@ def main(argv):
                            "avx512f", "sse4_1", "sse4_2", "ssse3", "sha_ni") if x in flags]
         p(f"# {n}: {b.ncpu} vCPU, accelerator {next(iter(b.accel), '?')}, guest "
           f"{b.env.get('kernel', '?')}, CPU {b.env.get('model', '?')}; flags: {' '.join(rel)}")
+        if b.env.get("rx"):
+            p(f"# {n}: veths receive: {b.env['rx']}")
     for line in load_lines + bl:
         p(f"# {line}")
     wall = host.get("wall", "").split()

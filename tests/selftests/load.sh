@@ -489,14 +489,15 @@ retrans_why() {
 	done < /proc/net/softnet_stat
 }
 
-# cap_start NS DEV NAME: tcpdump of the ESP that leaves DEV (-Q out), the
-# first 64 bytes of each, into $TMPD/NAME.pcap until cap_stop; cap_ready
-# NAME waits until it listens.
+# cap_start NS DEV NAME [DIR [BYTES [FILTER]]]: tcpdump of the ESP that
+# leaves DEV (DIR: out; in: what arrives), the first BYTES (64) of each,
+# into $TMPD/NAME.pcap until cap_stop; cap_ready NAME waits until it
+# listens. FILTER: another tcpdump filter than ESP's.
 declare -A CAP_PID
 cap_start() {
 	: >"$TMPD/$3.tcpdump"
-	ip netns exec "$1" tcpdump -Z root -i "$2" -Q out -nn -s 64 -B 8192 \
-		-w "$TMPD/$3.pcap" 'esp or udp port 4500' 2>"$TMPD/$3.tcpdump" &
+	ip netns exec "$1" tcpdump -Z root -i "$2" -Q "${4:-out}" -nn -s "${5:-64}" \
+		-B 8192 -w "$TMPD/$3.pcap" "${6:-esp or udp port 4500}" 2>"$TMPD/$3.tcpdump" &
 	CAP_PID[$3]=$!
 	BG_PIDS+=($!)
 }
@@ -677,6 +678,40 @@ rekeys() {
 	done
 }
 
+# With LD_CAPTURE=DIR (a directory; /tmp/out/... is the host's),
+# rekey_under_load also captures what the XFRM end sends (ldB's vethB),
+# what reaches espvti (ldA's vethA) and what espvti delivers (ldA's vti0),
+# 160 bytes a packet, keeps the captures in DIR with the keys of the SAs
+# that carry B to A, and prints for each TCP flow where it was reordered
+# (tcp-order.py: how the cause of the retransmits rss answers was found).
+order_start() {
+	[ -n "${LD_CAPTURE:-}" ] || return 0
+	cap_start ldB vethB sent out 160
+	cap_start ldA vethA arrived in 160
+	cap_start ldA vti0 delivered in 160 tcp
+	cap_ready sent
+	cap_ready arrived
+	cap_ready delivered
+}
+
+# order_report N: after N rekeys.
+order_report() {
+	local c i k
+	[ -n "${LD_CAPTURE:-}" ] || return 0
+	for c in sent arrived delivered; do
+		cap_stop "$c"
+		echo "# $c: tcpdump dropped $CAP_LOST"
+	done
+	for ((i = 0; i <= $1; i++)); do
+		key_to k $((SPI_BA + i * 16))
+		printf '%x %s\n' $((SPI_BA + i * 16)) "$k"
+	done >"$TMPD/keys"
+	mkdir -p "$LD_CAPTURE"
+	cp "$TMPD"/{sent,arrived,delivered}.pcap "$TMPD/keys" "$LD_CAPTURE/"
+	python3 "$ESPVTI_REPO/tests/selftests/tcp-order.py" --keys "$TMPD/keys" \
+		"$TMPD"/{sent,arrived,delivered}.pcap
+}
+
 # carrier_changes_to VAR NS: vti0's carrier_changes in NS.
 carrier_changes_to() {
 	local _v
@@ -695,6 +730,7 @@ test_rekey_under_load() {
 	pairs
 	servers ldA ldB lxA lxB
 	carrier_changes_to c0 ldA
+	order_start
 	tcp_mark
 	load_start 300 ldA:ldB lxA:lxB
 	nap 1
@@ -703,6 +739,7 @@ test_rekey_under_load() {
 	nap 1
 	load_kill
 	echo "# $n rekeys under load took $((SECONDS - t0)) s"
+	order_report "$n"
 	carrier_changes_to c1 ldA
 	expect_eq "vti0's carrier changes" "$c1" "$c0"
 	drops_to d ldA
