@@ -376,6 +376,15 @@ int espvti_xmit_ip(struct espvti_dev *edev, struct sk_buff *skb,
 	int err;
 
 	skb_scrub_packet(skb, !net_eq(net, dev_net(dev)));
+	/*
+	 * One SA, one flow. The hash is still the inner packet's (its
+	 * socket's): it would spread one SA's packets over a NIC's transmit
+	 * queues (where no XPS map chooses by CPU) and over the peer's CPUs
+	 * (RPS), which reorders its sequence numbers between flows. Without
+	 * it, the outer headers' own (addresses and SPI, or UDP ports) keeps
+	 * them together.
+	 */
+	skb_clear_hash(skb);
 	skb_dst_set(skb, p->dst);
 	skb->ip_summed = CHECKSUM_NONE;
 	/*

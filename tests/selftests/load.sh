@@ -34,6 +34,13 @@
 # sending CPU: 1 to 3 % of its packets left behind a higher number, as
 # XFRM's do, up to 31.) SEQ_STRICT=0 accepts a packet behind a higher
 # number by less than half the receivers' window.
+# And where it arrives (tcpdump -Q in on the XFRM end's veth, which
+# receives there as with RSS by hash, rss): still strictly increasing. espvti gives the outer
+# packet its own hash (addresses and SPI), so all of an SA's packets take
+# one CPU there, whatever inner flows they carry; with the inner packet's
+# hash (its socket's) kept, the peer's RPS spread one SA over both CPUs
+# by inner flow and reordered its numbers between flows (as a NIC's
+# transmit queues chosen by hash would).
 # Always: each number once, and none missing between the first and the
 # last (where tcpdump lost nothing).
 #
@@ -202,7 +209,8 @@ xfrm_state() {
 }
 
 # topo A:B...: the namespaces of each pair and the veth between them,
-# from one `ip -batch`, each end receiving as a NIC with RSS does (rss).
+# from one `ip -batch`, each end receiving as a NIC with one queue does
+# (rss).
 topo() {
 	local p
 	for p in "$@"; do
@@ -219,23 +227,26 @@ topo() {
 	done
 }
 
-# rss NS DEV: what DEV receives goes to a CPU chosen by its flow (RPS over
-# all CPUs), as a NIC's receive-side scaling chooses a queue: the ESP of
-# one SA is always taken on one CPU. A plain veth puts each packet on the
-# backlog of the CPU that sent it instead, so a sender that sends one flow
-# from two CPUs has it reordered on arrival (two backlogs taken in
-# parallel), which no cable does. XFRM sends a TCP flow from its
-# application's CPU and from the CPU its ACKs arrive on; espvti sends all
-# of an SA's packets from one CPU (its queue's flushing CPU), so its XFRM
-# peer's ACKs arrive on that CPU, not on the application's: without RSS
-# rekey_under_load saw the XFRM end's data reordered into espvti's
-# receiving TCP (181 and 256 retransmits against the baseline's 4 and 2 in
-# 5 runs; the captures of both veths and of vti0 decrypted: the reordering
-# was between the XFRM end's veth and espvti's, none in espvti), and with
-# RSS 0 to 4 against 0 to 6 in 8 runs.
+# rss NS DEV [hash]: what DEV receives is taken on CPU 0 (RPS to CPU 0
+# alone), in the order it was sent, as a NIC with one queue whose
+# interrupt CPU 0 takes; with hash, on a CPU chosen by the packet's hash
+# (RPS over all CPUs), as a NIC's RSS with a queue per CPU. A plain veth
+# takes each packet on the CPU that sent it, so a sender that sends one
+# flow from two CPUs has it reordered on arrival, which no cable does:
+# XFRM sends a TCP flow from its application's CPU and from the CPU its
+# ACKs arrive on; espvti sends all of an SA's packets from one CPU (its
+# queue's flushing CPU), so one of its XFRM peer's flows ran on two CPUs,
+# and rekey_under_load saw the XFRM end's data reordered into espvti's
+# receiving TCP (181 and 256 retransmits against the baseline's 4 and 2
+# in 5 runs; the captures decrypted: the reordering was between the two
+# veths, none in espvti). RPS by hash is not a cable either: a veth keeps
+# the sender's hash (XFRM's ESP carries its inner socket's, which TCP
+# changes after a timeout or a spurious retransmission), where a NIC
+# hashes the headers; the flow then moved between CPUs (51 retransmits
+# against 4 on the debug kernel).
 rss() {
-	local mask
-	printf -v mask '%x' $(((1 << $(nproc)) - 1))
+	local mask=1
+	[ "${3:-}" != hash ] || printf -v mask '%x' $(((1 << $(nproc)) - 1))
 	ip netns exec "$1" sh -c "echo $mask > /sys/class/net/$2/queues/rx-0/rps_cpus" ||
 		fail "$1: RPS on $2"
 }
@@ -446,10 +457,9 @@ tcp_mark() {
 # CPUs and two of them overtake each other on the wire; espvti delivers
 # what arrives in the order it arrives (as XFRM does), and the receiving
 # TCP may take one overtaking for a loss and fast-retransmit a window's
-# tail. (Before the veths received as with RSS (rss), a CI run saw 83
+# tail. (Before the veths received on one CPU (rss), a CI run saw 83
 # retransmits against the baseline's 3 with XFRM's end 25 times out of
-# order on the wire and espvti's none; with it, 3 to 5 times out of order
-# and 1 retransmit in 1,447 segments.)
+# order on the wire and espvti's none.)
 retrans_check() {
 	local ns now o r o0 r0 so=(0 0) sr=(0 0) i allowed
 	for ns in ldA ldB lxA lxB; do
@@ -622,15 +632,20 @@ seq_order() {
 	ld_begin
 	pairs
 	servers ldA ldB lxA lxB
+	rss ldB vethB hash
 	cap_start ldA vethA a
 	cap_start ldB vethB b
+	cap_start ldB vethB a-arrived in
 	cap_ready a
 	cap_ready b
+	cap_ready a-arrived
 	tcp_mark
 	load_start "$LOAD_SECS" ldA:ldB lxA:lxB
 	load_wait
 	cap_stop a
 	seq_check a $SPI_AB "$SEQ_STRICT"
+	cap_stop a-arrived
+	seq_check a-arrived $SPI_AB "$SEQ_STRICT"
 	cap_stop b
 	seq_check b $SPI_BA 0
 	PEER_OOO=$SEQ_OOO
