@@ -202,7 +202,8 @@ def cmd_craft(a):
         sock.close()
 
 
-def frames(path):
+def pcap_frames(path):
+    """(link type, frame) of each packet of a pcap file."""
     with open(path, "rb") as f:
         data = f.read()
     magic = data[:4]
@@ -213,13 +214,19 @@ def frames(path):
     else:
         raise SystemExit(path + ": not a pcap file")
     linktype = struct.unpack(endian + "I", data[20:24])[0]
-    if linktype != 1:
-        raise SystemExit("%s: link type %d, want Ethernet" % (path, linktype))
     off = 24
     while off + 16 <= len(data):
         incl = struct.unpack(endian + "I", data[off + 8:off + 12])[0]
-        yield data[off + 16:off + 16 + incl]
+        yield linktype, data[off + 16:off + 16 + incl]
         off += 16 + incl
+
+
+def frames(path):
+    """The Ethernet frames of a pcap file."""
+    for linktype, frame in pcap_frames(path):
+        if linktype != 1:
+            raise SystemExit("%s: link type %d, want Ethernet" % (path, linktype))
+        yield frame
 
 
 def esp_of(frame):

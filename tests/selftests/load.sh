@@ -35,12 +35,12 @@
 # XFRM's do, up to 31.) SEQ_STRICT=0 accepts a packet behind a higher
 # number by less than half the receivers' window.
 # And where it arrives (tcpdump -Q in on the XFRM end's veth, which
-# receives there as with RSS by hash, rss): still strictly increasing. espvti gives the outer
-# packet its own hash (addresses and SPI), so all of an SA's packets take
-# one CPU there, whatever inner flows they carry; with the inner packet's
-# hash (its socket's) kept, the peer's RPS spread one SA over both CPUs
-# by inner flow and reordered its numbers between flows (as a NIC's
-# transmit queues chosen by hash would).
+# receives by hash there, rss): still strictly increasing. espvti gives
+# the outer packet its own hash (addresses and SPI), so all of an SA's
+# packets take one CPU there, whatever inner flows they carry; with the
+# inner packet's hash (its socket's) kept, the peer's RPS spread one SA
+# over both CPUs by inner flow and reordered its numbers between flows
+# (as a NIC's transmit queues chosen by hash would).
 # Always: each number once, and none missing between the first and the
 # last (where tcpdump lost nothing).
 #

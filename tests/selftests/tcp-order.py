@@ -30,24 +30,7 @@ import sys
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-
-def pcap(path):
-    """(link type, frame) of each packet of a pcap file."""
-    with open(path, "rb") as f:
-        data = f.read()
-    magic = struct.unpack("<I", data[:4])[0]
-    if magic in (0xa1b2c3d4, 0xa1b23c4d):
-        endian = "<"
-    elif magic in (0xd4c3b2a1, 0x4d3cb2a1):
-        endian = ">"
-    else:
-        raise SystemExit(path + ": not a pcap file")
-    linktype = struct.unpack(endian + "I", data[20:24])[0]
-    off = 24
-    while off + 16 <= len(data):
-        incl = struct.unpack(endian + "I", data[off + 8:off + 12])[0]
-        yield linktype, data[off + 16:off + 16 + incl]
-        off += 16 + incl
+from esp import pcap_frames  # beside this file
 
 
 def ipv4_of(linktype, frame):
@@ -175,7 +158,7 @@ def main():
     total = {}
     for name, path, esp in caps:
         segs = []
-        for linktype, frame in pcap(path):
+        for linktype, frame in pcap_frames(path):
             ip = ipv4_of(linktype, frame)
             t = tcp_of(inner_of(ip, keys) if esp else ip)
             if t:
