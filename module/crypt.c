@@ -32,10 +32,14 @@
  * packets (below ESPVTI_PAR_MIN bytes the hand-off costs more than the
  * crypto), never when the queue is idle (nothing queued and no large
  * packet in the last jiffy), never on one CPU; otherwise the packets go
- * round the online CPUs in turn, this CPU's turn being done in place.
- * A worker with ESPVTI_WORKER_MAX packets waiting gets no more: the packet
- * is done in place. A queue with ESPVTI_OQ_MAX packets takes no more:
- * they are dropped and counted (tx_queue_full, rx_queue_full).
+ * round the other online CPUs in turn. The queueing CPU has the rest of
+ * the packet's path besides (the stack, the socket, the device): it does
+ * the crypto itself only when the other CPU's worker is behind, with
+ * ESPVTI_WORKER_MAX packets waiting, so the balance between the two
+ * follows the load (a fixed turn of its own, in a round of all CPUs, left
+ * the other CPU half idle while this one was saturated). A queue with
+ * ESPVTI_OQ_MAX packets takes no more: they are dropped and counted
+ * (tx_queue_full, rx_queue_full).
  *
  * Locking and lifetimes: a queue is under its lock (BH), nested inside
  * sa->lock where both are held; the flusher takes sa->lock alone, after
@@ -69,8 +73,12 @@ MODULE_PARM_DESC(parallel, "Spread one SA's crypto over all online CPUs (default
 
 /* Smaller packets are always done in place. */
 #define ESPVTI_PAR_MIN		512
-/* Packets waiting for one CPU's worker, at most. */
-#define ESPVTI_WORKER_MAX	1024
+/*
+ * Packets waiting for one CPU's worker, at most: beyond, the packet's
+ * crypto runs where it was queued. Enough to cover the worker's wake-up;
+ * short, since every packet waiting is latency for its flow.
+ */
+#define ESPVTI_WORKER_MAX	16
 /* A queue idle this long may move its flushing CPU. */
 #define ESPVTI_OQ_IDLE		(HZ / 10)
 /* Packets on one ordered queue (an interface's direction), at most. */
@@ -130,6 +138,13 @@ struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb, i
 	return pkt;
 }
 
+/* The online CPU after @cpu, round the mask. */
+static int espvti_next_online(int cpu)
+{
+	cpu = cpumask_next(cpu, cpu_online_mask);
+	return cpu < nr_cpu_ids ? cpu : cpumask_first(cpu_online_mask);
+}
+
 /*
  * Where the crypto of the next packet of @len bytes on @oq runs: -1 here,
  * or a CPU. oq->lock held; @ahead: packets of the same batch before it.
@@ -160,9 +175,10 @@ int espvti_crypt_cpu(struct espvti_oq *oq, unsigned int len, unsigned int ahead)
 	oq->last = now;
 	if (!busy)
 		return -1;
-	cpu = cpumask_next(oq->rr, cpu_online_mask);
-	if (cpu >= nr_cpu_ids)
-		cpu = cpumask_first(cpu_online_mask);
+	/* The other CPUs in turn: this one is skipped. */
+	cpu = espvti_next_online(oq->rr);
+	if (cpu == smp_processor_id())
+		cpu = espvti_next_online(cpu);
 	oq->rr = cpu;
 	return cpu == smp_processor_id() ? -1 : cpu;
 }

@@ -9,6 +9,11 @@
 #   quick   veth, xfrmi and espvti over raw ESP; AEAD; memory (1k, 10k)
 #   serial  every row, AEAD (the boot with one vCPU)
 #
+# ESPVTI_AB=NAME=VALUE adds a row espvti-ab after espvti-esp: the same
+# tunnel, run with espvti.ko's parameter NAME set to VALUE (and back to
+# what it was after each run), to compare a module change with itself in
+# one boot, interleaved.
+#
 # Loads espvti.ko from MODDIR and espvti_aeadbench.ko from AEADDIR; makes
 # every tunnel at once, each between two namespaces of its own joined by a
 # veth; warms each up; then ROUNDS rounds, the rows in one order in odd
@@ -55,6 +60,7 @@ insmod "$moddir/espvti.ko" "${params[@]}" || { log "cannot load $moddir/espvti.k
 	echo "cpus $ncpu"
 	echo "mode $mode"
 	echo "params ${ESPVTI_PARAMS:-none}"
+	echo "ab ${ESPVTI_AB:-none}"
 	echo "parallel $(cat /sys/module/espvti/parameters/parallel)"
 	echo "rx on vCPU 0 (RPS to it alone, as a NIC with one queue)"
 	echo "secs $secs"
@@ -199,6 +205,19 @@ wg_end() {
 # The rows: name, the end function, encap, keys.
 all_rows=(veth xfrm-esp espvti-esp xfrm-udp espvti-udp wg espvti-chacha)
 [ "$mode" != quick ] || all_rows=(veth xfrm-esp espvti-esp)
+ab_name= ab_value= ab_default=
+if [ -n "${ESPVTI_AB:-}" ]; then
+	ab_name=${ESPVTI_AB%%=*} ab_value=${ESPVTI_AB#*=}
+	if ! [ -w "/sys/module/espvti/parameters/$ab_name" ]; then
+		log "espvti.ko has no writable parameter '$ab_name'"
+		exit 1
+	fi
+	ab_default=$(cat "/sys/module/espvti/parameters/$ab_name")
+	for ((i = 0; i < ${#all_rows[@]}; i++)); do
+		[ "${all_rows[i]}" != espvti-esp ] ||
+			all_rows=("${all_rows[@]:0:i+1}" espvti-ab "${all_rows[@]:i+1}")
+	done
+fi
 declare -A devA devB pidA pidB dst
 
 # setup ROW: its namespaces and tunnel, a process in each namespace, the
@@ -210,7 +229,7 @@ setup() {
 	veth) ip -n "$a" link set veth0 mtu 1406 && ip -n "$b" link set veth0 mtu 1406
 		dev=veth0 end= ;;
 	xfrm-esp) end=xfrm_end ;;
-	espvti-esp) end=espvti_end ;;
+	espvti-esp|espvti-ab) end=espvti_end ;;
 	xfrm-udp) end=xfrm_end encap=udp ;;
 	espvti-udp) end=espvti_end encap=udp ;;
 	espvti-chacha) end=chacha_end encap=udp ka=$ckey_ab kb=$ckey_ba ;;
@@ -286,6 +305,7 @@ measure() {
 	local round=$1 row=$2 test=$3 t=${4:-$secs} f=$raw/$1-$2-$3 args=() client wms
 	[ "$test" = tcp ] || args=(-u -l 64 -b 0)
 	wms=$((t * 1000 - 1500))
+	[ "$row" != espvti-ab ] || echo "$ab_value" > "/sys/module/espvti/parameters/$ab_name"
 	{
 		echo "begin pre"; espvti_stats "$row"; snap "$row"
 		ip netns exec "$row-a" iperf3 -c "${dst[$row]}" -A "$ccpu" -t "$t" \
@@ -298,6 +318,7 @@ measure() {
 		wait "$client"
 		echo "begin post"; snap "$row"; espvti_stats "$row"
 	} > "$f.snap"
+	[ "$row" != espvti-ab ] || echo "$ab_default" > "/sys/module/espvti/parameters/$ab_name"
 }
 
 # perf_round: a profile of the whole guest during one espvti TCP run.

@@ -47,12 +47,14 @@
 #   tests/bench.sh --time 10 --rounds 7 --perf
 #   tests/bench.sh --kernel debug    # the KASAN kernel: slow, for curiosity
 #   tests/bench.sh --param parallel=0  # espvti.ko's module parameters
+#   tests/bench.sh --quick --ab parallel=0  # a row espvti-ab: espvti-esp
+#                                    # with the parameter set while it runs
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 . tests/vm/lib.sh
 
-kernel=stock secs= rounds= quick=0 perf= params=
+kernel=stock secs= rounds= quick=0 perf= params= ab=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift 2 ;;
@@ -63,8 +65,11 @@ while [ $# -gt 0 ]; do
 	--param)
 		[[ ${2:-} =~ ^[a-z_]+=[A-Za-z0-9_]+$ ]] || die "--param takes NAME=VALUE"
 		params="${params:+$params }$2"; shift 2 ;;
+	--ab)
+		[[ ${2:-} =~ ^[a-z_]+=[A-Za-z0-9_]+$ ]] || die "--ab takes NAME=VALUE"
+		ab=$2; shift 2 ;;
 	-h|--help) sed -n '3,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) die "unknown argument '$1' (--kernel stock|debug, --time S, --rounds N, --quick, --perf, --param NAME=VALUE)" ;;
+	*) die "unknown argument '$1' (--kernel stock|debug, --time S, --rounds N, --quick, --perf, --param NAME=VALUE, --ab NAME=VALUE)" ;;
 	esac
 done
 if [ "$quick" = 1 ]; then
@@ -117,7 +122,7 @@ host_cpu() {
 	echo "host_kernel $(uname -r)"
 	echo "qemu $(qemu-system-x86_64 --version | head -n 1)"
 	echo "commit $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- module 2>/dev/null || echo ' (module/ modified)')"
-	echo "options kernel $kernel time $secs rounds $rounds quick $quick perf ${perf:-off} params ${params:-none}"
+	echo "options kernel $kernel time $secs rounds $rounds quick $quick perf ${perf:-off} params ${params:-none} ab ${ab:-none}"
 	echo "loadavg_before $(cat /proc/loadavg)"
 	echo "hz $(getconf CLK_TCK)"
 } > "$out/host"
@@ -134,7 +139,7 @@ boot() {
 	t0=$EPOCHREALTIME c0=$(host_cpu)
 	log "boot $name: $smp vCPU, $mode"
 	ESPVTI_SMP=$smp tests/vm/run.sh --kernel "$kernel" --out "$out/$name" --timeout 3600 -- \
-		"ESPVTI_PARAMS=$(printf '%q' "$params")" tests/bench-guest.sh "$moddir" "$aeaddir" "$secs" "$rounds" "$mode" $perf ||
+		"ESPVTI_PARAMS=$(printf '%q' "$params")" "ESPVTI_AB=$(printf '%q' "$ab")" tests/bench-guest.sh "$moddir" "$aeaddir" "$secs" "$rounds" "$mode" $perf ||
 		rc=$?
 	echo "boot $name $t0 $EPOCHREALTIME $c0 $(host_cpu) rc $rc" >> "$out/host"
 	return "$rc"

@@ -17,18 +17,20 @@ import statistics
 import sys
 
 # The rows, in the order they are printed, and their AEAD transform.
-ROWS = ["veth", "xfrm-esp", "espvti-esp", "xfrm-udp", "espvti-udp", "wg",
-        "espvti-chacha"]
+ROWS = ["veth", "xfrm-esp", "espvti-esp", "espvti-ab", "xfrm-udp", "espvti-udp",
+        "wg", "espvti-chacha"]
 GCM, CHACHA = "rfc4106(gcm(aes))", "rfc7539esp(chacha20,poly1305)"
-ALG = {"xfrm-esp": GCM, "espvti-esp": GCM, "xfrm-udp": GCM, "espvti-udp": GCM,
-       "wg": CHACHA, "espvti-chacha": CHACHA}
+ALG = {"xfrm-esp": GCM, "espvti-esp": GCM, "espvti-ab": GCM, "xfrm-udp": GCM,
+       "espvti-udp": GCM, "wg": CHACHA, "espvti-chacha": CHACHA}
 # The ratios: (numerator, denominator, what it says).
 PAIRS = [("espvti-esp", "xfrm-esp", "espvti / xfrmi, raw ESP"),
          ("espvti-udp", "xfrm-udp", "espvti / xfrmi, ESP in UDP"),
          ("espvti-chacha", "wg", "espvti ChaCha20 / WireGuard"),
          ("espvti-udp", "espvti-esp", "espvti ESP in UDP / raw ESP"),
          ("xfrm-udp", "xfrm-esp", "xfrmi ESP in UDP / raw ESP"),
-         ("espvti-esp", "veth", "espvti raw ESP / plain veth")]
+         ("espvti-esp", "veth", "espvti raw ESP / plain veth"),
+         ("espvti-ab", "espvti-esp", "espvti --ab / as loaded, raw ESP"),
+         ("espvti-ab", "xfrm-esp", "espvti --ab / xfrmi, raw ESP")]
 # A busy host: a 1-minute load above this per core before the run, or
 # other processes taking more than this share of the host's CPUs during a
 # boot.
