@@ -553,14 +553,17 @@ def main(argv):
             grow.sort(reverse=True)
             p("  grew most (objects x size): " + ", ".join(
                 f"{name} +{n:,} x {size} B" for _, name, n, size in grow[:5] if n > 0))
-        sa1 = [b2.runs[k]["value"] for k in b2.runs if k[0].startswith("sa1-")]
-        san = [b2.runs[k]["value"] for k in b2.runs
-               if k[0].startswith("sa") and not k[0].startswith("sa1-")]
+        sa1 = {k[0][4:]: b2.runs[k]["value"] for k in b2.runs if k[0].startswith("sa1-")}
+        san = {k[0].split("-")[1]: b2.runs[k]["value"] for k in b2.runs
+               if k[0].startswith("sa") and not k[0].startswith("sa1-")}
         if sa1 and san and last:
-            m1, mn = median(sa1), median(san)
+            m1, mn = median(list(sa1.values())), median(list(san.values()))
+            ratios = [san[r] / sa1[r] for r in sa1 if sa1[r] and san.get(r)]
             p(f"  64-byte UDP through espvti-esp: {fmt(m1)} pkt/s with 1 inbound SA, "
-              f"{fmt(mn)} with {int(last) + 1:,} (ratio {fmt(mn / m1 if m1 and mn else None, 2)}; "
-              "two runs each, medians)")
+              f"{fmt(mn)} with {int(last) + 1:,} in the namespace; per-round ratio "
+              f"median {fmt(median(ratios) if ratios else None, 2)}, smallest "
+              f"{fmt(min(ratios) if ratios else None, 2)} ({len(ratios)} rounds, "
+              "N 1, 1 N, N 1)")
         p("")
 
     perf = os.path.join(b2.dir, "perf.txt")
