@@ -93,6 +93,64 @@ struct espvti_worker {
 static DEFINE_PER_CPU(struct espvti_worker, espvti_workers);
 static struct workqueue_struct *espvti_crypt_wq;
 
+/*
+ * Packet states are recycled on each CPU, so that a flowing tunnel does
+ * not allocate per packet: a state that fits ESPVTI_PKT_SIZE bytes (an
+ * AEAD's request with a few fragments: rfc4106-gcm-aesni's takes 360 with
+ * one) comes from this CPU's cache, or from kmalloc when it is empty, and
+ * goes back to the cache of the CPU that frees it (mostly the same one: a
+ * queue's packets are queued and flushed on its flushing CPU), up to
+ * ESPVTI_PKT_CACHED; a larger one (authenc's) is allocated and freed. Used
+ * with BH disabled only, as the whole packet path is (never from a hard
+ * interrupt), under get_cpu_ptr(); emptied at module unload.
+ */
+#define ESPVTI_PKT_SIZE		512
+#define ESPVTI_PKT_CACHED	32
+
+struct espvti_pkt_cache {
+	unsigned int n;
+	struct espvti_pkt *free[ESPVTI_PKT_CACHED];
+};
+
+static DEFINE_PER_CPU(struct espvti_pkt_cache, espvti_pkt_caches);
+
+static struct espvti_pkt *espvti_pkt_get(size_t len)
+{
+	struct espvti_pkt_cache *c;
+	struct espvti_pkt *pkt;
+
+	if (len > ESPVTI_PKT_SIZE) {
+		pkt = kmalloc(len, GFP_ATOMIC);
+		if (pkt)
+			pkt->cached = false;
+		return pkt;
+	}
+	c = get_cpu_ptr(&espvti_pkt_caches);
+	pkt = c->n ? c->free[--c->n] : NULL;
+	put_cpu_ptr(&espvti_pkt_caches);
+	if (!pkt)
+		pkt = kmalloc(ESPVTI_PKT_SIZE, GFP_ATOMIC);
+	if (pkt)
+		pkt->cached = true;
+	return pkt;
+}
+
+/* Free @pkt, which holds nothing any more. */
+void espvti_pkt_free(struct espvti_pkt *pkt)
+{
+	struct espvti_pkt_cache *c;
+
+	if (pkt->cached) {
+		c = get_cpu_ptr(&espvti_pkt_caches);
+		if (c->n < ESPVTI_PKT_CACHED) {
+			c->free[c->n++] = pkt;
+			pkt = NULL;
+		}
+		put_cpu_ptr(&espvti_pkt_caches);
+	}
+	kfree(pkt);
+}
+
 /* The IV, request and scatterlist follow struct espvti_pkt. */
 u8 *espvti_pkt_iv(const struct espvti_pkt *pkt)
 {
@@ -127,7 +185,7 @@ struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb, i
 	len += sizeof(struct aead_request) + crypto_aead_reqsize(aead);
 	len = ALIGN(len, __alignof__(struct scatterlist));
 	len += sizeof(struct scatterlist) * nfrags;
-	pkt = kmalloc(len, GFP_ATOMIC);
+	pkt = espvti_pkt_get(len);
 	if (!pkt)
 		return NULL;
 	pkt->skb = skb;
@@ -418,5 +476,13 @@ int espvti_crypt_init(void)
 /* After the interfaces are gone: what is still queued runs first. */
 void espvti_crypt_uninit(void)
 {
+	struct espvti_pkt_cache *c;
+	int cpu;
+
 	destroy_workqueue(espvti_crypt_wq);
+	for_each_possible_cpu(cpu) {
+		c = per_cpu_ptr(&espvti_pkt_caches, cpu);
+		while (c->n)
+			kfree(c->free[--c->n]);
+	}
 }

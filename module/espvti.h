@@ -573,6 +573,7 @@ struct espvti_pkt {
 	enum espvti_stat why;		/* a drop decided on the way; else __ESPVTI_STAT_MAX */
 	int nfrags;			/* scatterlist entries */
 	int cpu;			/* where the crypto runs; -1: where queued */
+	bool cached;			/* ESPVTI_PKT_SIZE bytes, from a CPU's cache */
 	unsigned int inner_len;
 	u64 seq;
 	union {
@@ -590,6 +591,7 @@ struct espvti_pkt {
 };
 
 struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb, int nfrags);
+void espvti_pkt_free(struct espvti_pkt *pkt);
 u8 *espvti_pkt_iv(const struct espvti_pkt *pkt);
 int espvti_crypt_cpu(struct espvti_oq *oq, unsigned int len, unsigned int ahead);
 bool espvti_oq_add(struct espvti_oq *oq, struct espvti_pkt *pkt);

@@ -193,7 +193,7 @@ void espvti_rx_finish(struct espvti_pkt *pkt)
 drop:
 	espvti_rx_drop(sa->edev, sa, skb, why);
 out:
-	kfree(pkt);
+	espvti_pkt_free(pkt);
 	espvti_sa_put(sa);
 }
 
@@ -260,7 +260,7 @@ void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
 		} else {
 			why = ESPVTI_STAT_RX_QUEUE_FULL;
 		}
-		kfree(pkt);
+		espvti_pkt_free(pkt);
 		goto drop;
 	}
 

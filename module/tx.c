@@ -314,7 +314,7 @@ static void espvti_tx_batch(struct espvti_dev *edev, struct espvti_sa *sa,
 			next_pkt = pkt->bnext;
 			dst_release(pkt->tx.dst);
 			espvti_tx_drop(edev, sa, pkt->skb, ESPVTI_STAT_TX_NO_SA);
-			kfree(pkt);
+			espvti_pkt_free(pkt);
 		}
 		return;
 	}
@@ -471,7 +471,7 @@ void espvti_tx_finish(struct espvti_pkt *pkt)
 		dev_core_stats_tx_dropped_inc(edev->dev);
 	}
 out:
-	kfree(pkt);
+	espvti_pkt_free(pkt);
 	espvti_sa_put(sa);
 }
 
