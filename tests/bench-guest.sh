@@ -372,8 +372,9 @@ memory() {
 			measure "sa1-$r" espvti-esp udp
 		else
 			measure "sa1-$r" espvti-esp udp
-			ip -n espvti-esp-b link add flood0 type espvti &&
-				ip netns exec espvti-esp-b $flood flood0 "$n2" 0x10000000 >/dev/null
+			{ ip -n espvti-esp-b link add flood0 type espvti &&
+				ip netns exec espvti-esp-b $flood flood0 "$n2" 0x10000000 >/dev/null; } ||
+				log "flood0: cannot make it again with $n2 SAs"
 			measure "sa$n2-$r" espvti-esp udp
 		fi
 	done
