@@ -192,6 +192,7 @@ struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb, i
 	pkt->sa = sa;
 	pkt->nfrags = nfrags;
 	pkt->state = ESPVTI_PKT_PENDING;
+	pkt->err = 0;		/* a failure before the crypto (espvti_crypt_fail()) sets none */
 	pkt->why = __ESPVTI_STAT_MAX;
 	return pkt;
 }
@@ -240,6 +241,7 @@ int espvti_crypt_cpu(struct espvti_oq *oq, unsigned int len, unsigned int ahead)
 	oq->rr = cpu;
 	return cpu == smp_processor_id() ? -1 : cpu;
 }
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_crypt_cpu);
 
 /*
  * Append @pkt to @oq; oq->lock held. False: the queue is full (the caller
@@ -337,6 +339,7 @@ void espvti_oq_init(struct espvti_oq *oq, struct net_device *dev, u8 dir)
 	oq->rr = -1;
 	oq->serial = -1;
 }
+EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_oq_init);
 
 /*
  * A packet of @sa is done: flush its queue here (this is the queue's

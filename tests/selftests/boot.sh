@@ -234,9 +234,12 @@ test_systemd_unit() {
 	unit Stop vti0 || fail "ExecStop: $OUT"
 	expect_fail ip -n bA link show vti0
 	unit Stop vti0 && fail "stopped twice: $OUT"
-	# Up again from the same file.
-	unit Start vti0 || fail "ExecStart again: $OUT"
+	# Up again from the same file, the peer's SAs new first: a packet of its
+	# old ones (an IPv6 report, say) would move bA's new window past the
+	# numbers its new ones start at, the same SPIs and keys (a flake: the
+	# ping's replies outside the window).
 	peer_restart
+	unit Start vti0 || fail "ExecStart again: $OUT"
 	ping_ok bA 10.2.0.1
 	unit Stop vti0 || fail "ExecStop: $OUT"
 }

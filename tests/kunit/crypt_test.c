@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where an SA's crypto runs (espvti_crypt_cpu(), crypt.c): in place for
+ * small packets and an idle queue; under load, round the other online
+ * CPUs, never the queueing one, which has the rest of the packet's path
+ * (it takes the crypto only when a worker is behind, in
+ * espvti_crypt_submit()). The round needs two CPUs: the VMs have two.
+ */
+#include <kunit/test.h>
+#include <linux/cpumask.h>
+
+#include "espvti.h"
+
+/* A queue of its own; no packet is ever put on it. */
+static struct espvti_oq *crypt_oq(struct kunit *test)
+{
+	struct espvti_oq *oq = kunit_kzalloc(test, sizeof(*oq), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, oq);
+	espvti_oq_init(oq, NULL, ESPVTI_SA_DIR_OUT);
+	return oq;
+}
+
+static int crypt_cpu(struct espvti_oq *oq, unsigned int len, unsigned int ahead)
+{
+	int cpu;
+
+	spin_lock_bh(&oq->lock);
+	cpu = espvti_crypt_cpu(oq, len, ahead);
+	spin_unlock_bh(&oq->lock);
+	return cpu;
+}
+
+/* Small packets, busy queue or not, and an idle queue's first: here. */
+static void espvti_test_crypt_in_place(struct kunit *test)
+{
+	struct espvti_oq *oq = crypt_oq(test);
+
+	preempt_disable();
+	KUNIT_EXPECT_EQ(test, crypt_cpu(oq, 1400, 0), -1);	/* idle */
+	KUNIT_EXPECT_EQ(test, crypt_cpu(oq, 100, 0), -1);
+	KUNIT_EXPECT_EQ(test, crypt_cpu(oq, 511, 5), -1);	/* small, busy */
+	/* The queue's flushing CPU is the one its first packet came on. */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(oq->serial), (int)smp_processor_id());
+	preempt_enable();
+}
+
+/*
+ * A busy queue's large packets: every other online CPU once per round,
+ * never this one.
+ */
+static void espvti_test_crypt_other_cpus(struct kunit *test)
+{
+	struct espvti_oq *oq = crypt_oq(test);
+	unsigned int others, round, i;
+	int cpu, self;
+	cpumask_var_t seen;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "one CPU online: everything is done in place");
+	KUNIT_ASSERT_TRUE(test, zalloc_cpumask_var(&seen, GFP_KERNEL));
+	preempt_disable();
+	self = smp_processor_id();
+	others = num_online_cpus() - 1;
+	for (round = 0; round < 3; round++) {
+		cpumask_clear(seen);
+		for (i = 0; i < others; i++) {
+			cpu = crypt_cpu(oq, 1400, 1);
+			KUNIT_EXPECT_NE_MSG(test, cpu, -1, "round %u, packet %u: in place", round, i);
+			KUNIT_EXPECT_NE_MSG(test, cpu, self, "round %u: its own CPU", round);
+			if (cpu >= 0) {
+				KUNIT_EXPECT_TRUE(test, cpu_online(cpu));
+				KUNIT_EXPECT_FALSE_MSG(test, cpumask_test_cpu(cpu, seen),
+						       "round %u: CPU %d twice", round, cpu);
+				cpumask_set_cpu(cpu, seen);
+			}
+		}
+		KUNIT_EXPECT_EQ(test, cpumask_weight(seen), others);
+	}
+	preempt_enable();
+	free_cpumask_var(seen);
+}
+
+static struct kunit_case espvti_crypt_cases[] = {
+	KUNIT_CASE(espvti_test_crypt_in_place),
+	KUNIT_CASE(espvti_test_crypt_other_cpus),
+	{}
+};
+
+static struct kunit_suite espvti_crypt_suite = {
+	.name = "espvti_crypt",
+	.test_cases = espvti_crypt_cases,
+};
+
+kunit_test_suite(espvti_crypt_suite);
