@@ -66,7 +66,7 @@ static void espvti_test_crypt_other_cpus(struct kunit *test)
 		cpumask_clear(seen);
 		for (i = 0; i < others; i++) {
 			cpu = crypt_cpu(oq, 1400, 1);
-			KUNIT_EXPECT_NE_MSG(test, cpu, -1, "round %u, packet %u: in place", round, i);
+			KUNIT_EXPECT_NE_MSG(test, cpu, -1, "round %u, packet %u: here", round, i);
 			KUNIT_EXPECT_NE_MSG(test, cpu, self, "round %u: its own CPU", round);
 			if (cpu >= 0) {
 				KUNIT_EXPECT_TRUE(test, cpu_online(cpu));
