@@ -116,22 +116,20 @@ static DEFINE_PER_CPU(struct espvti_pkt_cache, espvti_pkt_caches);
 
 static struct espvti_pkt *espvti_pkt_get(size_t len)
 {
+	bool cached = len <= ESPVTI_PKT_SIZE;
+	struct espvti_pkt *pkt = NULL;
 	struct espvti_pkt_cache *c;
-	struct espvti_pkt *pkt;
 
-	if (len > ESPVTI_PKT_SIZE) {
-		pkt = kmalloc(len, GFP_ATOMIC);
-		if (pkt)
-			pkt->cached = false;
-		return pkt;
+	if (cached) {
+		c = get_cpu_ptr(&espvti_pkt_caches);
+		if (c->n)
+			pkt = c->free[--c->n];
+		put_cpu_ptr(&espvti_pkt_caches);
 	}
-	c = get_cpu_ptr(&espvti_pkt_caches);
-	pkt = c->n ? c->free[--c->n] : NULL;
-	put_cpu_ptr(&espvti_pkt_caches);
 	if (!pkt)
-		pkt = kmalloc(ESPVTI_PKT_SIZE, GFP_ATOMIC);
+		pkt = kmalloc(cached ? ESPVTI_PKT_SIZE : len, GFP_ATOMIC);
 	if (pkt)
-		pkt->cached = true;
+		pkt->cached = cached;
 	return pkt;
 }
 

@@ -553,7 +553,9 @@ def main(argv):
             grow.sort(reverse=True)
             p("  grew most (objects x size): " + ", ".join(
                 f"{name} +{n:,} x {size} B" for _, name, n, size in grow[:5] if n > 0))
-        sa1 = {k[0][4:]: b2.runs[k]["value"] for k in b2.runs if k[0].startswith("sa1-")}
+        # sa1-R and saN-R: round R with 1 SA and with N
+        sa1 = {k[0].split("-")[1]: b2.runs[k]["value"] for k in b2.runs
+               if k[0].startswith("sa1-")}
         san = {k[0].split("-")[1]: b2.runs[k]["value"] for k in b2.runs
                if k[0].startswith("sa") and not k[0].startswith("sa1-")}
         if sa1 and san and last:
