@@ -12,7 +12,8 @@
 # ESPVTI_AB=NAME=VALUE adds a row espvti-ab after espvti-esp: the same
 # tunnel, run with espvti.ko's parameter NAME set to VALUE (and back to
 # what it was after each run), to compare a module change with itself in
-# one boot, interleaved.
+# one boot, interleaved. NAME vti0.ATTR is the interface's sysfs
+# attribute ATTR instead (/sys/class/net/vti0/ATTR, both ends).
 #
 # Loads espvti.ko from MODDIR and espvti_aeadbench.ko from AEADDIR; makes
 # every tunnel at once, each between two namespaces of its own joined by a
@@ -206,13 +207,26 @@ wg_end() {
 all_rows=(veth xfrm-esp espvti-esp xfrm-udp espvti-udp wg espvti-chacha)
 [ "$mode" != quick ] || all_rows=(veth xfrm-esp espvti-esp)
 ab_name= ab_value= ab_default=
+# ab_file NS: the file ESPVTI_AB names, as seen from namespace NS.
+ab_file() {
+	case "$ab_name" in
+	vti0.*) echo "/sys/class/net/vti0/${ab_name#vti0.}" ;;
+	*) echo "/sys/module/espvti/parameters/$ab_name" ;;
+	esac
+}
+# ab_set VALUE: ESPVTI_AB's parameter or attribute set to VALUE.
+ab_set() {
+	local ns
+	for ns in espvti-ab-a espvti-ab-b; do
+		ip netns exec "$ns" sh -c "echo $1 > $(ab_file)" || log "cannot set $ab_name to $1"
+	done
+}
 if [ -n "${ESPVTI_AB:-}" ]; then
 	ab_name=${ESPVTI_AB%%=*} ab_value=${ESPVTI_AB#*=}
-	if ! [ -w "/sys/module/espvti/parameters/$ab_name" ]; then
+	if [[ $ab_name != vti0.* ]] && ! [ -w "$(ab_file)" ]; then
 		log "espvti.ko has no writable parameter '$ab_name'"
 		exit 1
 	fi
-	ab_default=$(cat "/sys/module/espvti/parameters/$ab_name")
 	for ((i = 0; i < ${#all_rows[@]}; i++)); do
 		[ "${all_rows[i]}" != espvti-esp ] ||
 			all_rows=("${all_rows[@]:0:i+1}" espvti-ab "${all_rows[@]:i+1}")
@@ -305,7 +319,10 @@ measure() {
 	local round=$1 row=$2 test=$3 t=${4:-$secs} f=$raw/$1-$2-$3 args=() client wms
 	[ "$test" = tcp ] || args=(-u -l 64 -b 0)
 	wms=$((t * 1000 - 1500))
-	[ "$row" != espvti-ab ] || echo "$ab_value" > "/sys/module/espvti/parameters/$ab_name"
+	if [ "$row" = espvti-ab ]; then
+		[ -n "$ab_default" ] || ab_default=$(ip netns exec espvti-ab-a cat "$(ab_file)")
+		ab_set "$ab_value"
+	fi
 	{
 		echo "begin pre"; espvti_stats "$row"; snap "$row"
 		ip netns exec "$row-a" iperf3 -c "${dst[$row]}" -A "$ccpu" -t "$t" \
@@ -318,7 +335,7 @@ measure() {
 		wait "$client"
 		echo "begin post"; snap "$row"; espvti_stats "$row"
 	} > "$f.snap"
-	[ "$row" != espvti-ab ] || echo "$ab_default" > "/sys/module/espvti/parameters/$ab_name"
+	[ "$row" != espvti-ab ] || ab_set "$ab_default"
 }
 
 # perf_round: a profile of the whole guest during one espvti TCP run.

@@ -66,7 +66,7 @@ while [ $# -gt 0 ]; do
 		[[ ${2:-} =~ ^[a-z_]+=[A-Za-z0-9_]+$ ]] || die "--param takes NAME=VALUE"
 		params="${params:+$params }$2"; shift 2 ;;
 	--ab)
-		[[ ${2:-} =~ ^[a-z_]+=[A-Za-z0-9_]+$ ]] || die "--ab takes NAME=VALUE"
+		[[ ${2:-} =~ ^[a-z0-9_.]+=[A-Za-z0-9_]+$ ]] || die "--ab takes NAME=VALUE"
 		ab=$2; shift 2 ;;
 	-h|--help) sed -n '3,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1' (--kernel stock|debug, --time S, --rounds N, --quick, --perf, --param NAME=VALUE, --ab NAME=VALUE)" ;;
