@@ -15,11 +15,18 @@
  *
  * One queue per interface and direction, not per SA: at a rekey the old
  * SA's last packets and the new SA's first leave in the order they came,
- * as one SA's do. And the flush runs on one CPU only (oq->serial; a
+ * as one SA's do. Outbound, the flush runs on one CPU only (oq->serial; a
  * completion elsewhere queues the queue's flush work there), because what
- * leaves goes through per-CPU queues next (a device's backlog, a GRO cell,
- * a NIC queue chosen by CPU): two CPUs flushing in turn would have those
- * reorder it (load.sh: 40 times XFRM's TCP retransmits, no drop).
+ * leaves goes through per-CPU queues next (a device's backlog, a NIC queue
+ * chosen by CPU): two CPUs flushing in turn would have those reorder it
+ * (load.sh: 40 times XFRM's TCP retransmits, no drop). Inbound, the flush
+ * is the interface's NAPI poll (espvti_rx_poll()), which a completion
+ * schedules: one NAPI runs on one CPU at a time and hands its packets to
+ * the stack there, through its own GRO, flushed before it stops; so it may
+ * run wherever the decryption finished (as WireGuard's per-peer NAPI), and
+ * order into the stack is still the queue's. The NAPI is a netdevice's
+ * like any driver's: /sys/class/net/IF/threaded moves it into a kernel
+ * thread the scheduler places.
  *
  * Why not padata (pcrypt): it is a built-in option (CONFIG_PADATA) that
  * distributions need not enable and our debug kernel does not; it hands
@@ -206,7 +213,8 @@ static int espvti_next_online(int cpu)
  * Where the crypto of the next packet of @len bytes on @oq runs: -1 here,
  * or a CPU. oq->lock held; @ahead: packets of the same batch before it.
  *
- * The queue's flushing CPU is chosen here too: the CPU a packet comes on
+ * The queue's flushing CPU is chosen here too (it is the outbound queue's;
+ * the inbound one's flush is the interface's NAPI): the CPU a packet comes on
  * after the queue has been idle (empty, nothing queued for ESPVTI_OQ_IDLE),
  * when what left before has long been through the per-CPU queues after
  * it (a jiffy was not enough on a loaded guest, whose softirqs wait for
@@ -276,28 +284,33 @@ static void espvti_oq_advance(struct list_head *out)
 }
 
 /*
- * Let the done packets at the head of @oq leave, in order. One flusher at
- * a time: another CPU that finds one at work leaves it its packets, which
- * it sees when it looks again under the lock. BH disabled.
+ * Let the done packets at the head of @oq leave, in order, at most
+ * @budget; inbound ones are delivered through @napi. One flusher at a
+ * time: another CPU that finds one at work leaves it its packets, which it
+ * sees when it looks again under the lock. BH disabled. How many left.
  */
-static void espvti_oq_flush(struct espvti_oq *oq)
+static int espvti_oq_flush(struct espvti_oq *oq, int budget, struct napi_struct *napi)
 {
 	struct espvti_pkt *pkt, *next;
+	int done = 0;
 	LIST_HEAD(out);
 
 	spin_lock(&oq->lock);
 	if (oq->flushing) {
 		spin_unlock(&oq->lock);
-		return;
+		return 0;
 	}
 	oq->flushing = true;
-	for (;;) {
+	while (done < budget) {
 		list_for_each_entry_safe(pkt, next, &oq->list, node) {
+			if (done == budget)
+				break;
 			/* Pairs with the release in espvti_crypt_done(): err, skb. */
 			if (smp_load_acquire(&pkt->state) == ESPVTI_PKT_PENDING)
 				break;
 			list_move_tail(&pkt->node, &out);
 			oq->n--;
+			done++;
 		}
 		if (list_empty(&out))
 			break;
@@ -308,13 +321,30 @@ static void espvti_oq_flush(struct espvti_oq *oq)
 			if (oq->dir == ESPVTI_SA_DIR_OUT)
 				espvti_tx_finish(pkt);
 			else
-				espvti_rx_finish(pkt);
+				espvti_rx_finish(pkt, napi);
 		}
 		INIT_LIST_HEAD(&out);
 		spin_lock(&oq->lock);
 	}
 	oq->flushing = false;
 	spin_unlock(&oq->lock);
+	return done;
+}
+
+/*
+ * The interface's NAPI poll: the inbound queue's flush, on the CPU that
+ * scheduled it. A packet done after the queue was looked at schedules the
+ * NAPI again (NAPI_STATE_MISSED while it runs): nothing done is left.
+ */
+int espvti_rx_poll(struct napi_struct *napi, int budget)
+{
+	struct espvti_dev *edev = container_of(napi, struct espvti_dev, napi);
+	int done;
+
+	done = espvti_oq_flush(&edev->oq[1], budget, napi);
+	if (done < budget)
+		napi_complete_done(napi, done);
+	return done;
 }
 
 static void espvti_oq_work(struct work_struct *work)
@@ -322,7 +352,7 @@ static void espvti_oq_work(struct work_struct *work)
 	struct espvti_oq *oq = container_of(work, struct espvti_oq, work);
 
 	local_bh_disable();
-	espvti_oq_flush(oq);
+	espvti_oq_flush(oq, INT_MAX, NULL);
 	local_bh_enable();
 	dev_put(oq->dev);	/* espvti_oq_kick()'s */
 }
@@ -340,18 +370,24 @@ void espvti_oq_init(struct espvti_oq *oq, struct net_device *dev, u8 dir)
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_oq_init);
 
 /*
- * A packet of @sa is done: flush its queue here (this is the queue's
- * flushing CPU, or it has none: the hand-off is off), or have that CPU do
- * it. BH disabled: the SA and its interface are still there (RCU), even if
- * a flush elsewhere just dropped the packet's reference.
+ * A packet of @sa is done. Inbound: schedule the interface's NAPI (here,
+ * unless it is scheduled already: then it runs again before it stops).
+ * Outbound: flush the queue here (this is the queue's flushing CPU, or it
+ * has none: the hand-off is off), or have that CPU do it. BH disabled:
+ * the SA and its interface are still there (RCU), even if a flush
+ * elsewhere just dropped the packet's reference.
  */
 static void espvti_oq_kick(struct espvti_sa *sa)
 {
 	struct espvti_oq *oq = espvti_sa_oq(sa);
 	int cpu = READ_ONCE(oq->serial);
 
+	if (oq->dir == ESPVTI_SA_DIR_IN) {
+		napi_schedule(&sa->edev->napi);
+		return;
+	}
 	if (cpu < 0 || cpu == smp_processor_id() || !cpu_online(cpu)) {
-		espvti_oq_flush(oq);
+		espvti_oq_flush(oq, INT_MAX, NULL);
 		return;
 	}
 	dev_hold(oq->dev);

@@ -93,18 +93,20 @@ static int espvti_dev_init(struct net_device *dev)
 	err = dst_cache_init(&edev->dst_cache, GFP_KERNEL);
 	if (err)
 		goto err_stats;
-	err = gro_cells_init(&edev->gro_cells, dev);
-	if (err)
-		goto err_dst_cache;
 	RCU_INIT_POINTER(edev->spd, espvti_spd_default());
 	if (!rcu_access_pointer(edev->spd))
-		goto err_gro_cells;
+		goto err_dst_cache;
+	/*
+	 * Enabled for the netdevice's whole life, up or down: packets in
+	 * flight when it is deleted still leave through it (and are dropped
+	 * there), and only then does its last reference go.
+	 */
+	netif_napi_add(dev, &edev->napi, espvti_rx_poll);
+	napi_enable(&edev->napi);
 	espvti_udp_dev_init(edev);
 	espvti_diag_init(&edev->diag);
 	return 0;
 
-err_gro_cells:
-	gro_cells_destroy(&edev->gro_cells);
 err_dst_cache:
 	dst_cache_destroy(&edev->dst_cache);
 err_stats:
@@ -178,7 +180,8 @@ static void espvti_dev_free(struct net_device *dev)
 {
 	struct espvti_dev *edev = netdev_priv(dev);
 
-	gro_cells_destroy(&edev->gro_cells);
+	napi_disable(&edev->napi);	/* no packet is left to deliver */
+	netif_napi_del(&edev->napi);
 	dst_cache_destroy(&edev->dst_cache);
 	free_percpu(edev->stats);
 	/* No reader is left: the netdevice outlived an RCU grace period. */

@@ -20,7 +20,6 @@
 #include <net/dsfield.h>
 #include <net/dst_cache.h>
 #include <net/genetlink.h>
-#include <net/gro_cells.h>
 #include <net/ipv6.h>
 #include <net/netns/generic.h>
 
@@ -303,7 +302,7 @@ struct espvti_dev {
 	unsigned long acquire_at;	/* jiffies of the last acquire event */
 	/* Its packets in flight, in order: [0] outbound, [1] inbound (crypt.c). */
 	struct espvti_oq oq[2];
-	struct gro_cells gro_cells;
+	struct napi_struct napi;	/* the inbound queue's flush and GRO */
 	struct dst_cache dst_cache;
 	/* ESP in UDP (udp.c) */
 	struct espvti_usock *usock;	/* the socket, while encap is udp; RTNL */
@@ -554,7 +553,7 @@ void espvti_tx_finish(struct espvti_pkt *pkt);
 void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
 		      const union espvti_addr *saddr, __be16 sport);
 void espvti_rx_advance(struct espvti_pkt *pkt);
-void espvti_rx_finish(struct espvti_pkt *pkt);
+void espvti_rx_finish(struct espvti_pkt *pkt, struct napi_struct *napi);
 int espvti_esp_init(void);
 void espvti_esp_uninit(void);
 
@@ -597,6 +596,7 @@ int espvti_crypt_cpu(struct espvti_oq *oq, unsigned int len, unsigned int ahead)
 bool espvti_oq_add(struct espvti_oq *oq, struct espvti_pkt *pkt);
 void espvti_crypt_submit(struct espvti_pkt *pkt, int cpu);
 void espvti_crypt_fail(struct espvti_pkt *pkt, enum espvti_stat why);
+int espvti_rx_poll(struct napi_struct *napi, int budget);
 int espvti_crypt_init(void);
 void espvti_crypt_uninit(void);
 

@@ -13,7 +13,8 @@
  *    SA's lock: the window moves now that the packet is authentic, and the
  *    lifetimes count it.
  * 4. espvti_rx_finish: the trailer, the inner packet and the selectors
- *    (espvti_deliver), then GRO on the interface. The ICV verified, so
+ *    (espvti_deliver), then the interface's GRO: steps 3 and 4 are its
+ *    NAPI poll (espvti_rx_poll() in crypt.c). The ICV verified, so
  *    the inner checksums are not verified again (as WireGuard: what the
  *    peer sealed is what arrives).
  *
@@ -43,9 +44,12 @@ static enum espvti_stat espvti_replay_why(enum espvti_replay_verdict v)
 					     ESPVTI_STAT_RX_OUTSIDE_WINDOW;
 }
 
-/* The inner packet, now at skb->data: check it and hand it to the interface. */
+/*
+ * The inner packet, now at skb->data: check it and hand it to the
+ * interface, through @napi's GRO.
+ */
 static enum espvti_stat espvti_deliver(struct espvti_sa *sa, struct sk_buff *skb,
-				       u8 nexthdr, u8 outer_tos)
+				       u8 nexthdr, u8 outer_tos, struct napi_struct *napi)
 {
 	struct espvti_dev *edev = sa->edev;
 	struct net_device *dev = edev->dev;
@@ -121,9 +125,13 @@ static enum espvti_stat espvti_deliver(struct espvti_sa *sa, struct sk_buff *skb
 	 */
 	skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb->csum_level = SKB_MAX_CSUM_LEVEL;
-	if (gro_cells_receive(&edev->gro_cells, skb) == NET_RX_SUCCESS)
-		espvti_count_ok(sa, ESPVTI_STAT_RX_PACKETS, len);
-	return __ESPVTI_STAT_MAX;	/* delivered, or counted by GRO cells */
+	/* GRO may append to a packet it holds: not to a shared one. */
+	if (unlikely(skb_cloned(skb)))
+		netif_receive_skb(skb);
+	else
+		napi_gro_receive(napi, skb);
+	espvti_count_ok(sa, ESPVTI_STAT_RX_PACKETS, len);
+	return __ESPVTI_STAT_MAX;
 }
 
 /*
@@ -149,10 +157,11 @@ void espvti_rx_advance(struct espvti_pkt *pkt)
 }
 
 /*
- * An inbound packet leaves the queue, in arrival order: delivered,
- * or dropped and counted. Frees @pkt and its reference on the SA.
+ * An inbound packet leaves the queue, in arrival order, in the interface's
+ * NAPI poll @napi: delivered, or dropped and counted. Frees @pkt and its
+ * reference on the SA.
  */
-void espvti_rx_finish(struct espvti_pkt *pkt)
+void espvti_rx_finish(struct espvti_pkt *pkt, struct napi_struct *napi)
 {
 	struct espvti_sa *sa = pkt->sa;
 	unsigned int hdr = sizeof(struct ip_esp_hdr) + sa->iv_len;
@@ -187,7 +196,7 @@ void espvti_rx_finish(struct espvti_pkt *pkt)
 	why = ESPVTI_STAT_RX_MALFORMED;
 	if (pskb_trim(skb, skb->len - sa->icv_len - 2 - padlen) || !pskb_pull(skb, hdr))
 		goto drop;
-	why = espvti_deliver(sa, skb, nexthdr, pkt->rx.outer_tos);
+	why = espvti_deliver(sa, skb, nexthdr, pkt->rx.outer_tos, napi);
 	if (why == __ESPVTI_STAT_MAX)
 		goto out;
 drop:

@@ -624,13 +624,23 @@ klog_clean() {
 		fail "the kernel log since the test started: $out"
 }
 
+# threaded NS: NS's vti0 delivers from a kernel thread of its own (its
+# NAPI threaded, /sys/class/net/vti0/threaded, as a user may set it).
+threaded() {
+	ip netns exec "$1" sh -c 'echo 1 > /sys/class/net/vti0/threaded'
+	expect_eq "$1's vti0 threaded" "$(ip netns exec "$1" cat /sys/class/net/vti0/threaded)" 1
+	pgrep '^napi/vti0-' >/dev/null || fail "no NAPI thread for $1's vti0"
+}
+
 # seq_order: the load through both pairs, ESP captured where it leaves
 # each end of espvti's pair: the numbers as the top says, no drop at
-# espvti or XFRM, retransmits as the baseline's.
+# espvti or XFRM, retransmits as the baseline's. THREADED=1: espvti's
+# interface delivers from its NAPI thread.
 seq_order() {
 	local d
 	ld_begin
 	pairs
+	[ -z "${THREADED:-}" ] || threaded ldA
 	servers ldA ldB lxA lxB
 	rss ldB vethB hash
 	cap_start ldA vethA a
@@ -662,6 +672,12 @@ seq_order() {
 # AES-GCM over raw ESP.
 test_seq_order() {
 	seq_order
+}
+
+# The same with espvti's NAPI in a kernel thread, which the scheduler
+# places on any CPU: delivery still in arrival order.
+test_seq_order_threaded() {
+	THREADED=1 seq_order
 }
 
 # AES-CBC with HMAC-SHA-256, ESP in UDP (both pairs).
