@@ -29,6 +29,7 @@
 #include <linux/rhashtable.h>
 #include <linux/skbuff.h>
 #include <net/esp.h>
+#include <net/gro.h>
 #include <net/inet_ecn.h>
 #include <net/ip.h>
 #include <net/ip6_route.h>
