@@ -49,6 +49,8 @@
 #   tests/bench.sh --param parallel=0  # espvti.ko's module parameters
 #   tests/bench.sh --quick --ab parallel=0  # a row espvti-ab: espvti-esp
 #                                    # with the parameter set while it runs
+#   tests/bench.sh --quick --ab vti0.threaded=1  # or the interface's sysfs
+#                                    # attribute (/sys/class/net/vti0/)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
