@@ -213,8 +213,8 @@ static int espvti_next_online(int cpu)
  * Where the crypto of the next packet of @len bytes on @oq runs: -1 here,
  * or a CPU. oq->lock held; @ahead: packets of the same batch before it.
  *
- * The queue's flushing CPU is chosen here too (it is the outbound queue's;
- * the inbound one's flush is the interface's NAPI): the CPU a packet comes on
+ * The queue's flushing CPU is chosen here too (a queue flushed by a NAPI
+ * has none): the CPU a packet comes on
  * after the queue has been idle (empty, nothing queued for ESPVTI_OQ_IDLE),
  * when what left before has long been through the per-CPU queues after
  * it (a jiffy was not enough on a loaded guest, whose softirqs wait for
@@ -230,10 +230,12 @@ int espvti_crypt_cpu(struct espvti_oq *oq, unsigned int len, unsigned int ahead)
 
 	if (!READ_ONCE(parallel) || num_online_cpus() < 2)
 		return -1;
-	if (oq->serial < 0 || !cpu_online(oq->serial) ||
-	    (!oq->n && !ahead && time_after(now, oq->seen + ESPVTI_OQ_IDLE)))
-		WRITE_ONCE(oq->serial, smp_processor_id());
-	oq->seen = now;
+	if (!oq->napi) {
+		if (oq->serial < 0 || !cpu_online(oq->serial) ||
+		    (!oq->n && !ahead && time_after(now, oq->seen + ESPVTI_OQ_IDLE)))
+			WRITE_ONCE(oq->serial, smp_processor_id());
+		oq->seen = now;
+	}
 	busy = ahead || oq->n || time_before_eq(now, oq->last + 1);
 	if (len < ESPVTI_PAR_MIN)
 		return -1;
@@ -285,11 +287,11 @@ static void espvti_oq_advance(struct list_head *out)
 
 /*
  * Let the done packets at the head of @oq leave, in order, at most
- * @budget; inbound ones are delivered through @napi. One flusher at a
+ * @budget. One flusher at a
  * time: another CPU that finds one at work leaves it its packets, which it
  * sees when it looks again under the lock. BH disabled. How many left.
  */
-static int espvti_oq_flush(struct espvti_oq *oq, int budget, struct napi_struct *napi)
+static int espvti_oq_flush(struct espvti_oq *oq, int budget)
 {
 	struct espvti_pkt *pkt, *next;
 	int done = 0;
@@ -321,7 +323,7 @@ static int espvti_oq_flush(struct espvti_oq *oq, int budget, struct napi_struct 
 			if (oq->dir == ESPVTI_SA_DIR_OUT)
 				espvti_tx_finish(pkt);
 			else
-				espvti_rx_finish(pkt, napi);
+				espvti_rx_finish(pkt);
 		}
 		INIT_LIST_HEAD(&out);
 		spin_lock(&oq->lock);
@@ -341,7 +343,7 @@ int espvti_rx_poll(struct napi_struct *napi, int budget)
 	struct espvti_dev *edev = container_of(napi, struct espvti_dev, napi);
 	int done;
 
-	done = espvti_oq_flush(&edev->oq[1], budget, napi);
+	done = espvti_oq_flush(&edev->oq[1], budget);
 	if (done < budget)
 		napi_complete_done(napi, done);
 	return done;
@@ -352,27 +354,29 @@ static void espvti_oq_work(struct work_struct *work)
 	struct espvti_oq *oq = container_of(work, struct espvti_oq, work);
 
 	local_bh_disable();
-	espvti_oq_flush(oq, INT_MAX, NULL);
+	espvti_oq_flush(oq, INT_MAX);
 	local_bh_enable();
 	dev_put(oq->dev);	/* espvti_oq_kick()'s */
 }
 
-void espvti_oq_init(struct espvti_oq *oq, struct net_device *dev, u8 dir)
+void espvti_oq_init(struct espvti_oq *oq, struct net_device *dev, u8 dir,
+		    struct napi_struct *napi)
 {
 	spin_lock_init(&oq->lock);
 	INIT_LIST_HEAD(&oq->list);
 	INIT_WORK(&oq->work, espvti_oq_work);
 	oq->dev = dev;
 	oq->dir = dir;
+	oq->napi = napi;
 	oq->rr = -1;
 	oq->serial = -1;
 }
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_oq_init);
 
 /*
- * A packet of @sa is done. Inbound: schedule the interface's NAPI (here,
- * unless it is scheduled already: then it runs again before it stops).
- * Outbound: flush the queue here (this is the queue's flushing CPU, or it
+ * A packet of @sa is done. A queue flushed by a NAPI (inbound): schedule
+ * it (here, unless it is scheduled already: then it runs again before it
+ * stops). Otherwise (outbound): flush the queue here (this is the queue's flushing CPU, or it
  * has none: the hand-off is off), or have that CPU do it. BH disabled:
  * the SA and its interface are still there (RCU), even if a flush
  * elsewhere just dropped the packet's reference.
@@ -382,12 +386,12 @@ static void espvti_oq_kick(struct espvti_sa *sa)
 	struct espvti_oq *oq = espvti_sa_oq(sa);
 	int cpu = READ_ONCE(oq->serial);
 
-	if (oq->dir == ESPVTI_SA_DIR_IN) {
-		napi_schedule(&sa->edev->napi);
+	if (oq->napi) {
+		napi_schedule(oq->napi);
 		return;
 	}
 	if (cpu < 0 || cpu == smp_processor_id() || !cpu_online(cpu)) {
-		espvti_oq_flush(oq, INT_MAX, NULL);
+		espvti_oq_flush(oq, INT_MAX);
 		return;
 	}
 	dev_hold(oq->dev);

@@ -332,8 +332,8 @@ int espvti_newlink(struct net *src_net, struct net_device *dev,
 	edev->mtu_user = tb && tb[IFLA_MTU];
 	INIT_LIST_HEAD(&edev->sa_in);
 	INIT_LIST_HEAD(&edev->sa_outs);
-	espvti_oq_init(&edev->oq[0], dev, ESPVTI_SA_DIR_OUT);
-	espvti_oq_init(&edev->oq[1], dev, ESPVTI_SA_DIR_IN);
+	espvti_oq_init(&edev->oq[0], dev, ESPVTI_SA_DIR_OUT, NULL);
+	espvti_oq_init(&edev->oq[1], dev, ESPVTI_SA_DIR_IN, &edev->napi);
 	INIT_LIST_HEAD(&edev->tunnel_list);
 	INIT_HLIST_NODE(&edev->peer_node);
 

@@ -265,13 +265,15 @@ struct espvti_oq {
 	u8 dir;				/* ESPVTI_SA_DIR_* */
 	int rr;				/* the CPU the last hand-off went to */
 	int serial;			/* the one CPU that flushes; -1: not chosen */
+	struct napi_struct *napi;	/* or the NAPI whose poll flushes it */
 	unsigned long last;		/* jiffies: the last large packet */
 	unsigned long seen;		/* jiffies: the last packet */
 	struct work_struct work;	/* a flush on serial; holds a device reference */
 	struct net_device *dev;
 };
 
-void espvti_oq_init(struct espvti_oq *oq, struct net_device *dev, u8 dir);
+void espvti_oq_init(struct espvti_oq *oq, struct net_device *dev, u8 dir,
+		    struct napi_struct *napi);
 
 /* device.c: the netdevice */
 struct espvti_dev {
@@ -553,7 +555,7 @@ void espvti_tx_finish(struct espvti_pkt *pkt);
 void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,
 		      const union espvti_addr *saddr, __be16 sport);
 void espvti_rx_advance(struct espvti_pkt *pkt);
-void espvti_rx_finish(struct espvti_pkt *pkt, struct napi_struct *napi);
+void espvti_rx_finish(struct espvti_pkt *pkt);
 int espvti_esp_init(void);
 void espvti_esp_uninit(void);
 

@@ -47,10 +47,10 @@ static enum espvti_stat espvti_replay_why(enum espvti_replay_verdict v)
 
 /*
  * The inner packet, now at skb->data: check it and hand it to the
- * interface, through @napi's GRO.
+ * interface, through its NAPI's GRO (this is its poll).
  */
 static enum espvti_stat espvti_deliver(struct espvti_sa *sa, struct sk_buff *skb,
-				       u8 nexthdr, u8 outer_tos, struct napi_struct *napi)
+				       u8 nexthdr, u8 outer_tos)
 {
 	struct espvti_dev *edev = sa->edev;
 	struct net_device *dev = edev->dev;
@@ -126,11 +126,8 @@ static enum espvti_stat espvti_deliver(struct espvti_sa *sa, struct sk_buff *skb
 	 */
 	skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb->csum_level = SKB_MAX_CSUM_LEVEL;
-	/* GRO may append to a packet it holds: not to a shared one. */
-	if (unlikely(skb_cloned(skb)))
-		netif_receive_skb(skb);
-	else
-		napi_gro_receive(napi, skb);
+	/* Its own, not a clone: skb_cow_data() before it was decrypted in place. */
+	napi_gro_receive(&edev->napi, skb);
 	espvti_count_ok(sa, ESPVTI_STAT_RX_PACKETS, len);
 	return __ESPVTI_STAT_MAX;
 }
@@ -159,10 +156,10 @@ void espvti_rx_advance(struct espvti_pkt *pkt)
 
 /*
  * An inbound packet leaves the queue, in arrival order, in the interface's
- * NAPI poll @napi: delivered, or dropped and counted. Frees @pkt and its
+ * NAPI poll: delivered, or dropped and counted. Frees @pkt and its
  * reference on the SA.
  */
-void espvti_rx_finish(struct espvti_pkt *pkt, struct napi_struct *napi)
+void espvti_rx_finish(struct espvti_pkt *pkt)
 {
 	struct espvti_sa *sa = pkt->sa;
 	unsigned int hdr = sizeof(struct ip_esp_hdr) + sa->iv_len;
@@ -197,7 +194,7 @@ void espvti_rx_finish(struct espvti_pkt *pkt, struct napi_struct *napi)
 	why = ESPVTI_STAT_RX_MALFORMED;
 	if (pskb_trim(skb, skb->len - sa->icv_len - 2 - padlen) || !pskb_pull(skb, hdr))
 		goto drop;
-	why = espvti_deliver(sa, skb, nexthdr, pkt->rx.outer_tos, napi);
+	why = espvti_deliver(sa, skb, nexthdr, pkt->rx.outer_tos);
 	if (why == __ESPVTI_STAT_MAX)
 		goto out;
 drop:

@@ -207,7 +207,7 @@ wg_end() {
 all_rows=(veth xfrm-esp espvti-esp xfrm-udp espvti-udp wg espvti-chacha)
 [ "$mode" != quick ] || all_rows=(veth xfrm-esp espvti-esp)
 ab_name= ab_value= ab_default=
-# ab_file NS: the file ESPVTI_AB names, as seen from namespace NS.
+# ab_file: the file ESPVTI_AB names (a vti0 attribute: inside a namespace).
 ab_file() {
 	case "$ab_name" in
 	vti0.*) echo "/sys/class/net/vti0/${ab_name#vti0.}" ;;

@@ -17,7 +17,7 @@ static struct espvti_oq *crypt_oq(struct kunit *test)
 	struct espvti_oq *oq = kunit_kzalloc(test, sizeof(*oq), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, oq);
-	espvti_oq_init(oq, NULL, ESPVTI_SA_DIR_OUT);
+	espvti_oq_init(oq, NULL, ESPVTI_SA_DIR_OUT, NULL);
 	return oq;
 }
 
