@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench-guest.sh MODDIR AEADDIR SECONDS ROUNDS MODE [perf]: the guest part
+# bench-guest.sh MODDIR AEADDIR SECONDS ROUNDS MODE [perf|profile]: the guest part
 # of tests/bench.sh (which reads it all back and prints the table; see
 # there and Documentation/performance.rst). MODE:
 #
@@ -22,7 +22,8 @@
 # one TCP flow and 64-byte UDP for SECONDS. Writes only raw data to
 # /tmp/out: env (the guest), crypto (/proc/crypto's AEADs once the tunnels
 # are up), aead.log, raw/ROUND-ROW-TEST.json (iperf3) and .snap (counters
-# before, in the window, after), mem, perf.txt, progress.
+# before, in the window, after), mem, perf.txt, progress; with profile,
+# profile-windows and kallsyms (the counts themselves are the plugin's).
 set -u
 moddir=$1 aeaddir=$2 secs=$3 rounds=$4 mode=$5 perf=${6:-}
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -354,6 +355,39 @@ perf_round() {
 		--percent-limit 0.2 2>/dev/null | grep -v '^$' > "$out/perf.txt"
 }
 
+# profile_round: the guest's instructions, counted by QEMU (bench.sh
+# --profile loads tests/bench/tcg-profile.c into it), in a window of a
+# TCP and a 64-byte UDP run of every tunnel row. profile-mark opens and
+# closes each window (the plugin writes what it counted since the last
+# mark at each, numbered); profile-windows says which number is which
+# row; kallsyms names the addresses, espvti.ko's and the other modules'.
+profile_round() {
+	local t=$((secs > 4 ? secs : 4)) mark=$repo/tests/build/profile/profile-mark
+	local row test n=0 client args
+	for row in "${rows[@]}"; do
+		[ "$row" != veth ] || continue
+		for test in tcp udp; do
+			args=()
+			[ "$test" = tcp ] || args=(-u -l 64 -b 0)
+			ip netns exec "$row-a" iperf3 -c "${dst[$row]}" -A "$ccpu" -t "$t" \
+				"${args[@]}" >/dev/null 2>&1 &
+			client=$!
+			sleep 1
+			[ "$row" != espvti-ab ] || ab_set "$ab_value"
+			{ echo "begin w0"; snap "$row"; } > "$raw/profile-$row-$test.snap"
+			"$mark"
+			sleep $((t - 2))
+			"$mark"
+			{ echo "begin w1"; snap "$row"; } >> "$raw/profile-$row-$test.snap"
+			n=$((n + 2))
+			echo "$n $row $test" >> "$out/profile-windows"
+			wait "$client"
+			[ "$row" != espvti-ab ] || ab_set "$ab_default"
+		done
+	done
+	cat /proc/kallsyms > "$out/kallsyms"
+}
+
 # mem_step LABEL: the kernel's memory after the caches are dropped.
 mem_step() {
 	sync
@@ -429,9 +463,12 @@ for ((r = 1; r <= rounds; r++)); do
 	done
 done
 
-if [ -n "$perf" ] && [[ " ${rows[*]} " == *" espvti-esp "* ]]; then
+if [ "$perf" = perf ] && [[ " ${rows[*]} " == *" espvti-esp "* ]]; then
 	progress "perf"
 	perf_round
+elif [ "$perf" = profile ]; then
+	progress "profile"
+	profile_round
 fi
 if [[ " ${rows[*]} " == *" espvti-esp "* ]]; then
 	case "$mode" in

@@ -64,6 +64,7 @@ while [ $# -gt 0 ]; do
 	--rounds) rounds=$2; shift 2 ;;
 	--quick) quick=1; shift ;;
 	--perf) perf=perf; shift ;;
+	--profile) perf=profile; shift ;;
 	--param)
 		[[ ${2:-} =~ ^[a-z_]+=[A-Za-z0-9_]+$ ]] || die "--param takes NAME=VALUE"
 		params="${params:+$params }$2"; shift 2 ;;
@@ -71,7 +72,7 @@ while [ $# -gt 0 ]; do
 		[[ ${2:-} =~ ^[a-z0-9_.]+=[A-Za-z0-9_]+$ ]] || die "--ab takes NAME=VALUE"
 		ab=$2; shift 2 ;;
 	-h|--help) sed -n '3,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) die "unknown argument '$1' (--kernel stock|debug, --time S, --rounds N, --quick, --perf, --param NAME=VALUE, --ab NAME=VALUE)" ;;
+	*) die "unknown argument '$1' (--kernel stock|debug, --time S, --rounds N, --quick, --perf, --profile, --param NAME=VALUE, --ab NAME=VALUE)" ;;
 	esac
 done
 if [ "$quick" = 1 ]; then
@@ -104,6 +105,21 @@ fi
 out=tests/build/vm-bench-$kernel
 rm -rf "$out"
 mkdir -p "$out"
+
+# --profile: QEMU counts the guest's instructions (TCG only) with
+# tests/bench/tcg-profile.c; profile-mark, linked at a fixed address that
+# no other guest program has, marks the windows.
+plugin=
+if [ "$perf" = profile ]; then
+	pdir=$repo/tests/build/profile
+	mkdir -p "$pdir"
+	gcc -O2 -Wall -Wno-unused-parameter -shared -fPIC -o "$pdir/tcg-profile.so" \
+		tests/bench/tcg-profile.c || die "tests/bench/tcg-profile.c does not build"
+	gcc -O2 -Wall -nostdlib -static -fno-pie -no-pie -Wl,-Ttext-segment=0x13370000 \
+		-o "$pdir/profile-mark" tests/bench/profile-mark.c || die "tests/bench/profile-mark.c does not build"
+	mark=$(nm "$pdir/profile-mark" | awk '$3 == "_start" { print $1 }')
+	plugin=$pdir/tcg-profile.so,marker=$mark
+fi
 
 # host_cpu: the host's busy and steal ticks (all CPUs), and those of this
 # script's finished children (QEMU among them), as "busy steal own".
@@ -140,7 +156,8 @@ boot() {
 	local name=$1 smp=$2 mode=$3 t0 c0 rc=0
 	t0=$EPOCHREALTIME c0=$(host_cpu)
 	log "boot $name: $smp vCPU, $mode"
-	ESPVTI_SMP=$smp tests/vm/run.sh --kernel "$kernel" --out "$out/$name" --timeout 3600 -- \
+	ESPVTI_SMP=$smp ESPVTI_TCG_PLUGIN=${plugin:+$plugin,out=$repo/$out/$name/profile} \
+		tests/vm/run.sh --kernel "$kernel" --out "$out/$name" --timeout 3600 -- \
 		"ESPVTI_PARAMS=$(printf '%q' "$params")" "ESPVTI_AB=$(printf '%q' "$ab")" tests/bench-guest.sh "$moddir" "$aeaddir" "$secs" "$rounds" "$mode" $perf ||
 		rc=$?
 	echo "boot $name $t0 $EPOCHREALTIME $c0 $(host_cpu) rc $rc" >> "$out/host"
@@ -163,6 +180,14 @@ echo "wall $start $EPOCHREALTIME" >> "$out/host"
 if ! python3 tests/bench/report.py "$out" > "$out/bench.txt"; then
 	log "no table; the guests' consoles: $out/*/console.log"
 	exit 1
+fi
+if [ "$perf" = profile ]; then
+	for d in "$out"/smp*; do
+		[ -f "$d/profile-windows" ] || continue
+		python3 tests/bench/profile.py "$d" > "$d/profile.txt" ||
+			log "no profile table for $d"
+		{ echo; cat "$d/profile.txt"; } >> "$out/bench.txt"
+	done
 fi
 cat "$out/bench.txt"
 exit "$rc"

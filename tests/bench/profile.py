@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""profile.py BOOTDIR [TOP]: the instruction profile of bench.sh --profile.
+
+BOOTDIR is one boot's folder of tests/build/vm-bench-KERNEL/ (smp2, smp1):
+profile.N are tests/bench/tcg-profile.c's counts ("VADDR INSNS" per
+translated block) of window N, profile-windows says which window is which
+row and test, kallsyms names the addresses, raw/profile-ROW-TEST.snap has
+the tunnel's counters at the window's ends.
+
+Prints, for the TCP and then the 64-byte UDP window, the guest's
+instructions per packet the tunnel's sending end sent (TCP: per data
+packet, ACKs' work included), per row, and the functions that differ
+most between the rows: the instructions of each function per packet, its
+own only (not those of what it calls), each row in a column. Instructions
+are not time (an emulated AES instruction costs many host instructions);
+compare the work beside the cryptography, row against row.
+"""
+import bisect
+import collections
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from report import parse_snap  # noqa: E402
+
+DEV = {"xfrm": "xfrm0", "espvti": "vti0", "wg": "wg0"}
+
+
+def load_kallsyms(path):
+    """Sorted addresses and their names ("name [module]") of text symbols."""
+    syms = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            p = line.split()
+            if len(p) < 3 or p[1] not in "tTwW":
+                continue
+            name = p[2] + (" " + p[3] if len(p) > 3 else "")
+            syms.append((int(p[0], 16), name))
+    syms.sort()
+    return [a for a, _ in syms], [n for _, n in syms]
+
+
+def symbolize(path, addrs, names):
+    """{function: instructions} of one window's counts."""
+    out = collections.Counter()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            a, n = line.split()
+            a, n = int(a, 16), int(n)
+            if a < 0xffff800000000000:
+                out["[user space]"] += n
+                continue
+            i = bisect.bisect_right(addrs, a) - 1
+            out[names[i] if i >= 0 else "[kernel, unnamed]"] += n
+    return out
+
+
+def packets(snap_path, row):
+    """Packets the sending end's tunnel device sent in the window."""
+    s = parse_snap(snap_path)
+    dev = DEV.get(row.split("-")[0], "veth0")
+    try:
+        return s["w1"]["dev"][("A", dev)][9] - s["w0"]["dev"][("A", dev)][9]
+    except (KeyError, IndexError):
+        return 0
+
+
+def main():
+    d = sys.argv[1]
+    top = int(sys.argv[2]) if len(sys.argv) > 2 else 25
+    addrs, names = load_kallsyms(os.path.join(d, "kallsyms"))
+    windows = collections.defaultdict(dict)
+    with open(os.path.join(d, "profile-windows"), encoding="utf-8") as f:
+        for line in f:
+            n, row, test = line.split()
+            path = os.path.join(d, "profile." + n)
+            if not os.path.exists(path):
+                print(f"# {row} {test}: no counts (QEMU ran without the plugin: not TCG?)")
+                continue
+            pk = packets(os.path.join(d, "raw", f"profile-{row}-{test}.snap"), row)
+            windows[test][row] = (symbolize(path, addrs, names), pk)
+    boot = os.path.basename(os.path.normpath(d))
+    for test in ("tcp", "udp"):
+        rows = windows.get(test)
+        if not rows:
+            continue
+        order = list(rows)
+        what = "one TCP flow, per data packet sent" if test == "tcp" else \
+            "64-byte UDP, per packet sent"
+        print(f"== {boot} instruction profile, {what} (QEMU's count, whole guest)")
+        w = max(12, max(len(r) for r in order) + 1)
+        print(f"{'':34s}" + "".join(f"{r:>{w}s}" for r in order))
+        print(f"{'packets sent in the window':34s}" +
+              "".join(f"{rows[r][1]:>{w},d}" for r in order))
+        per = {}
+        for r in order:
+            prof, pk = rows[r]
+            per[r] = {k: v / pk for k, v in prof.items()} if pk else {}
+        print(f"{'instructions per packet':34s}" +
+              "".join(f"{sum(per[r].values()):>{w},.0f}" for r in order))
+        # The functions that matter: the largest in any row, then those
+        # that differ most between the first two rows.
+        keys = set()
+        for r in order:
+            keys.update(k for k, _ in sorted(per[r].items(), key=lambda kv: -kv[1])[:top])
+        if len(order) > 1:
+            a, b = order[0], order[1]
+            diff = sorted(set(per[a]) | set(per[b]),
+                          key=lambda k: -abs(per[a].get(k, 0) - per[b].get(k, 0)))
+            keys.update(diff[:top])
+        for k in sorted(keys, key=lambda k: -max(per[r].get(k, 0) for r in order)):
+            label = k if len(k) <= 33 else k[:32] + "~"
+            print(f"{label:34s}" + "".join(f"{per[r].get(k, 0):>{w},.0f}" for r in order))
+        print()
+
+
+if __name__ == "__main__":
+    main()
