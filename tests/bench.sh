@@ -118,7 +118,7 @@ if [ "$perf" = profile ]; then
 	gcc -O2 -Wall -nostdlib -static -fno-pie -no-pie -Wl,-Ttext-segment=0x13370000 \
 		-o "$pdir/profile-mark" tests/bench/profile-mark.c || die "tests/bench/profile-mark.c does not build"
 	mark=$(nm "$pdir/profile-mark" | awk '$3 == "_start" { print $1 }')
-	plugin=$pdir/tcg-profile.so,marker=$mark
+	plugin=$pdir/tcg-profile.so,marker=$mark,callers=on
 fi
 
 # host_cpu: the host's busy and steal ticks (all CPUs), and those of this

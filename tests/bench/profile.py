@@ -24,9 +24,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from report import parse_snap  # noqa: E402
 
-DEV = {"xfrm": "xfrm0", "espvti": "vti0", "wg": "wg0"}
-
-
 def load_kallsyms(path):
     """Sorted addresses and their names ("name [module]") of text symbols."""
     syms = []
@@ -42,26 +39,33 @@ def load_kallsyms(path):
 
 
 def symbolize(path, addrs, names):
-    """{function: instructions} of one window's counts."""
-    out = collections.Counter()
+    """({function: instructions}, {caller: bytes of REP string instructions})
+    of one window's counts."""
+    out, rep = collections.Counter(), collections.Counter()
+
+    def name(a):
+        if a < 0xffff800000000000:
+            return "[user space]"
+        i = bisect.bisect_right(addrs, a) - 1
+        return names[i] if i >= 0 else "[kernel, unnamed]"
+
     with open(path, encoding="utf-8") as f:
         for line in f:
-            a, n = line.split()
-            a, n = int(a, 16), int(n)
-            if a < 0xffff800000000000:
-                out["[user space]"] += n
-                continue
-            i = bisect.bisect_right(addrs, a) - 1
-            out[names[i] if i >= 0 else "[kernel, unnamed]"] += n
-    return out
+            p = line.split()
+            if p[0] == "C":
+                rep[name(int(p[1], 16))] += int(p[2])
+            else:
+                out[name(int(p[0], 16))] += int(p[1])
+    return out, rep
 
 
-def packets(snap_path, row):
-    """Packets the sending end's tunnel device sent in the window."""
+def packets(snap_path):
+    """Packets the sending end put on the wire (its veth) in the window:
+    the tunnel devices count differently (an xfrm interface counts a GSO
+    packet once, espvti each segment)."""
     s = parse_snap(snap_path)
-    dev = DEV.get(row.split("-")[0], "veth0")
     try:
-        return s["w1"]["dev"][("A", dev)][9] - s["w0"]["dev"][("A", dev)][9]
+        return s["w1"]["dev"][("A", "veth0")][9] - s["w0"]["dev"][("A", "veth0")][9]
     except (KeyError, IndexError):
         return 0
 
@@ -78,7 +82,7 @@ def main():
             if not os.path.exists(path):
                 print(f"# {row} {test}: no counts (QEMU ran without the plugin: not TCG?)")
                 continue
-            pk = packets(os.path.join(d, "raw", f"profile-{row}-{test}.snap"), row)
+            pk = packets(os.path.join(d, "raw", f"profile-{row}-{test}.snap"))
             windows[test][row] = (symbolize(path, addrs, names), pk)
     boot = os.path.basename(os.path.normpath(d))
     for test in ("tcp", "udp"):
@@ -93,10 +97,11 @@ def main():
         print(f"{'':34s}" + "".join(f"{r:>{w}s}" for r in order))
         print(f"{'packets sent in the window':34s}" +
               "".join(f"{rows[r][1]:>{w},d}" for r in order))
-        per = {}
+        per, rper = {}, {}
         for r in order:
-            prof, pk = rows[r]
+            (prof, rep), pk = rows[r]
             per[r] = {k: v / pk for k, v in prof.items()} if pk else {}
+            rper[r] = {k: v / pk for k, v in rep.items()} if pk else {}
         print(f"{'instructions per packet':34s}" +
               "".join(f"{sum(per[r].values()):>{w},.0f}" for r in order))
         # The functions that matter: the largest in any row, then those
@@ -112,6 +117,18 @@ def main():
         for k in sorted(keys, key=lambda k: -max(per[r].get(k, 0) for r in order)):
             label = k if len(k) <= 33 else k[:32] + "~"
             print(f"{label:34s}" + "".join(f"{per[r].get(k, 0):>{w},.0f}" for r in order))
+        if any(rper[r] for r in order):
+            print("bytes set or copied by REP STOS/MOVS per packet, by the function that called")
+            print(f"{'the memset, memcpy, clear_page...':34s}" +
+                  "".join(f"{sum(rper[r].values()):>{w},.0f}" for r in order))
+            keys = set()
+            for r in order:
+                keys.update(k for k, _ in sorted(rper[r].items(), key=lambda kv: -kv[1])[:top])
+            for k in sorted(keys, key=lambda k: -max(rper[r].get(k, 0) for r in order)):
+                if max(rper[r].get(k, 0) for r in order) < 1:
+                    continue
+                label = k if len(k) <= 33 else k[:32] + "~"
+                print(f"{label:34s}" + "".join(f"{rper[r].get(k, 0):>{w},.0f}" for r in order))
         print()
 
 

@@ -12,13 +12,23 @@
  * address is System.map's). At each marker the instructions counted
  * since the previous one go to out=PREFIX.N (N = 1, 2, ...), a line
  * "VADDR INSNS" per block start, and the counters start again from zero.
- * tests/bench/profile.py names the addresses from the guest's kallsyms.
+ * With callers=on, see below. tests/bench/profile.py names the addresses
+ * from the guest's kallsyms.
  *
  * Counts are instructions, not time: an emulated AES or PCLMULQDQ
- * instruction costs many host instructions, a MOV few. Compare one
- * tunnel's non-cryptographic work with another's, not cryptography with
- * the rest. The increments are not atomic across vCPUs (TCG inlines a
- * plain add): a rare lost increment, no more.
+ * instruction costs many host instructions, a MOV few. A REP string
+ * instruction counts once per iteration (QEMU runs each iteration as a
+ * block of its own), so memset_erms, clear_page_erms and the copy
+ * functions count about one per byte they write, which is also roughly
+ * what they cost under TCG. Compare one tunnel's non-cryptographic work
+ * with another's, not cryptography with the rest. The increments are not
+ * atomic across vCPUs (TCG inlines a plain add): a rare lost increment.
+ *
+ * The bytes of those string instructions are also put to the block that
+ * made the last call before them (lines "C VADDR BYTES"): the call into
+ * memset, memcpy, clear_page or copy_user is the last call before the
+ * REP, so the memsets and copies are named by their caller. That needs a
+ * callback on every block that ends in a call, which slows the guest.
  *
  * The API is QEMU's (include/qemu/qemu-plugin.h, version 1, QEMU 7.2);
  * Debian packages no header for it, so what this plugin calls is
@@ -69,16 +79,30 @@ void qemu_plugin_register_vcpu_tb_exec_inline(struct qemu_plugin_tb *tb,
 					      void *ptr, uint64_t imm);
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
 uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
+struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb,
+						 size_t idx);
+const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
+size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
 void qemu_plugin_outs(const char *string);
 
 EXPORT int qemu_plugin_version = 1;
 
-/* One translation of a block: where it starts, how many instructions. */
+/*
+ * One translation of a block: where it starts, how many instructions,
+ * how often it ran; for a block ending in a call, the bytes of REP string
+ * instructions run after it (before the next call).
+ */
 struct block {
 	uint64_t vaddr;
 	uint64_t count;
+	uint64_t bytes;
 	uint32_t ninsns;
 };
+
+#define MAX_VCPUS 64
+
+/* Per vCPU: the last block that ended in a call. */
+static struct block *last_call[MAX_VCPUS];
 
 #define CHUNK 65536
 
@@ -88,6 +112,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t marker;
 static const char *prefix = "tcg-profile";
 static unsigned int window;
+static bool callers;
 
 /* A new block record; its address is stable (chunks never move). */
 static struct block *block_new(uint64_t vaddr, uint32_t ninsns)
@@ -129,16 +154,77 @@ static void marker_hit(unsigned int vcpu, void *udata)
 		if (f && b->count)
 			fprintf(f, "%" PRIx64 " %" PRIu64 "\n", b->vaddr,
 				b->count * b->ninsns);
+		if (f && b->bytes)
+			fprintf(f, "C %" PRIx64 " %" PRIu64 "\n", b->vaddr,
+				b->bytes);
 		b->count = 0;
+		b->bytes = 0;
 	}
 	if (f)
 		fclose(f);
 	pthread_mutex_unlock(&lock);
 }
 
+static void call_ran(unsigned int vcpu, void *udata)
+{
+	if (vcpu < MAX_VCPUS)
+		last_call[vcpu] = udata;
+}
+
+static void rep_ran(unsigned int vcpu, void *udata)
+{
+	if (vcpu < MAX_VCPUS && last_call[vcpu])
+		last_call[vcpu]->bytes += (uintptr_t)udata;
+}
+
+/* The bytes one iteration of a REP STOS/MOVS at the insn moves, or 0. */
+static unsigned int rep_size(struct qemu_plugin_insn *insn)
+{
+	const uint8_t *p = qemu_plugin_insn_data(insn);
+	size_t i, n = qemu_plugin_insn_size(insn);
+	bool rep = false, rexw = false, opsz = false;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == 0xf3 || p[i] == 0xf2)
+			rep = true;
+		else if (p[i] == 0x66)
+			opsz = true;
+		else if ((p[i] & 0xf0) == 0x40)
+			rexw = p[i] & 8;
+		else
+			break;
+	}
+	if (!rep || i >= n)
+		return 0;
+	switch (p[i]) {
+	case 0xaa: case 0xa4:
+		return 1;
+	case 0xab: case 0xa5:
+		return rexw ? 8 : opsz ? 2 : 4;
+	}
+	return 0;
+}
+
+/* Is the insn a call (E8 rel32, or FF /2)? */
+static bool is_call(struct qemu_plugin_insn *insn)
+{
+	const uint8_t *p = qemu_plugin_insn_data(insn);
+	size_t i, n = qemu_plugin_insn_size(insn);
+
+	for (i = 0; i < n && ((p[i] & 0xf0) == 0x40 || p[i] == 0x2e ||
+			      p[i] == 0x3e); i++)
+		;
+	if (i >= n)
+		return false;
+	return p[i] == 0xe8 || (p[i] == 0xff && i + 1 < n &&
+				((p[i + 1] >> 3) & 7) == 2);
+}
+
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	uint64_t vaddr = qemu_plugin_tb_vaddr(tb);
+	size_t n = qemu_plugin_tb_n_insns(tb);
+	unsigned int rep;
 	struct block *b;
 
 	if (vaddr == marker)
@@ -146,11 +232,22 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 						     QEMU_PLUGIN_CB_NO_REGS,
 						     NULL);
 	pthread_mutex_lock(&lock);
-	b = block_new(vaddr, qemu_plugin_tb_n_insns(tb));
+	b = block_new(vaddr, n);
 	pthread_mutex_unlock(&lock);
-	if (b)
-		qemu_plugin_register_vcpu_tb_exec_inline(tb,
-				QEMU_PLUGIN_INLINE_ADD_U64, &b->count, 1);
+	if (!b)
+		return;
+	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
+						 &b->count, 1);
+	if (!callers || !n)
+		return;
+	rep = rep_size(qemu_plugin_tb_get_insn(tb, 0));
+	if (rep)
+		qemu_plugin_register_vcpu_tb_exec_cb(tb, rep_ran,
+						     QEMU_PLUGIN_CB_NO_REGS,
+						     (void *)(uintptr_t)rep);
+	else if (is_call(qemu_plugin_tb_get_insn(tb, n - 1)))
+		qemu_plugin_register_vcpu_tb_exec_cb(tb, call_ran,
+						     QEMU_PLUGIN_CB_NO_REGS, b);
 }
 
 EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
@@ -163,6 +260,8 @@ EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
 			marker = strtoull(argv[i] + 7, NULL, 16);
 		else if (!strncmp(argv[i], "out=", 4))
 			prefix = argv[i] + 4;
+		else if (!strcmp(argv[i], "callers=on"))
+			callers = true;
 	}
 	if (!marker) {
 		qemu_plugin_outs("tcg-profile: marker=ADDR (hex) is needed\n");
