@@ -53,7 +53,12 @@ def symbolize(path, addrs, names):
         for line in f:
             p = line.split()
             if p[0] == "C":
-                rep[name(int(p[1], 16))] += int(p[2])
+                chain = []
+                for a in p[1].split(","):
+                    n = name(int(a, 16)).split(" [")[0]
+                    if not chain or chain[-1] != n:
+                        chain.append(n)
+                rep[" > ".join(chain)] += int(p[2])
             else:
                 out[name(int(p[0], 16))] += int(p[1])
     return out, rep
@@ -118,17 +123,18 @@ def main():
             label = k if len(k) <= 33 else k[:32] + "~"
             print(f"{label:34s}" + "".join(f"{per[r].get(k, 0):>{w},.0f}" for r in order))
         if any(rper[r] for r in order):
-            print("bytes set or copied by REP STOS/MOVS per packet, by the function that called")
-            print(f"{'the memset, memcpy, clear_page...':34s}" +
-                  "".join(f"{sum(rper[r].values()):>{w},.0f}" for r in order))
+            print("bytes set or copied by REP STOS/MOVS per packet (memset, memcpy, clear_page,")
+            print("copy_user), by the calls before them (the last 8, oldest first: its callers")
+            print("when the calls in between were few; a call that returned stays in the list)")
+            print(f"{'all':34s}" + "".join(f"{sum(rper[r].values()):>{w},.0f}" for r in order))
             keys = set()
             for r in order:
                 keys.update(k for k, _ in sorted(rper[r].items(), key=lambda kv: -kv[1])[:top])
             for k in sorted(keys, key=lambda k: -max(rper[r].get(k, 0) for r in order)):
-                if max(rper[r].get(k, 0) for r in order) < 1:
+                if max(rper[r].get(k, 0) for r in order) < 10:
                     continue
-                label = k if len(k) <= 33 else k[:32] + "~"
-                print(f"{label:34s}" + "".join(f"{rper[r].get(k, 0):>{w},.0f}" for r in order))
+                print(f"{'':34s}" + "".join(f"{rper[r].get(k, 0):>{w},.0f}" for r in order))
+                print(f"  {k}")
         print()
 
 

@@ -11,7 +11,7 @@
  * calls syncfs(2) for it, a kernel booted with nokaslr so that the
  * address is System.map's). At each marker the instructions counted
  * since the previous one go to out=PREFIX.N (N = 1, 2, ...), a line
- * "VADDR INSNS" per block start, and the counters start again from zero.
+ * "VADDR INSNS" per block start.
  * With callers=on, see below. tests/bench/profile.py names the addresses
  * from the guest's kallsyms.
  *
@@ -24,11 +24,12 @@
  * with another's, not cryptography with the rest. The increments are not
  * atomic across vCPUs (TCG inlines a plain add): a rare lost increment.
  *
- * The bytes of those string instructions are also put to the block that
- * made the last call before them (lines "C VADDR BYTES"): the call into
- * memset, memcpy, clear_page or copy_user is the last call before the
- * REP, so the memsets and copies are named by their caller. That needs a
- * callback on every block that ends in a call, which slows the guest.
+ * With callers=on the bytes of those string instructions are also put to
+ * the blocks that made the last calls before them (lines "C VADDR,...
+ * BYTES", oldest first): the call into memset, memcpy, clear_page or
+ * copy_user is the last, its callers are before it, so the memsets and
+ * copies are named by who asked for them. That needs a callback on every
+ * block that ends in a call, which slows the guest.
  *
  * The API is QEMU's (include/qemu/qemu-plugin.h, version 1, QEMU 7.2);
  * Debian packages no header for it, so what this plugin calls is
@@ -87,22 +88,33 @@ void qemu_plugin_outs(const char *string);
 
 EXPORT int qemu_plugin_version = 1;
 
-/*
- * One translation of a block: where it starts, how many instructions,
- * how often it ran; for a block ending in a call, the bytes of REP string
- * instructions run after it (before the next call).
- */
+/* One translation of a block: where it starts, its instructions, runs. */
 struct block {
 	uint64_t vaddr;
 	uint64_t count;
-	uint64_t bytes;
+	uint64_t count_seen;	/* at the last marker */
 	uint32_t ninsns;
 };
 
+/*
+ * The calls before a REP string instruction: the blocks that made the
+ * last DEPTH calls (oldest first), and the bytes those instructions
+ * moved after them. A call's callers are among them when the calls in
+ * between were few; it is not a stack (a call that has returned stays).
+ */
+#define DEPTH 8
+#define CHAINS (1 << 16)
 #define MAX_VCPUS 64
 
-/* Per vCPU: the last block that ended in a call. */
-static struct block *last_call[MAX_VCPUS];
+struct chain {
+	uint64_t site[DEPTH];
+	uint64_t bytes;
+	uint64_t bytes_seen;
+};
+
+static struct chain chains[CHAINS];
+static uint64_t ring[MAX_VCPUS][DEPTH];	/* per vCPU, newest at [0] */
+static struct chain *cur[MAX_VCPUS];	/* the chain of ring, or NULL */
 
 #define CHUNK 65536
 
@@ -137,7 +149,12 @@ static struct block *block_new(uint64_t vaddr, uint32_t ninsns)
 	return b;
 }
 
-/* The marker ran: what was counted since the last one goes to a file. */
+/*
+ * The marker ran: what was counted since the last one goes to a file.
+ * The counters are not reset (another vCPU's add, a load and a store,
+ * would put back the old value it loaded): what they were at the last
+ * marker is kept and subtracted.
+ */
 static void marker_hit(unsigned int vcpu, void *udata)
 {
 	char path[4096];
@@ -151,14 +168,25 @@ static void marker_hit(unsigned int vcpu, void *udata)
 	for (i = 0; i < nblocks; i++) {
 		struct block *b = &chunks[i / CHUNK][i % CHUNK];
 
-		if (f && b->count)
+		uint64_t count = b->count;
+
+		if (f && count != b->count_seen)
 			fprintf(f, "%" PRIx64 " %" PRIu64 "\n", b->vaddr,
-				b->count * b->ninsns);
-		if (f && b->bytes)
-			fprintf(f, "C %" PRIx64 " %" PRIu64 "\n", b->vaddr,
-				b->bytes);
-		b->count = 0;
-		b->bytes = 0;
+				(count - b->count_seen) * b->ninsns);
+		b->count_seen = count;
+	}
+	for (i = 0; i < CHAINS; i++) {
+		struct chain *c = &chains[i];
+		uint64_t bytes = c->bytes;
+		int d;
+
+		if (!f || bytes == c->bytes_seen)
+			continue;
+		fprintf(f, "C");
+		for (d = DEPTH - 1; d >= 0; d--)
+			fprintf(f, "%c%" PRIx64, d == DEPTH - 1 ? ' ' : ',', c->site[d]);
+		fprintf(f, " %" PRIu64 "\n", bytes - c->bytes_seen);
+		c->bytes_seen = bytes;
 	}
 	if (f)
 		fclose(f);
@@ -167,14 +195,41 @@ static void marker_hit(unsigned int vcpu, void *udata)
 
 static void call_ran(unsigned int vcpu, void *udata)
 {
-	if (vcpu < MAX_VCPUS)
-		last_call[vcpu] = udata;
+	if (vcpu >= MAX_VCPUS)
+		return;
+	memmove(&ring[vcpu][1], &ring[vcpu][0], sizeof(ring[0][0]) * (DEPTH - 1));
+	ring[vcpu][0] = (uintptr_t)udata;
+	cur[vcpu] = NULL;
+}
+
+/* The chain of @site's entries (a full table: the last slot takes all). */
+static struct chain *chain_find(const uint64_t *site)
+{
+	uint64_t h = 0;
+	unsigned int i, n;
+
+	for (i = 0; i < DEPTH; i++)
+		h = (h ^ site[i]) * 0x100000001b3ULL;
+	pthread_mutex_lock(&lock);
+	for (n = 0, i = h % CHAINS; n < CHAINS - 1; n++, i = (i + 1) % CHAINS) {
+		if (!chains[i].site[0]) {
+			memcpy(chains[i].site, site, sizeof(chains[i].site));
+			break;
+		}
+		if (!memcmp(chains[i].site, site, sizeof(chains[i].site)))
+			break;
+	}
+	pthread_mutex_unlock(&lock);
+	return &chains[i];
 }
 
 static void rep_ran(unsigned int vcpu, void *udata)
 {
-	if (vcpu < MAX_VCPUS && last_call[vcpu])
-		last_call[vcpu]->bytes += (uintptr_t)udata;
+	if (vcpu >= MAX_VCPUS || !ring[vcpu][0])
+		return;
+	if (!cur[vcpu])
+		cur[vcpu] = chain_find(ring[vcpu]);
+	cur[vcpu]->bytes += (uintptr_t)udata;
 }
 
 /* The bytes one iteration of a REP STOS/MOVS at the insn moves, or 0. */
@@ -247,7 +302,8 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 						     (void *)(uintptr_t)rep);
 	else if (is_call(qemu_plugin_tb_get_insn(tb, n - 1)))
 		qemu_plugin_register_vcpu_tb_exec_cb(tb, call_ran,
-						     QEMU_PLUGIN_CB_NO_REGS, b);
+						     QEMU_PLUGIN_CB_NO_REGS,
+						     (void *)(uintptr_t)vaddr);
 }
 
 EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
