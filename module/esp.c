@@ -157,25 +157,38 @@ EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_esp_req);
  * to before the ICV, which is @icv bytes at the end): the padding must be
  * 1, 2, 3... (RFC 4303 section 2.4). Returns the pad length and sets
  * *@nexthdr, or returns -EBADMSG.
+ *
+ * Read where it lies (skb_header_pointer()), at most 16 bytes at a time
+ * through a small buffer: a buffer for the whole 255 bytes of padding
+ * would be zeroed on every packet where the kernel initialises its stack
+ * (CONFIG_INIT_STACK_ALL_ZERO, Debian's), for padding that is mostly 2.
  */
 int espvti_esp_trailer(struct sk_buff *skb, unsigned int elen, unsigned int icv, u8 *nexthdr)
 {
-	unsigned int len = skb->len - icv, padlen, i;
-	u8 tr[2], pad[255];
+	unsigned int len = skb->len - icv, padlen, off, n, i;
+	const u8 *p;
+	u8 buf[16];
+	u8 nh;
 
-	if (elen < 2 || skb_copy_bits(skb, len - 2, tr, 2))
+	if (elen < 2)
 		return -EBADMSG;
-	padlen = tr[0];
+	p = skb_header_pointer(skb, len - 2, 2, buf);
+	if (!p)
+		return -EBADMSG;
+	padlen = p[0];
+	nh = p[1];
 	if (padlen + 2 > elen)
 		return -EBADMSG;
-	if (padlen) {
-		if (skb_copy_bits(skb, len - 2 - padlen, pad, padlen))
+	for (off = 0; off < padlen; off += n) {
+		n = min_t(unsigned int, padlen - off, sizeof(buf));
+		p = skb_header_pointer(skb, len - 2 - padlen + off, n, buf);
+		if (!p)
 			return -EBADMSG;
-		for (i = 0; i < padlen; i++)
-			if (pad[i] != i + 1)
+		for (i = 0; i < n; i++)
+			if (p[i] != off + i + 1)
 				return -EBADMSG;
 	}
-	*nexthdr = tr[1];
+	*nexthdr = nh;
 	return padlen;
 }
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_esp_trailer);

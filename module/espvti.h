@@ -541,6 +541,7 @@ struct espvti_tx_params {
 	u8 proto;			/* of the inner packet: IPIP or IPV6 */
 	bool encap;			/* ESP in UDP, from sport to dport */
 	__be16 sport, dport;
+	u32 hash;			/* the outer packets' flow hash */
 };
 
 struct espvti_pkt;
@@ -575,6 +576,7 @@ struct espvti_pkt {
 	int nfrags;			/* scatterlist entries */
 	int cpu;			/* where the crypto runs; -1: where queued */
 	bool cached;			/* ESPVTI_PKT_SIZE bytes, from a CPU's cache */
+	u16 home;			/* cached: the CPU whose cache it goes back to */
 	unsigned int inner_len;
 	u64 seq;
 	union {

@@ -23,6 +23,7 @@
 #include <linux/icmpv6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/jhash.h>
 #include <linux/netdevice.h>
 #include <linux/udp.h>
 #include <net/icmp.h>
@@ -130,6 +131,25 @@ static bool espvti_nat_pending(struct espvti_dev *edev, const struct espvti_peer
 }
 
 /*
+ * The flow hash of the outer packets in @p: of the outer addresses and
+ * UDP ports, as a NIC's receive hash would take them, so that every SA to
+ * one peer (a rekey's old and new) is one flow, as on the wire.
+ */
+static u32 espvti_tx_hash(const struct espvti_tx_params *p)
+{
+	u32 s, d;
+
+	if (p->family == AF_INET) {
+		s = (__force u32)p->saddr.v4;
+		d = (__force u32)p->daddr.v4;
+	} else {
+		s = ipv6_addr_hash(&p->saddr.v6);
+		d = ipv6_addr_hash(&p->daddr.v6);
+	}
+	return jhash_3words(s, d, (__force u32)p->sport << 16 | (__force u32)p->dport, 0) ?: 1;
+}
+
+/*
  * The batch's outer parameters, into @p (with one reference on its route);
  * __ESPVTI_STAT_MAX, or why the batch is dropped. @max_inner: the largest
  * inner packet that fits the path.
@@ -173,6 +193,7 @@ static enum espvti_stat espvti_tx_outer(struct espvti_dev *edev, struct espvti_s
 		g.encap_hdr = sizeof(struct udphdr);
 	*max_inner = espvti_inner_mtu(&g, dst_mtu(p->dst));
 	p->ttl = peer->family == AF_INET ? ip4_dst_hoplimit(p->dst) : ip6_dst_hoplimit(p->dst);
+	p->hash = espvti_tx_hash(p);
 	return __ESPVTI_STAT_MAX;
 }
 
@@ -380,11 +401,13 @@ int espvti_xmit_ip(struct espvti_dev *edev, struct sk_buff *skb,
 	 * One SA, one flow. The hash is still the inner packet's (its
 	 * socket's): it would spread one SA's packets over a NIC's transmit
 	 * queues (where no XPS map chooses by CPU) and over the peer's CPUs
-	 * (RPS), which reorders its sequence numbers between flows. Without
-	 * it, the outer headers' own (addresses and SPI, or UDP ports) keeps
-	 * them together.
+	 * (RPS), which reorders its sequence numbers between flows. The outer
+	 * headers' own (espvti_tx_hash()) keeps them together, and is set
+	 * here rather than cleared: a cleared hash is computed again by
+	 * dissecting the packet wherever one is asked for (a multiqueue NIC's
+	 * queue choice, RPS), on every packet.
 	 */
-	skb_clear_hash(skb);
+	__skb_set_sw_hash(skb, p->hash, true);
 	skb_dst_set(skb, p->dst);
 	skb->ip_summed = CHECKSUM_NONE;
 	/*

@@ -547,6 +547,8 @@ static int trailer_of(struct kunit *test, const u8 *tail, unsigned int n, unsign
 
 static void esp_trailer_checks(struct kunit *test)
 {
+	unsigned int i;
+	u8 tail[39];
 	u8 nh = 0;
 
 	KUNIT_EXPECT_EQ(test, trailer_of(test, "\x00\x04", 2, 20, &nh), 0);
@@ -564,6 +566,19 @@ static void esp_trailer_checks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nh, 59);
 	/* Too short for a trailer at all. */
 	KUNIT_EXPECT_EQ(test, trailer_of(test, "\x00", 1, 1, &nh), -EBADMSG);
+	/* Padding longer than one read of it (16 bytes): 37 bytes, in three. */
+	for (i = 0; i < 37; i++)
+		tail[i] = i + 1;
+	tail[37] = 37;
+	tail[38] = 4;
+	KUNIT_EXPECT_EQ(test, trailer_of(test, tail, 39, 40, &nh), 37);
+	KUNIT_EXPECT_EQ(test, nh, 4);
+	/* One wrong byte in the third read, then in the second. */
+	tail[33] = 0;
+	KUNIT_EXPECT_EQ(test, trailer_of(test, tail, 39, 40, &nh), -EBADMSG);
+	tail[33] = 34;
+	tail[16] = 16;
+	KUNIT_EXPECT_EQ(test, trailer_of(test, tail, 39, 40, &nh), -EBADMSG);
 }
 
 static struct kunit_case espvti_esp_cases[] = {
