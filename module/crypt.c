@@ -107,9 +107,10 @@ static struct workqueue_struct *espvti_crypt_wq;
  * ESPVTI_PKT_SIZE bytes (an AEAD's request with a few fragments:
  * rfc4106-gcm-aesni's takes 360 with one) comes from this CPU's cache, or
  * from kmalloc when it is empty; a larger one (authenc's) is allocated
- * and freed. A state goes back to the cache of the CPU that took it (its
- * home): freed there, into the cache (up to ESPVTI_PKT_CACHED, then to
- * kfree); freed on another CPU (the crypto, or the NAPI that delivered
+ * and freed. A CPU keeps up to ESPVTI_PKT_CACHED (64 KiB): a GSO packet's
+ * segments (up to 45 of 1,400 bytes) or a NAPI poll's packets (64) are
+ * taken at once, and two of them can be in flight. A state goes back to the cache of the CPU that took it (its
+ * home): freed there, into the cache (when it is full, to kfree); freed on another CPU (the crypto, or the NAPI that delivered
  * it, ran there), onto the home's remote list, a lock-free llist that
  * only the home takes from (llist_del_all() when its cache is empty) and
  * any CPU adds to. Without the remote list a packet taken on the sending
@@ -121,7 +122,7 @@ static struct workqueue_struct *espvti_crypt_wq;
  * get_cpu_ptr(); emptied at module unload.
  */
 #define ESPVTI_PKT_SIZE		512
-#define ESPVTI_PKT_CACHED	32
+#define ESPVTI_PKT_CACHED	128
 
 struct espvti_pkt_cache {
 	unsigned int n;
