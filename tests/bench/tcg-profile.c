@@ -195,7 +195,8 @@ static void marker_hit(unsigned int vcpu, void *udata)
 
 static void call_ran(unsigned int vcpu, void *udata)
 {
-	if (vcpu >= MAX_VCPUS)
+	/* A call again from the same block (a loop) is one entry. */
+	if (vcpu >= MAX_VCPUS || ring[vcpu][0] == (uintptr_t)udata)
 		return;
 	memmove(&ring[vcpu][1], &ring[vcpu][0], sizeof(ring[0][0]) * (DEPTH - 1));
 	ring[vcpu][0] = (uintptr_t)udata;
