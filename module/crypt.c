@@ -107,19 +107,22 @@ static struct workqueue_struct *espvti_crypt_wq;
  * ESPVTI_PKT_SIZE bytes (an AEAD's request with a few fragments:
  * rfc4106-gcm-aesni's takes 360 with one) comes from this CPU's cache, or
  * from kmalloc when it is empty; a larger one (authenc's) is allocated
- * and freed. A CPU keeps up to ESPVTI_PKT_CACHED (64 KiB): a GSO packet's
- * segments (up to 45 of 1,400 bytes) or a NAPI poll's packets (64) are
- * taken at once, and two of them can be in flight. A state goes back to the cache of the CPU that took it (its
- * home): freed there, into the cache (when it is full, to kfree); freed on another CPU (the crypto, or the NAPI that delivered
- * it, ran there), onto the home's remote list, a lock-free llist that
- * only the home takes from (llist_del_all() when its cache is empty) and
- * any CPU adds to. Without the remote list a packet taken on the sending
- * CPU and freed on another was a kmalloc() there and a kfree() here for
- * most packets of a TCP flow (the bench's instruction profile: 57 % of
- * them on the way out). The remote lists hold at most the states that
- * were in flight at once (the queues are bounded). Used with BH disabled
- * only, as the whole packet path is (never from a hard interrupt), under
- * get_cpu_ptr(); emptied at module unload.
+ * and freed.
+ *
+ * A state goes back to the cache of the CPU that took it (its home):
+ * freed there, into the cache (when it is full, to kfree); freed on
+ * another CPU (where the crypto or the NAPI poll ran), onto the home's
+ * remote list, a lock-free llist that any CPU adds to and only the home
+ * takes from (llist_del_all(), when its cache is empty). A CPU keeps up
+ * to ESPVTI_PKT_CACHED states (64 KiB): a GSO packet's segments (up to 45
+ * of 1,400 bytes) and a NAPI poll's packets (64) are taken at once, and
+ * two of them can be in flight; with 32 and no remote list, a third of
+ * the states of one TCP flow were a kmalloc() and a kfree() (the bench's
+ * instruction profile, tests/bench.sh --profile). The remote lists hold
+ * at most what was in flight at once (the queues are bounded).
+ *
+ * Used with BH disabled only, as the whole packet path is (never from a
+ * hard interrupt), under get_cpu_ptr(); emptied at module unload.
  */
 #define ESPVTI_PKT_SIZE		512
 #define ESPVTI_PKT_CACHED	128
