@@ -186,13 +186,12 @@ void espvti_pkt_free(struct espvti_pkt *pkt)
 		return;
 	}
 	c = get_cpu_ptr(&espvti_pkt_caches);
-	if (pkt->home != smp_processor_id()) {
+	if (pkt->home != smp_processor_id())
 		llist_add(&pkt->wnode, &per_cpu_ptr(&espvti_pkt_caches, pkt->home)->remote);
-	} else if (c->n < ESPVTI_PKT_CACHED) {
+	else if (c->n < ESPVTI_PKT_CACHED)
 		c->free[c->n++] = pkt;
-	} else {
+	else
 		kfree(pkt);
-	}
 	put_cpu_ptr(&espvti_pkt_caches);
 }
 

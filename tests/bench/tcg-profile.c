@@ -103,7 +103,7 @@ struct block {
  * between were few; it is not a stack (a call that has returned stays).
  */
 #define DEPTH 8
-#define CHAINS (1 << 16)
+#define CHAINS 65536
 #define MAX_VCPUS 64
 
 struct chain {
