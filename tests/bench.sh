@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench.sh [--kernel stock|debug] [--time S] [--rounds N] [--quick] [--perf]
-#          [--param NAME=VALUE]...:
+# bench.sh [--kernel stock|debug] [--time S] [--rounds N] [--quick]
+#          [--perf|--profile] [--param NAME=VALUE]... [--ab NAME=VALUE]:
 # the ESP data path's speed, espvti against the kernel's XFRM and
 # WireGuard, with what it costs in CPU and memory and the physical limit
 # beside it. Documentation/performance.rst says what it measures, how,
@@ -45,6 +45,9 @@
 #   tests/bench.sh                   # stock kernel, 5 s, 5 rounds (~15 min)
 #   tests/bench.sh --quick           # 3 rows, one boot, 2 rounds of 2 s
 #   tests/bench.sh --time 10 --rounds 7 --perf
+#   tests/bench.sh --quick --rounds 1 --time 6 --profile  # instructions
+#                                    # per packet and per function, counted
+#                                    # by QEMU (TCG; tests/bench/profile.py)
 #   tests/bench.sh --kernel debug    # the KASAN kernel: slow, for curiosity
 #   tests/bench.sh --param parallel=0  # espvti.ko's module parameters
 #   tests/bench.sh --quick --ab parallel=0  # a row espvti-ab: espvti-esp

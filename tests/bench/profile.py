@@ -124,7 +124,7 @@ def main():
             print(f"{label:34s}" + "".join(f"{per[r].get(k, 0):>{w},.0f}" for r in order))
         if any(rper[r] for r in order):
             print("bytes set or copied by REP STOS/MOVS per packet (memset, memcpy, clear_page,")
-            print("copy_user), by the calls before them (the last 8, oldest first: its callers")
+            print("copy_user), by the calls before them (the last 12, oldest first: its callers")
             print("when the calls in between were few; a call that returned stays in the list)")
             print(f"{'all':34s}" + "".join(f"{sum(rper[r].values()):>{w},.0f}" for r in order))
             keys = set()

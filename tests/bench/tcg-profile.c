@@ -102,7 +102,7 @@ struct block {
  * moved after them. A call's callers are among them when the calls in
  * between were few; it is not a stack (a call that has returned stays).
  */
-#define DEPTH 8
+#define DEPTH 12
 #define CHAINS 65536
 #define MAX_VCPUS 64
 
