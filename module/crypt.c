@@ -151,11 +151,10 @@ static void espvti_pkt_reclaim(struct espvti_pkt_cache *c)
 
 static struct espvti_pkt *espvti_pkt_get(size_t len)
 {
-	bool cached = len <= ESPVTI_PKT_SIZE;
-	struct espvti_pkt *pkt = NULL;
 	struct espvti_pkt_cache *c;
+	struct espvti_pkt *pkt;
 
-	if (!cached) {
+	if (len > ESPVTI_PKT_SIZE) {
 		pkt = kmalloc(len, GFP_ATOMIC);
 		if (pkt)
 			pkt->cached = false;

@@ -312,12 +312,13 @@ espvti_stats() {
 	echo "statsB $("$espvti" -n "$1-b" -j stats vti0)"
 }
 
-# measure ROUND ROW TEST: one iperf3 run (TCP or UDP 64 B) of SECONDS from
-# ROW-a to ROW-b, the client pinned; the counters before, in the window
-# (from 1 s after the start to 0.5 s before the end) and after go to
-# raw/ROUND-ROW-TEST.snap, iperf3's JSON beside it.
+# measure ROUND ROW TEST [SECONDS [MARK]]: one iperf3 run (TCP or UDP
+# 64 B) of SECONDS from ROW-a to ROW-b, the client pinned; the counters
+# before, in the window (from 1 s after the start to 0.5 s before the
+# end) and after go to raw/ROUND-ROW-TEST.snap, iperf3's JSON beside it.
+# MARK: a program run at both ends of the window (profile_round's).
 measure() {
-	local round=$1 row=$2 test=$3 t=${4:-$secs} f=$raw/$1-$2-$3 args=() client wms
+	local round=$1 row=$2 test=$3 t=${4:-$secs} mark=${5:-} f=$raw/$1-$2-$3 args=() client wms
 	[ "$test" = tcp ] || args=(-u -l 64 -b 0)
 	wms=$((t * 1000 - 1500))
 	if [ "$row" = espvti-ab ]; then
@@ -331,7 +332,9 @@ measure() {
 		client=$!
 		sleep 1
 		echo "begin w0"; snap "$row"
+		[ -z "$mark" ] || "$mark"
 		sleep "$((wms / 1000)).$(printf %03d $((wms % 1000)))"
+		[ -z "$mark" ] || "$mark"
 		echo "begin w1"; snap "$row"
 		wait "$client"
 		echo "begin post"; snap "$row"; espvti_stats "$row"
@@ -362,27 +365,13 @@ perf_round() {
 # mark at each, numbered); profile-windows says which number is which
 # row; kallsyms names the addresses, espvti.ko's and the other modules'.
 profile_round() {
-	local t=$((secs > 4 ? secs : 4)) mark=$repo/tests/build/profile/profile-mark
-	local row test n=0 client args
+	local mark=$repo/tests/build/profile/profile-mark row test n=0
 	for row in "${rows[@]}"; do
 		[ "$row" != veth ] || continue
 		for test in tcp udp; do
-			args=()
-			[ "$test" = tcp ] || args=(-u -l 64 -b 0)
-			ip netns exec "$row-a" iperf3 -c "${dst[$row]}" -A "$ccpu" -t "$t" \
-				"${args[@]}" >/dev/null 2>&1 &
-			client=$!
-			sleep 1
-			[ "$row" != espvti-ab ] || ab_set "$ab_value"
-			{ echo "begin w0"; snap "$row"; } > "$raw/profile-$row-$test.snap"
-			"$mark"
-			sleep $((t - 2))
-			"$mark"
-			{ echo "begin w1"; snap "$row"; } >> "$raw/profile-$row-$test.snap"
+			measure profile "$row" "$test" "$((secs > 4 ? secs : 4))" "$mark"
 			n=$((n + 2))
 			echo "$n $row $test" >> "$out/profile-windows"
-			wait "$client"
-			[ "$row" != espvti-ab ] || ab_set "$ab_default"
 		done
 	done
 	cat /proc/kallsyms > "$out/kallsyms"

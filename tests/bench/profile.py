@@ -75,6 +75,14 @@ def packets(snap_path):
         return 0
 
 
+def largest(tables, order, top):
+    """The keys among the TOP largest of any row's table, largest first."""
+    keys = set()
+    for r in order:
+        keys.update(k for k, _ in sorted(tables[r].items(), key=lambda kv: -kv[1])[:top])
+    return sorted(keys, key=lambda k: -max(tables[r].get(k, 0) for r in order))
+
+
 def main():
     d = sys.argv[1]
     top = int(sys.argv[2]) if len(sys.argv) > 2 else 25
@@ -105,15 +113,13 @@ def main():
         per, rper = {}, {}
         for r in order:
             (prof, rep), pk = rows[r]
-            per[r] = {k: v / pk for k, v in prof.items()} if pk else {}
-            rper[r] = {k: v / pk for k, v in rep.items()} if pk else {}
+            per[r] = {k: v / max(pk, 1) for k, v in prof.items()}
+            rper[r] = {k: v / max(pk, 1) for k, v in rep.items()}
         print(f"{'instructions per packet':34s}" +
               "".join(f"{sum(per[r].values()):>{w},.0f}" for r in order))
-        # The functions that matter: the largest in any row, then those
+        # The functions that matter: the largest in any row, and those
         # that differ most between the first two rows.
-        keys = set()
-        for r in order:
-            keys.update(k for k, _ in sorted(per[r].items(), key=lambda kv: -kv[1])[:top])
+        keys = set(largest(per, order, top))
         if len(order) > 1:
             a, b = order[0], order[1]
             diff = sorted(set(per[a]) | set(per[b]),
@@ -127,10 +133,7 @@ def main():
             print("copy_user), by the calls before them (the last 12, oldest first: its callers")
             print("when the calls in between were few; a call that returned stays in the list)")
             print(f"{'all':34s}" + "".join(f"{sum(rper[r].values()):>{w},.0f}" for r in order))
-            keys = set()
-            for r in order:
-                keys.update(k for k, _ in sorted(rper[r].items(), key=lambda kv: -kv[1])[:top])
-            for k in sorted(keys, key=lambda k: -max(rper[r].get(k, 0) for r in order)):
+            for k in largest(rper, order, top):
                 if max(rper[r].get(k, 0) for r in order) < 10:
                     continue
                 print(f"{'':34s}" + "".join(f"{rper[r].get(k, 0):>{w},.0f}" for r in order))

@@ -94,8 +94,6 @@ append="console=ttyS0 panic=-1 oops=panic mitigations=off random.trust_cpu=on"
 # kunit.autorun: a KUnit module's suites run when it loads (a kernel made
 # from allnoconfig defaults to not, since 6.8).
 append+=" loglevel=6 no_hash_pointers kunit.enable=1 kunit.autorun=1"
-# ESPVTI_APPEND: more of it (bench.sh --profile: nokaslr).
-append+=${ESPVTI_APPEND:+" $ESPVTI_APPEND"}
 qemu=(qemu-system-x86_64 -nodefaults -no-reboot -machine pc
 	-smp "${ESPVTI_SMP:-2,sockets=2,cores=1}" -m 2048 -kernel "$bzimage" -initrd "$out/initramfs.cpio.gz"
 	-device virtio-rng-pci -display none -monitor none)
