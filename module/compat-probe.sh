@@ -47,6 +47,16 @@ member() {
 		END { exit !found }' "$(hdr "$1")"
 }
 
+# has_any ERE PATH...: does one of the headers PATH have a line matching ERE?
+has_any() {
+	re=$1
+	shift
+	for h in "$@"; do
+		has "$h" "$re" && return 0
+	done
+	return 1
+}
+
 [ -d "$srctree/include/linux" ] ||
 	{ echo "compat-probe.sh: no kernel headers in $srctree" >&2; exit 1; }
 version=$(sed -n '1s/^\([0-9][0-9A-Za-z.+~-]*\)$/\1/p' "$versionfile")
@@ -84,6 +94,10 @@ tmp=$out/espvti_probed.h.tmp
 		has linux/module.h 'MODULE_INFO\(import_ns, ns\)'
 	define UDP_TUNNEL_SOCK_SK "setup_udp_tunnel_sock(), udp_tunnel_sock_release() take struct sock (7.2.x)" \
 		has net/udp_tunnel.h 'udp_tunnel_sock_release\(struct sock \*'
+	define PAGE_POOL_HELPERS_H "page_pool in <net/page_pool/helpers.h> (6.6)" \
+		hdr net/page_pool/helpers.h
+	define PP_FLAG_PAGE_FRAG "page_pool fragments only with PP_FLAG_PAGE_FRAG (before 6.7)" \
+		has_any 'define[[:space:]]+PP_FLAG_PAGE_FRAG\b' net/page_pool.h net/page_pool/types.h
 	define UDP_TUNNEL_ENCAP_ENABLE_SK "udp_tunnel_encap_enable(struct sock *) (6.7, 6.1.y backports)" \
 		has net/udp_tunnel.h 'udp_tunnel_encap_enable\(struct sock \*'
 } > "$tmp"

@@ -28,6 +28,21 @@
 #include <net/gso.h>		/* skb_gso_segment(), there since 6.4 */
 #endif
 
+#if IS_ENABLED(CONFIG_PAGE_POOL)
+#ifdef ESPVTI_HAVE_PAGE_POOL_HELPERS_H
+#include <net/page_pool/helpers.h>	/* since 6.6 */
+#else
+#include <net/page_pool.h>
+#endif
+#endif
+
+/* page_pool fragments: asked for with PP_FLAG_PAGE_FRAG until 6.7, always there since. */
+#ifdef ESPVTI_HAVE_PP_FLAG_PAGE_FRAG
+#define ESPVTI_PP_FLAG_FRAG PP_FLAG_PAGE_FRAG
+#else
+#define ESPVTI_PP_FLAG_FRAG 0
+#endif
+
 /* Lockless transmit: NETIF_F_LLTX until 6.12, dev->lltx since. */
 static inline void espvti_set_lltx(struct net_device *dev)
 {

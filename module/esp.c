@@ -35,7 +35,6 @@
 int espvti_esp_frame_tail(struct espvti_sa *sa, struct sk_buff *skb, u8 proto,
 			  unsigned int headroom)
 {
-	unsigned int hdr = sizeof(struct ip_esp_hdr) + sa->iv_len;
 	unsigned int clen, padlen, i;
 	struct sk_buff *trailer;
 	int nfrags;
@@ -43,7 +42,7 @@ int espvti_esp_frame_tail(struct espvti_sa *sa, struct sk_buff *skb, u8 proto,
 
 	clen = ALIGN(skb->len + 2, sa->block);
 	padlen = clen - skb->len - 2;
-	if (skb_cow_head(skb, hdr + sizeof(__be32) + headroom))
+	if (skb_cow_head(skb, espvti_esp_headroom(sa) + headroom))
 		return -ENOMEM;
 	nfrags = skb_cow_data(skb, padlen + 2 + sa->icv_len, &trailer);
 	if (nfrags < 0)

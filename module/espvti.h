@@ -519,6 +519,21 @@ void espvti_sa_geom(const struct espvti_sa *sa, u16 family, struct espvti_geom *
 /* esp.c: ESP (RFC 4303) framing, for the AEAD requests of tx.c and rx.c */
 #define ESPVTI_MAX_IV 16
 
+/*
+ * The room espvti_esp_frame() needs around an inner packet of @sa: in
+ * front (ESP header, IV, the ESN bits while the request runs) and behind
+ * (the most padding, pad length, next header, ICV).
+ */
+static inline unsigned int espvti_esp_headroom(const struct espvti_sa *sa)
+{
+	return sizeof(struct ip_esp_hdr) + sa->iv_len + sizeof(__be32);
+}
+
+static inline unsigned int espvti_esp_tailroom(const struct espvti_sa *sa)
+{
+	return sa->block - 1 + 2 + sa->icv_len;
+}
+
 int espvti_esp_frame_tail(struct espvti_sa *sa, struct sk_buff *skb, u8 proto,
 			  unsigned int headroom);
 void espvti_esp_frame_head(struct espvti_sa *sa, struct sk_buff *skb, u64 seq, const u8 *iv);
@@ -551,6 +566,12 @@ struct dst_entry *espvti_route(struct espvti_dev *edev, const struct espvti_peer
 int espvti_xmit_ip(struct espvti_dev *edev, struct sk_buff *skb,
 		   const struct espvti_tx_params *p);
 void espvti_tx_finish(struct espvti_pkt *pkt);
+
+/* gso.c: TCP segmentation into recycled buffers, for tx.c */
+int espvti_gso_init(void);
+void espvti_gso_uninit(void);
+struct sk_buff *espvti_gso_segment(struct sk_buff *skb, unsigned int headroom,
+				   unsigned int tailroom);
 
 /* rx.c: the receive path, the underlay to the interface */
 void espvti_esp_input(struct espvti_sa *sa, struct sk_buff *skb, u8 outer_tos,

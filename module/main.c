@@ -71,9 +71,12 @@ static int __init espvti_init(void)
 	err = espvti_crypt_init();
 	if (err)
 		goto err_wq;
-	err = register_pernet_device(&espvti_net_ops);
+	err = espvti_gso_init();
 	if (err)
 		goto err_crypt;
+	err = register_pernet_device(&espvti_net_ops);
+	if (err)
+		goto err_gso;
 	err = espvti_device_init();
 	if (err)
 		goto err_pernet;
@@ -98,6 +101,8 @@ err_device:
 	espvti_device_uninit();
 err_pernet:
 	unregister_pernet_device(&espvti_net_ops);
+err_gso:
+	espvti_gso_uninit();
 err_crypt:
 	espvti_crypt_uninit();
 err_wq:
@@ -113,6 +118,7 @@ static void __exit espvti_exit(void)
 	espvti_device_uninit();
 	unregister_pernet_device(&espvti_net_ops);
 	espvti_crypt_uninit();		/* packets still in flight end first */
+	espvti_gso_uninit();		/* pages in flight come back to the kernel */
 	destroy_workqueue(espvti_wq);	/* expiry work still queued ends first */
 	/*
 	 * SAs are freed by RCU callbacks, in this module: an unlinked SA's

@@ -5,11 +5,12 @@
  *
  * 1. espvti_xmit: the inner packet must be IPv4 or IPv6 and match a
  *    selector of the interface ("no policy"); without a current outbound
- *    SA it is an acquire for the IKE daemon and a drop. A GSO packet is
- *    segmented: its segments travel as one batch.
- * 2. espvti_tx_batch: once per batch, the outer route (cached per CPU)
- *    and the endpoints; per packet, the path MTU (ICMP "fragmentation
- *    needed" / "packet too big" to the sender) and the ESP trailer. Then,
+ *    SA it is an acquire for the IKE daemon and a drop.
+ * 2. espvti_tx_batch: the outer route (cached per CPU) and the
+ *    endpoints; a GSO packet is segmented (gso.c: TCP into recycled
+ *    buffers laid out for ESP) and its segments travel as one batch. Per
+ *    packet, the path MTU (ICMP "fragmentation needed" / "packet too big"
+ *    to the sender) and the ESP trailer. Then,
  *    under the SA's lock once for the whole batch, the lifetimes are
  *    counted, sequence numbers taken and the packets queued on the SA's
  *    ordered queue in that order (crypt.c); after it, each gets its ESP
@@ -236,6 +237,36 @@ static enum espvti_stat espvti_tx_fit(struct espvti_dev *edev, struct sk_buff *s
 	return __ESPVTI_STAT_MAX;
 }
 
+/* The room in front of the ESP header: the outer headers, the link's. */
+static unsigned int espvti_tx_headroom(const struct espvti_tx_params *p)
+{
+	return sizeof(struct ipv6hdr) + sizeof(struct udphdr) + LL_RESERVED_SPACE(p->dst->dev);
+}
+
+/*
+ * The GSO packet @skb as a list of its segments, in buffers with room for
+ * ESP where gso.c takes it, else from the kernel's segmentation (which
+ * copies each into a head of its own too). NULL: dropped and counted.
+ */
+static struct sk_buff *espvti_tx_segment(struct espvti_dev *edev, struct espvti_sa *sa,
+					 struct sk_buff *skb, const struct espvti_tx_params *p)
+{
+	struct sk_buff *segs;
+
+	segs = espvti_gso_segment(skb, espvti_esp_headroom(sa) + espvti_tx_headroom(p),
+				  espvti_esp_tailroom(sa));
+	if (!segs) {
+		segs = skb_gso_segment(skb, 0);
+		if (!IS_ERR_OR_NULL(segs))
+			consume_skb(skb);
+	}
+	if (IS_ERR_OR_NULL(segs)) {
+		espvti_tx_drop(edev, sa, skb, ESPVTI_STAT_TX_MALFORMED);
+		return NULL;
+	}
+	return segs;
+}
+
 /*
  * The inner packet @skb, checked and with its trailer, as a packet in
  * flight on @sa (which the caller holds a reference on for it), with
@@ -257,9 +288,7 @@ static struct espvti_pkt *espvti_tx_prepare(struct espvti_dev *edev, struct espv
 	if (why != __ESPVTI_STAT_MAX)
 		goto drop;
 	why = ESPVTI_STAT_TX_MALFORMED;
-	nfrags = espvti_esp_frame_tail(sa, skb, p->proto,
-				       sizeof(struct ipv6hdr) + sizeof(struct udphdr) +
-				       LL_RESERVED_SPACE(p->dst->dev));
+	nfrags = espvti_esp_frame_tail(sa, skb, p->proto, espvti_tx_headroom(p));
 	if (nfrags < 0)
 		goto drop;
 	why = ESPVTI_STAT_TX_CRYPTO_ERROR;
@@ -295,8 +324,8 @@ static void espvti_tx_start(struct espvti_pkt *pkt)
 }
 
 /*
- * Encrypt and send the inner packets @skb (a list: a GSO packet's
- * segments, or one packet) with @sa to @peer. Consumes @skb. BH disabled.
+ * Encrypt and send the inner packet @skb (a GSO packet: its segments) with
+ * @sa to @peer. Consumes @skb. BH disabled.
  */
 static void espvti_tx_batch(struct espvti_dev *edev, struct espvti_sa *sa,
 			    const struct espvti_peer *peer, struct sk_buff *skb)
@@ -310,11 +339,15 @@ static void espvti_tx_batch(struct espvti_dev *edev, struct espvti_sa *sa,
 
 	why = espvti_tx_outer(edev, sa, peer, &p, &max_inner);
 	if (why != __ESPVTI_STAT_MAX) {
-		skb_list_walk_safe(skb, skb, next) {
-			skb_mark_not_on_list(skb);
-			espvti_tx_drop(edev, sa, skb, why);
-		}
+		espvti_tx_drop(edev, sa, skb, why);
 		return;
+	}
+	if (skb_is_gso(skb)) {
+		skb = espvti_tx_segment(edev, sa, skb, &p);
+		if (!skb) {
+			dst_release(p.dst);
+			return;
+		}
 	}
 	skb_list_walk_safe(skb, skb, next) {
 		skb_mark_not_on_list(skb);
@@ -506,7 +539,6 @@ netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev)
 	const struct espvti_spd *spd;
 	struct espvti_flow fl;
 	struct espvti_sa *sa;
-	struct sk_buff *segs;
 	enum espvti_stat why;
 
 	why = ESPVTI_STAT_TX_MALFORMED;
@@ -540,15 +572,6 @@ netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev)
 		}
 	}
 
-	if (skb_is_gso(skb)) {
-		segs = skb_gso_segment(skb, 0);
-		if (IS_ERR_OR_NULL(segs)) {
-			why = ESPVTI_STAT_TX_MALFORMED;
-			goto drop;
-		}
-		consume_skb(skb);
-		skb = segs;
-	}
 	local_bh_disable();
 	espvti_tx_batch(edev, sa, peer, skb);
 	local_bh_enable();
