@@ -50,11 +50,12 @@
 #if IS_ENABLED(CONFIG_PAGE_POOL)
 
 /*
- * Pages a CPU's pool keeps for reuse beyond its allocation cache: what
- * comes back faster than the CPU takes it (a burst the peer's socket
- * frees at once) up to this, the rest to the page allocator.
+ * Pages a CPU's pool keeps for reuse beside its allocation cache (128):
+ * what comes back faster than the CPU takes it (a burst the peer's socket
+ * frees at once) up to this, the rest to the page allocator. At most
+ * 1 MiB a CPU that sends is kept.
  */
-#define ESPVTI_GSO_POOL_SIZE	256
+#define ESPVTI_GSO_POOL_SIZE	128
 
 static DEFINE_PER_CPU(struct page_pool *, espvti_gso_pools);
 
