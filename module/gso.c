@@ -179,8 +179,10 @@ static struct sk_buff *espvti_gso_one(struct page_pool *pool, struct sk_buff *sk
 	th->seq = htonl(ntohl(th->seq) + i * skb_shinfo(skb)->gso_size);
 	if (i)
 		th->cwr = 0;
-	if (i != n - 1)
-		th->fin = th->psh = 0;
+	if (i != n - 1) {
+		th->fin = 0;
+		th->psh = 0;
+	}
 	th->check = 0;
 	csum = csum_partial(th, thlen, csum);
 	if (seg->protocol == htons(ETH_P_IP)) {

@@ -80,7 +80,10 @@ static struct sk_buff *gso_packet(struct kunit *test, bool v6, unsigned int payl
 	th->seq = htonl(GSO_SEQ);
 	th->ack_seq = htonl(7);
 	th->doff = sizeof(*th) / 4;
-	th->ack = th->psh = th->fin = th->cwr = 1;
+	th->ack = 1;
+	th->psh = 1;
+	th->fin = 1;
+	th->cwr = 1;
 	th->window = htons(512);
 
 	if (!paged) {
