@@ -26,8 +26,8 @@
  *
  * What this does not take (a packet of another protocol or tunnel, IPv6
  * extension headers, timestamps asked for, a destructor it does not know,
- * a segment larger than a page, a kernel without page_pool, hard IRQ
- * context) goes to skb_gso_segment() as before.
+ * a segment larger than a page, a kernel without page_pool) goes to
+ * skb_gso_segment() as before.
  *
  * Locking and lifetimes: a CPU's pool is used for allocation by that CPU
  * alone, with BH disabled (the transmit path's context), as page_pool
@@ -130,20 +130,21 @@ static bool espvti_gso_takes(struct sk_buff *skb, unsigned int *hlen)
 	    !pskb_may_pull(skb, thoff + tcp_hdrlen(skb)))
 		return false;
 	*hlen = thoff - noff + tcp_hdrlen(skb);
-	return skb_shinfo(skb)->gso_size && skb->len > thoff + tcp_hdrlen(skb);
+	return skb->len > thoff + tcp_hdrlen(skb);
 }
 
 /*
- * The segment of @len payload bytes from @off of @skb, with a copy of its
- * headers (@hlen bytes from the network header) fixed for segment @i of
- * @n, at @headroom in a buffer of @size bytes of @pool; NULL: no memory.
+ * Segment @i of @n of @skb: its headers (@hlen bytes from the network
+ * header) fixed for it and its share of the payload, at @headroom in a
+ * buffer of @size bytes of @pool; NULL: no memory.
  */
 static struct sk_buff *espvti_gso_one(struct page_pool *pool, struct sk_buff *skb,
-				      unsigned int hlen, unsigned int off, unsigned int len,
-				      unsigned int i, unsigned int n, unsigned int headroom,
-				      unsigned int size)
+				      unsigned int hlen, unsigned int i, unsigned int n,
+				      unsigned int headroom, unsigned int size)
 {
 	unsigned int thoff = skb_transport_offset(skb) - skb_network_offset(skb);
+	unsigned int mss = skb_shinfo(skb)->gso_size, off = hlen + i * mss;
+	unsigned int len = min(mss, skb->len - skb_network_offset(skb) - off);
 	unsigned int thlen = hlen - thoff, poff;
 	struct sk_buff *seg;
 	struct tcphdr *th;
@@ -176,7 +177,7 @@ static struct sk_buff *espvti_gso_one(struct page_pool *pool, struct sk_buff *sk
 	csum = skb_copy_and_csum_bits(skb, skb_network_offset(skb) + off, data + hlen, len);
 
 	th = tcp_hdr(seg);
-	th->seq = htonl(ntohl(th->seq) + i * skb_shinfo(skb)->gso_size);
+	th->seq = htonl(ntohl(th->seq) + i * mss);
 	if (i)
 		th->cwr = 0;
 	if (i != n - 1) {
@@ -207,9 +208,10 @@ static struct sk_buff *espvti_gso_one(struct page_pool *pool, struct sk_buff *sk
 
 /*
  * The TCP GSO packet @skb as a list of segments laid out for ESP (@headroom
- * free in front of each, @tailroom behind), consuming @skb; NULL when this
- * file does not take it (@skb untouched: use skb_gso_segment()), or
- * ERR_PTR(-ENOMEM) (@skb untouched). BH disabled.
+ * free in front of each, @tailroom behind); @skb is left to the caller, as
+ * skb_gso_segment() leaves it (its socket's memory now the segments').
+ * NULL when this file does not take it (use skb_gso_segment()), or
+ * ERR_PTR(-ENOMEM). BH disabled, as the whole packet path.
  */
 struct sk_buff *espvti_gso_segment(struct sk_buff *skb, unsigned int headroom,
 				   unsigned int tailroom)
@@ -219,7 +221,7 @@ struct sk_buff *espvti_gso_segment(struct sk_buff *skb, unsigned int headroom,
 	struct page_pool *pool;
 	int delta;
 
-	if (unlikely(in_hardirq() || irqs_disabled()) || !espvti_gso_takes(skb, &hlen))
+	if (!espvti_gso_takes(skb, &hlen))
 		return NULL;
 	mss = skb_shinfo(skb)->gso_size;
 	payload = skb->len - skb_network_offset(skb) - hlen;
@@ -232,8 +234,7 @@ struct sk_buff *espvti_gso_segment(struct sk_buff *skb, unsigned int headroom,
 
 	delta = -(int)skb->truesize;
 	for (i = 0; i < n; i++) {
-		seg = espvti_gso_one(pool, skb, hlen, hlen + i * mss,
-				     min(mss, payload - i * mss), i, n, headroom, size);
+		seg = espvti_gso_one(pool, skb, hlen, i, n, headroom, size);
 		if (unlikely(!seg)) {
 			kfree_skb_list(segs);
 			return ERR_PTR(-ENOMEM);
@@ -259,7 +260,6 @@ struct sk_buff *espvti_gso_segment(struct sk_buff *skb, unsigned int headroom,
 		skb->destructor = NULL;
 		skb->sk = NULL;
 	}
-	consume_skb(skb);
 	return segs;
 }
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_gso_segment);

@@ -255,15 +255,13 @@ static struct sk_buff *espvti_tx_segment(struct espvti_dev *edev, struct espvti_
 
 	segs = espvti_gso_segment(skb, espvti_esp_headroom(sa) + espvti_tx_headroom(p),
 				  espvti_esp_tailroom(sa));
-	if (!segs) {
+	if (!segs)
 		segs = skb_gso_segment(skb, 0);
-		if (!IS_ERR_OR_NULL(segs))
-			consume_skb(skb);
-	}
 	if (IS_ERR_OR_NULL(segs)) {
 		espvti_tx_drop(edev, sa, skb, ESPVTI_STAT_TX_MALFORMED);
 		return NULL;
 	}
+	consume_skb(skb);
 	return segs;
 }
 
