@@ -24,11 +24,9 @@
  * schedules: one NAPI runs on one CPU at a time and hands its packets to
  * the stack there, through its own GRO, flushed before it stops; so it may
  * run wherever the decryption finished (as WireGuard's per-peer NAPI), and
- * order into the stack is still the queue's. With more than one CPU the
- * NAPI is threaded from the interface's creation (espvti_newlink()): its
- * poll runs in a kernel thread the scheduler places, so small packets,
- * whose crypto stays where they came, still leave that CPU for the stack
- * past the tunnel. /sys/class/net/IF/threaded changes it, as for any NIC.
+ * order into the stack is still the queue's. The NAPI is a netdevice's
+ * like any driver's: /sys/class/net/IF/threaded moves it into a kernel
+ * thread the scheduler places.
  *
  * Why not padata (pcrypt): it is a built-in option (CONFIG_PADATA) that
  * distributions need not enable and our debug kernel does not; it hands

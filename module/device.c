@@ -345,23 +345,6 @@ int espvti_newlink(struct net *src_net, struct net_device *dev,
 		NL_SET_ERR_MSG(extack, "espvti: cannot register the interface");
 		return err;
 	}
-	/*
-	 * With more than one CPU, received packets are delivered from a
-	 * kernel thread of the NAPI's own, which the scheduler places: the
-	 * stack's work past the tunnel (the inner packet's socket, routing,
-	 * forwarding) leaves the CPU that takes the underlay's packets in,
-	 * where it competed with everything else that CPU does (64-byte
-	 * packets: about 1.3 times as many delivered; one TCP flow: the
-	 * same; Documentation/performance.rst). On one CPU a thread is only
-	 * a context switch more. /sys/class/net/IF/threaded changes it, as
-	 * for any NIC. Without a thread (none could be made) the NAPI runs
-	 * in the softirq: no error, the interface works as well.
-	 */
-	if (num_online_cpus() > 1) {
-		err = dev_set_threaded(dev, true);
-		if (err)
-			netdev_warn(dev, "delivery in the softirq: no NAPI thread (%d)\n", err);
-	}
 	list_add_tail_rcu(&edev->tunnel_list, &espvti_pernet(src_net)->tunnels);
 	netdev_dbg(dev, "created (id %u)\n", edev->id);
 	return 0;
