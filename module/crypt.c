@@ -69,6 +69,7 @@
 #include <linux/scatterlist.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/workqueue.h>
 
 #include "espvti.h"
@@ -77,6 +78,8 @@
 static bool parallel = true;
 module_param(parallel, bool, 0644);
 MODULE_PARM_DESC(parallel, "Spread one SA's crypto over all online CPUs (default on)");
+static bool rx_spread = true;
+module_param(rx_spread, bool, 0644);
 
 /* Smaller packets are always done in place. */
 #define ESPVTI_PAR_MIN		512
@@ -266,9 +269,16 @@ int espvti_crypt_cpu(struct espvti_oq *oq, unsigned int len, unsigned int ahead)
 	bool busy;
 	int cpu;
 
-	if (!READ_ONCE(parallel) || num_online_cpus() < 2)
+	if (!READ_ONCE(parallel) || num_online_cpus() < 2) {
+		WRITE_ONCE(oq->deliver, -1);
 		return -1;
-	if (!oq->napi) {
+	}
+	if (oq->napi) {
+		busy = oq->n || time_before_eq(now, oq->seen + 1);
+		oq->seen = now;
+		WRITE_ONCE(oq->deliver, busy && READ_ONCE(rx_spread) ?
+			   espvti_next_online(smp_processor_id()) : -1);
+	} else {
 		if (oq->serial < 0 || !cpu_online(oq->serial) ||
 		    (!oq->n && !ahead && time_after(now, oq->seen + ESPVTI_OQ_IDLE)))
 			WRITE_ONCE(oq->serial, smp_processor_id());
@@ -408,8 +418,36 @@ void espvti_oq_init(struct espvti_oq *oq, struct net_device *dev, u8 dir,
 	oq->napi = napi;
 	oq->rr = -1;
 	oq->serial = -1;
+	oq->deliver = -1;
+	INIT_CSD(&oq->csd, espvti_oq_ipi, oq);
 }
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_oq_init);
+
+/* On oq->deliver, in the IPI: the NAPI, whose SCHED bit its sender set. */
+static void espvti_oq_ipi(void *info)
+{
+	struct espvti_oq *oq = info;
+
+	__napi_schedule_irqoff(oq->napi);
+}
+
+/*
+ * Schedule @oq's NAPI (inbound): on oq->deliver when one is chosen and
+ * the NAPI is idle, otherwise here. BH disabled.
+ */
+static void espvti_oq_napi(struct espvti_oq *oq)
+{
+	int cpu = READ_ONCE(oq->deliver);
+
+	if (cpu < 0 || cpu == smp_processor_id()) {
+		napi_schedule(oq->napi);
+		return;
+	}
+	if (!napi_schedule_prep(oq->napi))
+		return;		/* running: it polls again before it stops */
+	if (smp_call_function_single_async(cpu, &oq->csd))
+		__napi_schedule(oq->napi);	/* offline, or the IPI still on its way */
+}
 
 /*
  * A packet of @sa is done. A queue flushed by a NAPI (inbound): schedule
@@ -425,7 +463,7 @@ static void espvti_oq_kick(struct espvti_sa *sa)
 	int cpu = READ_ONCE(oq->serial);
 
 	if (oq->napi) {
-		napi_schedule(oq->napi);
+		espvti_oq_napi(oq);
 		return;
 	}
 	if (cpu < 0 || cpu == smp_processor_id() || !cpu_online(cpu)) {

@@ -13,6 +13,7 @@
 #include <linux/list.h>
 #include <linux/netdevice.h>
 #include <linux/rhashtable-types.h>
+#include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/u64_stats_sync.h>
@@ -268,6 +269,8 @@ struct espvti_oq {
 	struct napi_struct *napi;	/* or the NAPI whose poll flushes it */
 	unsigned long last;		/* jiffies: the last large packet */
 	unsigned long seen;		/* jiffies: the last packet */
+	int deliver;			/* inbound: the NAPI's CPU; -1: where done */
+	call_single_data_t csd;		/* inbound: schedules the NAPI on deliver */
 	struct work_struct work;	/* a flush on serial; holds a device reference */
 	struct net_device *dev;
 };
