@@ -397,6 +397,14 @@ int espvti_rx_poll(struct napi_struct *napi, int budget)
 	return done;
 }
 
+/* On oq->deliver, in the IPI: the NAPI, whose SCHED bit its sender set. */
+static void espvti_oq_ipi(void *info)
+{
+	struct espvti_oq *oq = info;
+
+	__napi_schedule_irqoff(oq->napi);
+}
+
 static void espvti_oq_work(struct work_struct *work)
 {
 	struct espvti_oq *oq = container_of(work, struct espvti_oq, work);
@@ -422,14 +430,6 @@ void espvti_oq_init(struct espvti_oq *oq, struct net_device *dev, u8 dir,
 	INIT_CSD(&oq->csd, espvti_oq_ipi, oq);
 }
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_oq_init);
-
-/* On oq->deliver, in the IPI: the NAPI, whose SCHED bit its sender set. */
-static void espvti_oq_ipi(void *info)
-{
-	struct espvti_oq *oq = info;
-
-	__napi_schedule_irqoff(oq->napi);
-}
 
 /*
  * Schedule @oq's NAPI (inbound): on oq->deliver when one is chosen and
