@@ -274,7 +274,10 @@ int espvti_crypt_cpu(struct espvti_oq *oq, unsigned int len, unsigned int ahead)
 		return -1;
 	}
 	if (oq->napi) {
-		busy = oq->n || time_before_eq(now, oq->seen + 1);
+		const struct espvti_dev *edev = container_of(oq->napi, struct espvti_dev, napi);
+
+		busy = (oq->n || time_before_eq(now, oq->seen + 1)) && len < ESPVTI_PAR_MIN &&
+		       time_after(now, READ_ONCE(edev->oq[0].last) + 1);
 		oq->seen = now;
 		WRITE_ONCE(oq->deliver, busy && READ_ONCE(rx_spread) ?
 			   espvti_next_online(smp_processor_id()) : -1);
