@@ -28,6 +28,19 @@
  * like any driver's: /sys/class/net/IF/threaded moves it into a kernel
  * thread the scheduler places.
  *
+ * Small packets are decrypted where they arrive (the hand-off costs more
+ * than their crypto), which is the CPU that takes the underlay's packets
+ * in (a NIC queue's, RPS's). While a tunnel is busy with them (another
+ * within a jiffy, and the interface sending no large packets), the
+ * NAPI is scheduled on the next online CPU instead (oq->deliver), by an
+ * IPI as RPS does for its backlogs: the stack's work past the tunnel
+ * (the inner packet's socket, routing, forwarding) leaves that CPU, which
+ * was the bottleneck while the others idled. Only an idle NAPI is sent;
+ * a running one polls again before it stops, wherever it is. Not while
+ * the interface sends large packets: a TCP sender's ACKs would take its
+ * transmissions to the other CPU, away from its own. An idle tunnel's
+ * packet is delivered where it was decrypted (no IPI in its latency).
+ *
  * Why not padata (pcrypt): it is a built-in option (CONFIG_PADATA) that
  * distributions need not enable and our debug kernel does not; it hands
  * every request off, where small packets and an idle tunnel are cheaper
@@ -78,8 +91,11 @@
 static bool parallel = true;
 module_param(parallel, bool, 0644);
 MODULE_PARM_DESC(parallel, "Spread one SA's crypto over all online CPUs (default on)");
+/* Off: the NAPI delivers on the CPU that decrypted (to compare, in the bench). */
 static bool rx_spread = true;
 module_param(rx_spread, bool, 0644);
+MODULE_PARM_DESC(rx_spread,
+		 "Deliver a busy tunnel's small received packets on the next CPU (default on)");
 
 /* Smaller packets are always done in place. */
 #define ESPVTI_PAR_MIN		512
@@ -261,7 +277,9 @@ static int espvti_next_online(int cpu)
  * it (a jiffy was not enough on a loaded guest, whose softirqs wait for
  * ksoftirqd: the bench saw replay drops); while traffic flows it stays
  * (unless it goes offline). So a flow's packets, which mostly come on one
- * CPU, are flushed on that CPU.
+ * CPU, are flushed on that CPU. An inbound queue's NAPI CPU for what is
+ * decrypted here (oq->deliver) is chosen here as well (the top of this
+ * file).
  */
 int espvti_crypt_cpu(struct espvti_oq *oq, unsigned int len, unsigned int ahead)
 {
@@ -430,6 +448,8 @@ void espvti_oq_init(struct espvti_oq *oq, struct net_device *dev, u8 dir,
 	oq->rr = -1;
 	oq->serial = -1;
 	oq->deliver = -1;
+	oq->last = jiffies - ESPVTI_OQ_IDLE - 2;	/* idle, long since */
+	oq->seen = oq->last;
 	INIT_CSD(&oq->csd, espvti_oq_ipi, oq);
 }
 EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_oq_init);

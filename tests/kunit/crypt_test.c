@@ -5,6 +5,7 @@
  * CPUs, never the queueing one, which has the rest of the packet's path
  * (it takes the crypto only when a worker is behind, in
  * espvti_crypt_submit()). The round needs two CPUs: the VMs have two.
+ * And where an inbound queue's NAPI delivers what is decrypted in place.
  */
 #include <kunit/test.h>
 #include <linux/cpumask.h>
@@ -81,9 +82,46 @@ static void espvti_test_crypt_other_cpus(struct kunit *test)
 	free_cpumask_var(seen);
 }
 
+/*
+ * Inbound: where the interface's NAPI delivers what is decrypted here
+ * (oq->deliver). An idle queue's packet and a large one: here (-1); small
+ * packets on a busy queue: the next online CPU; not while the interface
+ * sends large packets (a TCP sender's ACKs stay with its transmissions).
+ */
+static void espvti_test_crypt_deliver(struct kunit *test)
+{
+	struct espvti_dev *edev = kunit_kzalloc(test, sizeof(*edev), GFP_KERNEL);
+	struct espvti_oq *in;
+	int next;
+
+	KUNIT_ASSERT_NOT_NULL(test, edev);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "one CPU online: delivered where decrypted");
+	espvti_oq_init(&edev->oq[0], NULL, ESPVTI_SA_DIR_OUT, NULL);
+	espvti_oq_init(&edev->oq[1], NULL, ESPVTI_SA_DIR_IN, &edev->napi);
+	in = &edev->oq[1];
+	preempt_disable();
+	next = cpumask_next(smp_processor_id(), cpu_online_mask);
+	if (next >= nr_cpu_ids)
+		next = cpumask_first(cpu_online_mask);
+	KUNIT_EXPECT_EQ(test, crypt_cpu(in, 100, 0), -1);
+	KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(in->deliver), -1, "idle queue");
+	KUNIT_EXPECT_EQ(test, crypt_cpu(in, 100, 0), -1);
+	KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(in->deliver), next, "busy, small");
+	crypt_cpu(in, 1400, 0);
+	KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(in->deliver), -1, "busy, large");
+	crypt_cpu(in, 100, 0);
+	KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(in->deliver), next, "busy, small again");
+	crypt_cpu(&edev->oq[0], 1400, 0);	/* the interface sends a large one */
+	crypt_cpu(in, 100, 0);
+	KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(in->deliver), -1, "sending large packets");
+	preempt_enable();
+}
+
 static struct kunit_case espvti_crypt_cases[] = {
 	KUNIT_CASE(espvti_test_crypt_in_place),
 	KUNIT_CASE(espvti_test_crypt_other_cpus),
+	KUNIT_CASE(espvti_test_crypt_deliver),
 	{}
 };
 
