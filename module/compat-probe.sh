@@ -98,6 +98,8 @@ tmp=$out/espvti_probed.h.tmp
 		hdr net/page_pool/helpers.h
 	define PP_FLAG_PAGE_FRAG "page_pool fragments only with PP_FLAG_PAGE_FRAG (before 6.7)" \
 		has_any 'define[[:space:]]+PP_FLAG_PAGE_FRAG\b' net/page_pool.h net/page_pool/types.h
+	define WQ_PERCPU "a per-CPU workqueue is asked for with WQ_PERCPU (6.17; 7.x warns without)" \
+		has linux/workqueue.h '^[[:space:]]*WQ_PERCPU[[:space:]]*='
 	define UDP_TUNNEL_ENCAP_ENABLE_SK "udp_tunnel_encap_enable(struct sock *) (6.7, 6.1.y backports)" \
 		has net/udp_tunnel.h 'udp_tunnel_encap_enable\(struct sock \*'
 } > "$tmp"

@@ -43,6 +43,13 @@
 #define ESPVTI_PP_FLAG_FRAG 0
 #endif
 
+/* Per-CPU workqueues: the default until 6.17, asked for with WQ_PERCPU since. */
+#ifdef ESPVTI_HAVE_WQ_PERCPU
+#define ESPVTI_WQ_PERCPU WQ_PERCPU
+#else
+#define ESPVTI_WQ_PERCPU 0
+#endif
+
 /* Lockless transmit: NETIF_F_LLTX until 6.12, dev->lltx since. */
 static inline void espvti_set_lltx(struct net_device *dev)
 {

@@ -600,7 +600,8 @@ int espvti_crypt_init(void)
 
 	/* High priority: a packet's flush waits for it on a CPU busy sending. */
 	espvti_crypt_wq = alloc_workqueue("espvti-crypt",
-					  WQ_HIGHPRI | WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM, 0);
+					  WQ_HIGHPRI | WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM |
+					  ESPVTI_WQ_PERCPU, 0);
 	if (!espvti_crypt_wq)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu) {
