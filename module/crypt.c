@@ -418,7 +418,14 @@ int espvti_rx_poll(struct napi_struct *napi, int budget)
 	return done;
 }
 
-/* On oq->deliver, in the IPI: the NAPI, whose SCHED bit its sender set. */
+/*
+ * On oq->deliver, in the IPI: the NAPI, whose SCHED bit its sender set.
+ * Lifetime: while that bit is set, napi_disable() (the destructor) waits,
+ * and after it nothing sends; a handler still running, up to its release
+ * of oq->csd after it returns, runs with interrupts off, an RCU read side
+ * that netif_napi_del()'s synchronize_net() waits for before the
+ * interface's memory goes.
+ */
 static void espvti_oq_ipi(void *info)
 {
 	struct espvti_oq *oq = info;
