@@ -284,7 +284,7 @@ static int espvti_next_online(int cpu)
 int espvti_crypt_cpu(struct espvti_oq *oq, unsigned int len, unsigned int ahead)
 {
 	unsigned long now = jiffies;
-	bool busy;
+	bool busy, spread;
 	int cpu;
 
 	if (!READ_ONCE(parallel) || num_online_cpus() < 2) {
@@ -294,11 +294,12 @@ int espvti_crypt_cpu(struct espvti_oq *oq, unsigned int len, unsigned int ahead)
 	if (oq->napi) {
 		const struct espvti_dev *edev = container_of(oq->napi, struct espvti_dev, napi);
 
-		busy = (oq->n || time_before_eq(now, oq->seen + 1)) && len < ESPVTI_PAR_MIN &&
-		       time_after(now, READ_ONCE(edev->oq[0].last) + 1);
+		/* Busy with small packets, and not sending large ones. */
+		spread = READ_ONCE(rx_spread) && len < ESPVTI_PAR_MIN &&
+			 (oq->n || time_before_eq(now, oq->seen + 1)) &&
+			 time_after(now, READ_ONCE(edev->oq[0].last) + 1);
 		oq->seen = now;
-		WRITE_ONCE(oq->deliver, busy && READ_ONCE(rx_spread) ?
-			   espvti_next_online(smp_processor_id()) : -1);
+		WRITE_ONCE(oq->deliver, spread ? espvti_next_online(smp_processor_id()) : -1);
 	} else {
 		if (oq->serial < 0 || !cpu_online(oq->serial) ||
 		    (!oq->n && !ahead && time_after(now, oq->seen + ESPVTI_OQ_IDLE)))
@@ -308,7 +309,7 @@ int espvti_crypt_cpu(struct espvti_oq *oq, unsigned int len, unsigned int ahead)
 	busy = ahead || oq->n || time_before_eq(now, oq->last + 1);
 	if (len < ESPVTI_PAR_MIN)
 		return -1;
-	oq->last = now;
+	WRITE_ONCE(oq->last, now);	/* read by the inbound queue, unlocked */
 	if (!busy)
 		return -1;
 	/* The other CPUs in turn: this one is skipped. */
