@@ -109,6 +109,10 @@ ld_end() {
 		wait "$p" 2>/dev/null || true
 	done
 	ns_cleanup
+	# What the test changed outside its namespaces (pcrypt_add).
+	if [ -n "${LD_END_HOOK:-}" ]; then
+		(set -e; "$LD_END_HOOK") || rc=1
+	fi
 	[ -z "$TMPD" ] || rm -rf "$TMPD"
 	exit "$rc"
 }
@@ -333,15 +337,81 @@ time.sleep(600)' "$@" >"$TMPD/encap.log" 2>&1 &
 }
 
 # pairs: espvti <-> XFRM (ldA, ldB) and the baseline (lxA, lxB), with
-# $ALG and $ENCAP.
+# $ALG and $ENCAP; the XFRM ends first, so that with ASYNC=1 the
+# asynchronous driver (pcrypt_add) comes after their transforms and
+# before espvti's.
 pairs() {
 	topo ldA:ldB lxA:lxB
-	espvti_vti ldA
-	end ldA 1
 	end ldB 2 xfrm
 	end lxA 1 xfrm
 	end lxB 2 xfrm
+	[ -z "${ASYNC:-}" ] || pcrypt_add
+	espvti_vti ldA
+	end ldA 1
+	[ -z "${ASYNC:-}" ] || pcrypt_taken 2
 	[ "$ENCAP" != udp ] || encap_sockets ldB lxA lxB
+}
+
+# The asynchronous AEAD driver: pcrypt (crypto/pcrypt.c), the kernel's
+# padata wrapper, instantiated over rfc4106(gcm(aes)) as an administrator
+# does to spread IPsec's crypto over the CPUs (crconf), here by an AF_ALG
+# bind to its name, which has the crypto manager build the instance. It
+# stays registered after the socket closes, under the name
+# rfc4106(gcm(aes)) at the AES-NI driver's priority plus 100, so every
+# transform then allocated by that name takes it, until the module goes.
+# Each request returns -EINPROGRESS and completes later from padata's
+# serial worker, on a CPU of its choosing, as a hardware accelerator's
+# request completes from its interrupt. The instance wraps the AES-NI
+# driver (aesni_intel, which udev would load on such a CPU and this guest
+# does not; unloaded again when unused). The XFRM ends' transforms, made
+# before, keep what they have. Not in every kernel (CONFIG_CRYPTO_PCRYPT:
+# Debian's has it, the debug kernel not).
+PCRYPT_NAME='pcrypt(rfc4106(gcm(aes)))'
+PCRYPT_REFS0=
+AESNI_LOADED=
+pcrypt_add() {
+	local out
+	LD_END_HOOK=pcrypt_del
+	if ! grep -q '^aesni_intel ' /proc/modules; then
+		modprobe aesni_intel || fail "cannot load aesni_intel"
+		AESNI_LOADED=1
+	fi
+	# The bind itself fails (ENOENT): the instance registers under its
+	# inner algorithm's name, not the one asked for.
+	out=$(python3 -c 'import socket, sys
+socket.socket(socket.AF_ALG, socket.SOCK_SEQPACKET, 0).bind(("aead", sys.argv[1]))' \
+		"$PCRYPT_NAME" 2>&1) || true
+	pcrypt_refs PCRYPT_REFS0
+	[ -n "$PCRYPT_REFS0" ] ||
+		fail "no pcrypt instance first among rfc4106(gcm(aes)) in /proc/crypto (AF_ALG: $out)"
+}
+
+# pcrypt_refs VAR: the reference count of the best rfc4106(gcm(aes)) in
+# /proc/crypto when that is pcrypt's (a transform holds one), else "".
+pcrypt_refs() {
+	printf -v "$1" '%s' "$(awk -F' *: ' '
+		$1 == "name" { n = $2 } $1 == "driver" { d = $2 }
+		$1 == "priority" { p = $2 } $1 == "refcnt" && n == "rfc4106(gcm(aes))" && p > best {
+			best = p; r = d ~ /^pcrypt\(/ ? $2 : "" }
+		END { print r }' /proc/crypto)"
+}
+
+# pcrypt_taken N: espvti's SAs made since pcrypt_add took pcrypt's
+# instance, N transforms.
+pcrypt_taken() {
+	local r
+	pcrypt_refs r
+	expect_eq "pcrypt's references taken by espvti's SAs" "$((r - PCRYPT_REFS0))" "$1"
+}
+
+# pcrypt_del: the module unloaded, once the last transform is freed
+# (after an RCU grace period, from a work item); fails when it stays in
+# use.
+pcrypt_del() {
+	grep -q '^pcrypt ' /proc/modules || return 0
+	nap_until 10 rmmod pcrypt 2>/dev/null ||
+		fail "pcrypt still in use after espvti's SAs went: $(grep '^pcrypt ' /proc/modules)"
+	[ -z "$AESNI_LOADED" ] || rmmod aesni_intel 2>/dev/null || true
 }
 
 # servers NS...: an iperf3 server in each NS until the test ends: on
@@ -680,6 +750,26 @@ test_seq_order() {
 test_seq_order_threaded() {
 	THREADED=1 seq_order
 }
+
+# AES-GCM through an asynchronous driver (pcrypt_add): the numbers and
+# the retransmits as above, no drop; then the interface deleted under a
+# load (requests in flight in padata's queues), and nothing left holding
+# the driver (its module unloads), the kernel log clean. Exclusive: every
+# AES-GCM transform made in the guest meanwhile takes pcrypt.
+if modprobe -n -q pcrypt; then
+	test_seq_order_async() {
+		ASYNC=1 seq_order
+		load_start 300 udp ldA:ldB
+		flowing ldA
+		q ip -n ldA link del vti0
+		no_vti ldA
+		load_kill
+		pcrypt_del
+		expect_eq "pcrypt's instance after its module went" "$(grep -c '^driver.*pcrypt' /proc/crypto || true)" 0
+		klog_clean
+	}
+	EXCLUSIVE_TESTS+=" seq_order_async"
+fi
 
 # AES-CBC with HMAC-SHA-256, ESP in UDP (both pairs).
 test_seq_order_cbc_udp() {
