@@ -389,9 +389,10 @@ mem_step() {
 # memory N1 N2: flood0, a second espvti interface in espvti-esp-b, with
 # N1 and then N2 inbound SAs (the SPI table is the namespace's: vti0's SA
 # is found among them), the memory after each; then 64-byte UDP through
-# espvti-esp in three rounds, with the N2 SAs and with none (flood0
-# deleted, and made again), in the order N 1, 1 N, N 1: a drift of the
-# guest or the host hits both sides of a round's ratio alike.
+# espvti-esp in as many rounds as the rows (at least 3), with the N2 SAs
+# and with none (flood0 deleted, and made again), in the order N 1, 1 N,
+# N 1, ...: a drift of the guest or the host hits both sides of a round's
+# ratio alike.
 memory() {
 	local n1=$1 n2=$2 flood="python3 $repo/tests/bench/sa-flood.py" r
 	{
@@ -405,7 +406,7 @@ memory() {
 		mem_step "$n2"
 	} > "$out/mem" 2>&1
 	progress "memory: $(grep '^flood' "$out/mem" | tr '\n' ' ')"
-	for r in 1 2 3; do
+	for ((r = 1; r <= (rounds > 3 ? rounds : 3); r++)); do
 		if ((r % 2)); then
 			measure "sa$n2-$r" espvti-esp udp
 			ip -n espvti-esp-b link del flood0

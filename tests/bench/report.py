@@ -566,7 +566,7 @@ def main(argv):
               f"{fmt(mn)} with {int(last) + 1:,} in the namespace; per-round ratio "
               f"median {fmt(median(ratios) if ratios else None, 2)}, smallest "
               f"{fmt(min(ratios) if ratios else None, 2)} ({len(ratios)} rounds, "
-              "N 1, 1 N, N 1)")
+              "alternately N 1 and 1 N)")
         p("")
 
     perf = os.path.join(b2.dir, "perf.txt")
