@@ -42,8 +42,8 @@
  * ran): one that finds itself elsewhere than oq->deliver with packets
  * left hands itself over instead, keeping its SCHED bit for the IPI, as
  * an idle one is sent (espvti_rx_poll()). Without that, a load that
- * began while the tunnel was idle stayed on the receiving CPU: the
- * bench's 64-byte rounds ran at half the rate in 2 of 5. Not while
+ * began while the tunnel was idle (its first packets delivered where
+ * they were decrypted) could keep its delivery there to its end. Not while
  * the interface sends large packets: a TCP sender's ACKs would take its
  * transmissions to the other CPU, away from its own. An idle tunnel's
  * packet is delivered where it was decrypted (no IPI in its latency).
