@@ -36,14 +36,7 @@
  * IPI as RPS does for its backlogs: the stack's work past the tunnel
  * (the inner packet's socket, routing, forwarding) leaves that CPU, which
  * was the bottleneck while the others idled. Only an idle NAPI is sent;
- * a running one polls again before it stops, wherever it is, and under a
- * steady load it never stops (each completion while it is scheduled
- * marks it missed, so napi_complete_done() schedules it again where it
- * ran): one that finds itself elsewhere than oq->deliver with packets
- * left hands itself over instead, keeping its SCHED bit for the IPI, as
- * an idle one is sent (espvti_rx_poll()). Without that, a load that
- * began while the tunnel was idle (its first packets delivered where
- * they were decrypted) could keep its delivery there to its end. Not while
+ * a running one polls again before it stops, wherever it is. Not while
  * the interface sends large packets: a TCP sender's ACKs would take its
  * transmissions to the other CPU, away from its own. An idle tunnel's
  * packet is delivered where it was decrypted (no IPI in its latency).
@@ -366,10 +359,9 @@ static void espvti_oq_advance(struct list_head *out)
  * Let the done packets at the head of @oq leave, in order, at most
  * @budget. One flusher at a
  * time: another CPU that finds one at work leaves it its packets, which it
- * sees when it looks again under the lock. BH disabled. How many left;
- * in *@queued (when not NULL) how many stay queued, done or not.
+ * sees when it looks again under the lock. BH disabled. How many left.
  */
-static int espvti_oq_flush(struct espvti_oq *oq, int budget, unsigned int *queued)
+static int espvti_oq_flush(struct espvti_oq *oq, int budget)
 {
 	struct espvti_pkt *pkt, *next;
 	int done = 0;
@@ -377,8 +369,6 @@ static int espvti_oq_flush(struct espvti_oq *oq, int budget, unsigned int *queue
 
 	spin_lock(&oq->lock);
 	if (oq->flushing) {
-		if (queued)
-			*queued = oq->n;
 		spin_unlock(&oq->lock);
 		return 0;
 	}
@@ -409,57 +399,21 @@ static int espvti_oq_flush(struct espvti_oq *oq, int budget, unsigned int *queue
 		spin_lock(&oq->lock);
 	}
 	oq->flushing = false;
-	if (queued)
-		*queued = oq->n;
 	spin_unlock(&oq->lock);
 	return done;
 }
 
 /*
- * Where @napi, polling @oq now, should go on with packets left: the CPU
- * chosen for the delivery (oq->deliver) when that is not this one, else
- * -1 (stay). Not from busy polling or netpoll, which own the NAPI
- * themselves, nor from a NAPI thread, which the scheduler places.
- */
-int espvti_rx_elsewhere(const struct espvti_oq *oq,
-			const struct napi_struct *napi, int budget)
-{
-	int cpu = READ_ONCE(oq->deliver);
-
-	if (cpu < 0 || cpu == smp_processor_id() || budget < 2 ||
-	    test_bit(NAPI_STATE_IN_BUSY_POLL, &napi->state) ||
-	    test_bit(NAPI_STATE_THREADED, &napi->state))
-		return -1;
-	return cpu;
-}
-EXPORT_SYMBOL_IF_ESPVTI_KUNIT(espvti_rx_elsewhere);
-
-/*
  * The interface's NAPI poll: the inbound queue's flush, on the CPU that
  * scheduled it. A packet done after the queue was looked at schedules the
  * NAPI again (NAPI_STATE_MISSED while it runs): nothing done is left.
- * Polling elsewhere than oq->deliver with packets left, it hands itself
- * over: it flushes less than @budget (at the full budget the core still
- * owns the NAPI and polls it again here), keeps its SCHED bit without
- * completing, and has that CPU schedule it by the IPI an idle NAPI is
- * sent with (espvti_oq_ipi()), the last thing it does: from then on the
- * other CPU may poll it, GRO state and all. Refused (that IPI still on its
- * way, or the CPU offline): polled here again.
  */
 int espvti_rx_poll(struct napi_struct *napi, int budget)
 {
 	struct espvti_dev *edev = container_of(napi, struct espvti_dev, napi);
-	struct espvti_oq *oq = &edev->oq[1];
-	int cpu = espvti_rx_elsewhere(oq, napi, budget);
-	unsigned int queued;
 	int done;
 
-	done = espvti_oq_flush(oq, cpu < 0 ? budget : budget - 1, &queued);
-	if (cpu >= 0 && queued) {
-		if (smp_call_function_single_async(cpu, &oq->csd))
-			__napi_schedule(napi);
-		return done;
-	}
+	done = espvti_oq_flush(&edev->oq[1], budget);
 	if (done < budget)
 		napi_complete_done(napi, done);
 	return done;
@@ -485,7 +439,7 @@ static void espvti_oq_work(struct work_struct *work)
 	struct espvti_oq *oq = container_of(work, struct espvti_oq, work);
 
 	local_bh_disable();
-	espvti_oq_flush(oq, INT_MAX, NULL);
+	espvti_oq_flush(oq, INT_MAX);
 	local_bh_enable();
 	dev_put(oq->dev);	/* espvti_oq_kick()'s */
 }
@@ -544,7 +498,7 @@ static void espvti_oq_kick(struct espvti_sa *sa)
 		return;
 	}
 	if (cpu < 0 || cpu == smp_processor_id() || !cpu_online(cpu)) {
-		espvti_oq_flush(oq, INT_MAX, NULL);
+		espvti_oq_flush(oq, INT_MAX);
 		return;
 	}
 	dev_hold(oq->dev);

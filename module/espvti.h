@@ -625,8 +625,6 @@ bool espvti_oq_add(struct espvti_oq *oq, struct espvti_pkt *pkt);
 void espvti_crypt_submit(struct espvti_pkt *pkt, int cpu);
 void espvti_crypt_fail(struct espvti_pkt *pkt, enum espvti_stat why);
 int espvti_rx_poll(struct napi_struct *napi, int budget);
-int espvti_rx_elsewhere(const struct espvti_oq *oq,
-			const struct napi_struct *napi, int budget);
 int espvti_crypt_init(void);
 void espvti_crypt_uninit(void);
 

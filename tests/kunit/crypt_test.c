@@ -118,52 +118,10 @@ static void espvti_test_crypt_deliver(struct kunit *test)
 	preempt_enable();
 }
 
-/*
- * A NAPI polling elsewhere than the delivery CPU hands itself over (under
- * a steady load it never stops, so it would stay where it ran): not when
- * no CPU is chosen or it is this one, nor from busy polling, netpoll
- * (budget 0) or a NAPI thread.
- */
-static void espvti_test_crypt_elsewhere(struct kunit *test)
-{
-	struct espvti_dev *edev = kunit_kzalloc(test, sizeof(*edev), GFP_KERNEL);
-	struct napi_struct *napi;
-	struct espvti_oq *in;
-	int here, next;
-
-	KUNIT_ASSERT_NOT_NULL(test, edev);
-	if (num_online_cpus() < 2)
-		kunit_skip(test, "one CPU online: nowhere else");
-	napi = &edev->napi;
-	espvti_oq_init(&edev->oq[1], NULL, ESPVTI_SA_DIR_IN, napi);
-	in = &edev->oq[1];
-	preempt_disable();
-	here = smp_processor_id();
-	next = cpumask_next(here, cpu_online_mask);
-	if (next >= nr_cpu_ids)
-		next = cpumask_first(cpu_online_mask);
-	KUNIT_EXPECT_EQ_MSG(test, espvti_rx_elsewhere(in, napi, 64), -1, "no CPU chosen");
-	WRITE_ONCE(in->deliver, here);
-	KUNIT_EXPECT_EQ_MSG(test, espvti_rx_elsewhere(in, napi, 64), -1, "chosen: this one");
-	WRITE_ONCE(in->deliver, next);
-	KUNIT_EXPECT_EQ_MSG(test, espvti_rx_elsewhere(in, napi, 64), next, "chosen: another");
-	KUNIT_EXPECT_EQ_MSG(test, espvti_rx_elsewhere(in, napi, 0), -1, "netpoll");
-	KUNIT_EXPECT_EQ_MSG(test, espvti_rx_elsewhere(in, napi, 1), -1, "no budget to leave");
-	set_bit(NAPI_STATE_IN_BUSY_POLL, &napi->state);
-	KUNIT_EXPECT_EQ_MSG(test, espvti_rx_elsewhere(in, napi, 64), -1, "busy polling");
-	clear_bit(NAPI_STATE_IN_BUSY_POLL, &napi->state);
-	set_bit(NAPI_STATE_THREADED, &napi->state);
-	KUNIT_EXPECT_EQ_MSG(test, espvti_rx_elsewhere(in, napi, 64), -1, "threaded");
-	clear_bit(NAPI_STATE_THREADED, &napi->state);
-	KUNIT_EXPECT_EQ_MSG(test, espvti_rx_elsewhere(in, napi, 64), next, "again");
-	preempt_enable();
-}
-
 static struct kunit_case espvti_crypt_cases[] = {
 	KUNIT_CASE(espvti_test_crypt_in_place),
 	KUNIT_CASE(espvti_test_crypt_other_cpus),
 	KUNIT_CASE(espvti_test_crypt_deliver),
-	KUNIT_CASE(espvti_test_crypt_elsewhere),
 	{}
 };
 
