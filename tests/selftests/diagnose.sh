@@ -204,7 +204,8 @@ test_inbound_only() {
 	pair a
 	ip -n "$B" rule add to 172.16.0.1 table 100 pref 100
 	ip -n "$B" route add 172.16.0.1 via 10.0.0.1 dev veth0 table 100
-	pings "$A" 172.16.0.2 60
+	pings "$A" 172.16.0.2 100
+	nap_until 10 sent "$A" || fail "no ping through vti0 in 10 s"
 	expect_finding "$B" inbound-only
 }
 
