@@ -131,6 +131,11 @@ stat() {
 	echo null
 }
 
+# counted NS COUNTER: vti0's COUNTER in NS is above 0.
+counted() {
+	[ "$(stat "$1" "$2")" -gt 0 ]
+}
+
 # esp CMD ARGS...: esp.py CMD (craft, ...) through one `esp.py serve` per
 # shell (a Python start with its crypto costs seconds in a TCG guest);
 # its output is in ESP_OUT. esp_end stops the server (it also ends when
