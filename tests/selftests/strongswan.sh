@@ -877,15 +877,17 @@ test_ike_xfrm_natt_forwarded() {
 # current (tx_no_sa 10 in 6 rekeys): sa.c now drops an unlinked SA's last
 # reference a grace period late. Made to fail: with the soft byte limit left out of SA_ADD,
 # charon rekeys no more and the hard limit kills the SA (carrier off, the
-# transfer stalls). The hard limit is 16 MB past the soft one: both ends
+# transfer stalls). The hard limit is 16 to 20 MB past the soft one (8 to
+# 12 MB, rand_bytes below): both ends
 # reach the soft limit of one SA at once and their rekeys collide, which
 # takes charon seconds; 8 MB was 2.3 s at the 28 Mbit/s of a guest busy
 # with other tests, and the old SA died first (one run, 2026-12-06).
-# rand_bytes is set: its default is life - rekey (16 MB), which charon
-# subtracts a random part of from 12 MB, and one pick in four wrapped
-# below zero, a soft limit above the hard one, which is none (the plugin
-# sends none, as a kernel would never reach it); with both ends' so, the
-# SA died at its hard limit (the debug suite, 2026-12-06).
+# rand_bytes is set: by default it is life - rekey (16 MB), a random part
+# of which charon subtracts from 12 MB, so one pick in four went below
+# zero: a soft limit above the hard one, which is no soft limit (the
+# plugin sends none, as a kernel would never reach it). When both ends
+# drew such a pick, no one rekeyed and the SA died at its hard limit (the
+# debug suite, 2026-12-06).
 test_ike_bytes() {
 	SS_CHILD_EXTRA="rekey_bytes = 12000000
 					rand_bytes = 4000000
